@@ -1,0 +1,149 @@
+"""The canonical fields of domain.md, their labels, and the ratios between them.
+
+This is the one place that says what a field is; the header matcher, the rules, the
+templates and the narrative all read it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+__all__ = [
+    "Field",
+    "FIELDS",
+    "COUNT_FIELDS",
+    "RESULT_FIELDS",
+    "SATISFACTION_FIELDS",
+    "FEE_FIELDS",
+    "Ratio",
+    "RATIOS",
+    "STATED_RATIOS",
+    "SHARE_OF",
+    "label",
+]
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    vi: str
+    en: str
+    kind: str = "count"  # count | amount | ratio | label
+
+
+_RESULT = [
+    Field("carried_over", "Kỳ trước chuyển sang", "Carried over"),
+    Field("received_new", "Tiếp nhận mới", "Received this period"),
+    Field("received", "Tổng số tiếp nhận", "Received"),
+    Field("received_online", "Tiếp nhận trực tuyến", "Received online"),
+    Field("received_offline", "Trực tiếp, bưu chính", "Received offline"),
+    Field("received_direct", "Trực tiếp", "Received in person"),
+    Field("received_postal", "Bưu chính công ích", "Received by post"),
+    Field("resolved", "Đã giải quyết", "Resolved"),
+    Field("resolved_early", "Giải quyết trước hạn", "Resolved early"),
+    Field("resolved_on_time", "Giải quyết đúng hạn", "Resolved on time"),
+    Field("resolved_in_time", "Trước hạn và đúng hạn", "Resolved in time"),
+    Field("resolved_late", "Giải quyết quá hạn", "Resolved late"),
+    Field("pending", "Đang giải quyết", "Pending"),
+    Field("pending_in_time", "Đang giải quyết trong hạn", "Pending in time"),
+    Field("pending_overdue", "Đang giải quyết quá hạn", "Pending overdue"),
+    Field("returned", "Hồ sơ trả lại", "Returned"),
+    Field("withdrawn", "Hồ sơ rút", "Withdrawn"),
+    Field("supplement_requested", "Yêu cầu bổ sung", "Supplement requested"),
+]
+_SATISFACTION = [
+    Field("sat_service", "Hài lòng với dịch vụ", "Satisfied with the service"),
+    Field("sat_attitude", "Hài lòng về thái độ phục vụ", "Satisfied with the attitude"),
+    Field("unsat_skill", "Không hài lòng về nghiệp vụ nhân viên", "Unsatisfied with staff skill"),
+    Field("unsat_time", "Không hài lòng về thời gian giao dịch", "Unsatisfied with the time"),
+    Field("feedback", "Ý kiến góp ý", "Suggestions"),
+    Field("sat_total", "Tổng cộng", "Total"),
+]
+_FEES = [
+    Field("online_tx", "Số giao dịch trực tuyến", "Online transactions"),
+    Field("online_amount", "Số tiền trực tuyến", "Online amount (VND)", "amount"),
+    Field("direct_tx", "Số giao dịch trực tiếp", "Direct transactions"),
+    Field("direct_amount", "Số tiền trực tiếp", "Direct amount (VND)", "amount"),
+]
+_RATIOS = [
+    Field("ontime_rate", "Tỷ lệ đúng hạn", "On-time rate", "ratio"),
+    Field("late_rate", "Tỷ lệ quá hạn", "Late rate", "ratio"),
+    Field("online_rate", "Tỷ lệ hồ sơ trực tuyến", "Online rate", "ratio"),
+    Field("resolved_rate", "Tỷ lệ đã giải quyết", "Resolved rate", "ratio"),
+    Field("overdue_pending_rate", "Tỷ lệ đang giải quyết quá hạn", "Overdue pending rate", "ratio"),
+    Field("postal_rate", "Tỷ lệ qua bưu chính", "Postal rate", "ratio"),
+    Field("online_payment_rate", "Tỷ lệ thanh toán trực tuyến", "Online payment rate", "ratio"),
+    Field("population_db_rate", "Tỷ lệ khai thác CSDL quốc gia về dân cư", "Population DB use", "ratio"),
+    Field("digitisation_rate", "Tỷ lệ số hóa", "Digitisation rate", "ratio"),
+    Field("e_result_rate", "Tỷ lệ trả kết quả bản điện tử", "Electronic results rate", "ratio"),
+]
+_LABELS = [
+    Field("unit", "Tên đơn vị", "Unit", "label"),
+    Field("stt", "STT", "No.", "label"),
+]
+
+FIELDS: dict[str, Field] = {f.name: f for f in _RESULT + _SATISFACTION + _FEES + _RATIOS + _LABELS}
+RESULT_FIELDS = tuple(f.name for f in _RESULT)
+SATISFACTION_FIELDS = tuple(f.name for f in _SATISFACTION)
+FEE_FIELDS = tuple(f.name for f in _FEES)
+COUNT_FIELDS = RESULT_FIELDS + SATISFACTION_FIELDS + FEE_FIELDS
+
+
+@dataclass(frozen=True)
+class Ratio:
+    """numerator (the sum of one of the alternatives) / denominator."""
+
+    name: str
+    numerators: tuple[tuple[str, ...], ...]
+    denominator: str
+    alt_denominators: tuple[str, ...] = ()
+
+
+RATIOS: dict[str, Ratio] = {
+    r.name: r
+    for r in (
+        Ratio("ontime_rate", (("resolved_early", "resolved_on_time"), ("resolved_in_time",)), "resolved"),
+        Ratio("late_rate", (("resolved_late",),), "resolved"),
+        Ratio("online_rate", (("received_online",),), "received_new", ("received",)),
+        Ratio("resolved_rate", (("resolved",),), "received"),
+        Ratio("overdue_pending_rate", (("pending_overdue",),), "pending"),
+        Ratio("postal_rate", (("received_postal",),), "received"),
+    )
+}
+# Stated figures that cannot be recomputed from counts: range-checked only.
+STATED_RATIOS = ("online_payment_rate", "population_db_rate", "digitisation_rate", "e_result_rate")
+
+# In a "Tỷ lệ %" row under the total row, each count column holds its share of this whole.
+SHARE_OF: dict[str, tuple[str, ...]] = {
+    "received": ("received",),
+    "carried_over": ("received",),
+    "received_new": ("received",),
+    "received_online": ("received_new", "received"),
+    "received_offline": ("received_new", "received"),
+    "received_direct": ("received_new", "received"),
+    "received_postal": ("received_new", "received"),
+    "resolved": ("received",),
+    "resolved_early": ("resolved",),
+    "resolved_on_time": ("resolved",),
+    "resolved_in_time": ("resolved",),
+    "resolved_late": ("resolved",),
+    "pending": ("received",),
+    "pending_in_time": ("pending",),
+    "pending_overdue": ("pending",),
+    "returned": ("received",),
+    "withdrawn": ("received",),
+    "supplement_requested": ("received",),
+    "sat_service": ("sat_total",),
+    "sat_attitude": ("sat_total",),
+    "unsat_skill": ("sat_total",),
+    "unsat_time": ("sat_total",),
+    "feedback": ("sat_total",),
+    "sat_total": ("sat_total",),
+}
+
+
+def label(field: str, lang: str = "vi") -> str:
+    f = FIELDS.get(field)
+    if f is None:
+        return field
+    return f.en if lang == "en" else f.vi

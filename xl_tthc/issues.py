@@ -1,0 +1,268 @@
+"""Findings as data: the Issue record, rule ids, severities, and their messages.
+
+An Issue points at one cell (file, sheet, 1-based row, column letter) and says which
+rule failed, what was expected and what was found.  Messages are Vietnamese by
+default and English on request; every message template lives in ``MESSAGES``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from typing import Any, Iterable
+
+__all__ = ["Issue", "RULES", "SEVERITIES", "message", "has_errors", "sort_issues", "column_letter"]
+
+SEVERITIES = ("error", "warning", "info")
+
+# Stable rule ids (domain.md).  The value is the default severity.
+RULES: dict[str, str] = {
+    "received_total": "error",
+    "received_channels": "error",
+    "resolved_total": "error",
+    "pending_total": "error",
+    "balance": "error",
+    "subset": "error",
+    "total_row": "error",
+    "carry_over": "error",
+    "negative": "error",
+    "not_integer": "error",
+    "unparseable": "error",
+    "missing_value": "warning",
+    "formula_error": "error",
+    "stale_value": "error",
+    "duplicate_unit": "error",
+    "unknown_unit": "warning",
+    "retired_unit": "warning",
+    "ratio_mismatch": "error",
+    "zero_denominator": "warning",
+    "decimal_separator": "warning",
+    "narrative_mismatch": "error",
+    "denominator_convention": "info",
+    "satisfaction_total": "error",
+    "range": "error",
+    "unreadable": "error",
+    "no_table": "warning",
+    "period_mismatch": "error",
+    "conflict": "error",
+}
+
+# (vi, en) per message key; keys are rule ids or rule ids with a variant suffix.
+MESSAGES: dict[str, tuple[str, str]] = {
+    "received_total": (
+        "Tổng số tiếp nhận {found} khác kỳ trước chuyển sang + tiếp nhận mới = {expected}.",
+        "Received {found} differs from carried over + new = {expected}.",
+    ),
+    "received_channels": (
+        "Tiếp nhận mới {found} khác trực tuyến + trực tiếp/bưu chính = {expected}.",
+        "New dossiers {found} differ from online + offline = {expected}.",
+    ),
+    "received_channels.offline": (
+        "Trực tiếp, bưu chính {found} khác trực tiếp + bưu chính công ích = {expected}.",
+        "Offline {found} differs from direct + postal = {expected}.",
+    ),
+    "resolved_total": (
+        "Đã giải quyết {found} khác trước hạn + đúng hạn + quá hạn = {expected}.",
+        "Resolved {found} differs from early + on time + late = {expected}.",
+    ),
+    "pending_total": (
+        "Đang giải quyết {found} khác trong hạn + quá hạn = {expected}.",
+        "Pending {found} differs from in time + overdue = {expected}.",
+    ),
+    "balance": (
+        "Tổng tiếp nhận {found} khác đã giải quyết + đang giải quyết = {expected}.",
+        "Received {found} differs from resolved + pending = {expected}.",
+    ),
+    "balance.returned": (
+        "Tổng tiếp nhận {found} khác đã giải quyết + đang giải quyết = {expected}; "
+        "cân đối nếu cộng thêm hồ sơ trả lại/rút ({extra}): hồ sơ này cần tính vào "
+        "\"đã giải quyết\" theo mẫu của tỉnh.",
+        "Received {found} differs from resolved + pending = {expected}; it balances once "
+        "returned/withdrawn ({extra}) are added: this form counts them beside resolved.",
+    ),
+    "subset": (
+        "{part_label} ({found}) lớn hơn {whole_label} ({expected}).",
+        "{part_label} ({found}) exceeds {whole_label} ({expected}).",
+    ),
+    "total_row": (
+        "Dòng tổng: {label} là {found}, tổng các đơn vị là {expected}.",
+        "Total row: {label} is {found}, the units add up to {expected}.",
+    ),
+    "total_row.ratio": (
+        "Dòng tổng: {label} ghi {found}, tỷ lệ tính từ các số tổng là {expected} "
+        "(tỷ lệ của tổng, không lấy trung bình các tỷ lệ).",
+        "Total row: {label} states {found}, the ratio of the sums is {expected} "
+        "(a ratio of sums, not an average of ratios).",
+    ),
+    "carry_over": (
+        "Kỳ trước chuyển sang {found} khác số đang giải quyết cuối kỳ trước {expected}.",
+        "Carried over {found} differs from last period's pending {expected}.",
+    ),
+    "negative": (
+        "{label} là số âm ({found}).",
+        "{label} is negative ({found}).",
+    ),
+    "not_integer": (
+        "{label} phải là số nguyên, ô ghi {found}{hint}.",
+        "{label} must be a whole number, the cell holds {found}{hint}.",
+    ),
+    "unparseable": (
+        "{label}: không đọc được \"{found}\" thành số; hãy nhập số như 1.692 hoặc 94,87%.",
+        "{label}: cannot read \"{found}\" as a number; type it as 1.692 or 94,87%.",
+    ),
+    "missing_value": (
+        "{label} để trống.",
+        "{label} is blank.",
+    ),
+    "formula_error": (
+        "{label}: công thức trả về lỗi {found}; sửa công thức hoặc nhập số.",
+        "{label}: the formula returns {found}; fix the formula or type the number.",
+    ),
+    "stale_value": (
+        "{label}: giá trị {found} không khớp với giá trị tính lại {expected}; "
+        "hãy tính lại (Tính lại) hoặc khôi phục công thức.",
+        "{label}: value {found} disagrees with the recomputed {expected}; "
+        "recompute, or restore the formula.",
+    ),
+    "stale_value.typed": (
+        "{label}: công thức đã bị ghi đè bằng số {found}; giá trị đúng là {expected}. "
+        "Hãy khôi phục công thức (Tính lại).",
+        "{label}: the formula was typed over with {found}; the right value is {expected}. "
+        "Restore the formula (recompute).",
+    ),
+    "duplicate_unit": (
+        "Đơn vị \"{found}\" xuất hiện nhiều lần (cũng ở dòng {expected}).",
+        "Unit \"{found}\" appears more than once (also on row {expected}).",
+    ),
+    "unknown_unit": (
+        "Không nhận ra đơn vị \"{found}\"{hint}.",
+        "Unknown unit \"{found}\"{hint}.",
+    ),
+    "retired_unit": (
+        "Đơn vị \"{found}\" không còn trong cơ cấu kỳ {period}; nay thuộc {expected}.",
+        "Unit \"{found}\" no longer exists in the structure of {period}; now part of {expected}.",
+    ),
+    "ratio_mismatch": (
+        "{label} ghi {found}, tính lại là {expected}.",
+        "{label} states {found}, recomputed {expected}.",
+    ),
+    "zero_denominator": (
+        "{label} ghi {found} nhưng mẫu số bằng 0; theo quy ước để {expected}.",
+        "{label} states {found} but its denominator is 0; the convention is {expected}.",
+    ),
+    "decimal_separator": (
+        "{label} ghi \"{found}\" với dấu {used} thập phân; văn bản dùng dấu {expected} "
+        "(viết {suggestion}).",
+        "{label} is written \"{found}\" with a {used} decimal; the document uses "
+        "{expected} (write {suggestion}).",
+    ),
+    "denominator_convention": (
+        "{label} được tính trên {denominator} (không phải {default}) ở toàn bảng; "
+        "đã kiểm tra theo quy ước này.",
+        "{label} is computed over {denominator} (not {default}) throughout the table; "
+        "checked with that convention.",
+    ),
+    "satisfaction_total": (
+        "Tổng cộng {found} khác tổng năm cột đánh giá {expected}.",
+        "Total {found} differs from the sum of the five columns {expected}.",
+    ),
+    "range": (
+        "{label} ghi {found}, ngoài khoảng 0–100%.",
+        "{label} states {found}, outside 0–100%.",
+    ),
+    "unreadable": (
+        "Không đọc được tệp: {found}. {hint}",
+        "Cannot read the file: {found}. {hint}",
+    ),
+    "no_table": (
+        "Không tìm thấy bảng kết quả giải quyết TTHC nào trong tệp; cần một dòng tiêu đề "
+        "như \"Tên đơn vị | Đã tiếp nhận | Đã giải quyết …\".",
+        "No TTHC result table found; a header row such as "
+        "\"Tên đơn vị | Đã tiếp nhận | Đã giải quyết …\" is needed.",
+    ),
+    "period_mismatch": (
+        "Kỳ báo cáo {found} khác kỳ của các tệp khác ({expected}).",
+        "Period {found} differs from the other files' ({expected}).",
+    ),
+    "conflict": (
+        "Hai tệp cùng báo cáo đơn vị \"{unit}\" kỳ {period}: {found} và {expected}; không cộng gộp.",
+        "Two files report unit \"{unit}\" for {period}: {found} and {expected}; not summed.",
+    ),
+    "narrative_mismatch": (
+        "Văn bản ghi {found}, {expected}: \"{quote}\"",
+        "The text says {found}, {expected}: \"{quote}\"",
+    ),
+}
+
+
+def message(key: str, lang: str = "vi", **params: Any) -> str:
+    """Render the message ``key`` in ``lang`` ("vi" or "en")."""
+    vi, en = MESSAGES[key]
+    template = en if lang == "en" else vi
+    params = {k: ("" if v is None else v) for k, v in params.items()}
+    return template.format_map(_Defaults(params))
+
+
+class _Defaults(dict):
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def column_letter(index: int) -> str:
+    """0-based column index to an Excel letter: 0 -> A, 27 -> AB."""
+    n = index + 1
+    out = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        out = _LETTERS[r] + out
+    return out
+
+
+@dataclass(frozen=True)
+class Issue:
+    """One finding, positioned at a cell.  ``row`` is the 1-based Excel row, ``column``
+    the Excel letter.  ``rule`` is a stable rule id of domain.md."""
+
+    file: str
+    sheet: str | None
+    row: int | None
+    column: str | None
+    unit: str | None
+    field: str | None
+    rule: str
+    severity: str
+    expected: str | None
+    found: str | None
+    message: str
+
+    @property
+    def cell(self) -> str:
+        if self.column and self.row:
+            return f"{self.column}{self.row}"
+        if self.row:
+            return str(self.row)
+        return ""
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def with_file(self, file: str) -> "Issue":
+        return replace(self, file=file)
+
+
+def has_errors(issues: Iterable[Issue]) -> bool:
+    return any(i.severity == "error" for i in issues)
+
+
+def _col_key(col: str | None) -> tuple[int, str]:
+    return (len(col or ""), col or "")
+
+
+def sort_issues(issues: Iterable[Issue]) -> list[Issue]:
+    """Reading order: file, sheet, row, column, rule."""
+    return sorted(
+        issues,
+        key=lambda i: (i.file, i.sheet or "", i.row or 0, _col_key(i.column), i.rule, i.field or ""),
+    )

@@ -1,0 +1,40 @@
+"""Folding Vietnamese text for matching: one place for how headers, labels and unit
+names are compared."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+__all__ = ["fold", "strip_accents", "nfc"]
+
+# Old-style tone placement ("hoá", "thuỷ") folded to the new style ("hóa", "thủy").
+_TONE_MOVES = {
+    "oá": "óa", "oà": "òa", "oả": "ỏa", "oã": "õa", "oạ": "ọa",
+    "oé": "óe", "oè": "òe", "oẻ": "ỏe", "oẽ": "õe", "oẹ": "ọe",
+    "uý": "úy", "uỳ": "ùy", "uỷ": "ủy", "uỹ": "ũy", "uỵ": "ụy",
+}
+_TONE_RE = re.compile("|".join(_TONE_MOVES) + r"(?=\b|[^a-zà-ỹ])")
+_SPACE = re.compile(r"\s+")
+_NOTE = re.compile(r"\((\*+|\d{1,2}|[a-z])\)|\*+")
+
+
+def nfc(text: object) -> str:
+    return unicodedata.normalize("NFC", "" if text is None else str(text))
+
+
+def fold(text: object) -> str:
+    """NFC, lower case, new-style tone marks, "tỉ" as "tỷ", footnote marks removed,
+    spacing collapsed.  "Tỉ lệ  đúng hẹn (%)\\n" -> "tỷ lệ đúng hẹn (%)"."""
+    t = nfc(text).lower().replace("đ", "đ")
+    t = _NOTE.sub(" ", t)
+    t = _TONE_RE.sub(lambda m: _TONE_MOVES[m.group(0)], t)
+    t = t.replace("tỉ lệ", "tỷ lệ")
+    t = t.replace("–", "-").replace("—", "-")
+    return _SPACE.sub(" ", t).strip(" :;.")
+
+
+def strip_accents(text: str) -> str:
+    """Without diacritics, for typo-tolerant comparison ("đ" -> "d")."""
+    t = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    return "".join(c for c in t if unicodedata.category(c) != "Mn")
