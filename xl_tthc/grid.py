@@ -1,0 +1,215 @@
+"""Opening workbooks: every sheet as a grid of values, safely.
+
+python-calamine reads the values and merged ranges of .xlsx .xlsm .xls .xlsb .ods fast.
+It shows an error cell, and a formula without a cached value, as a blank; for
+.xlsx/.xlsm :meth:`Workbook.cell_details` asks openpyxl about just those cells.
+A file that cannot be opened raises :class:`ReadError` with the reason and a fix.
+Files are opened read-only and never written.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+import python_calamine as pc
+
+__all__ = ["ReadError", "Sheet", "Workbook", "open_workbook", "CellDetail", "MAX_UNPACKED_BYTES"]
+
+MAX_UNPACKED_BYTES = 2 * 1024**3  # refuse zip bombs: more than 2 GiB of XML
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
+
+
+class ReadError(Exception):
+    """A workbook (or sheet) that cannot be read.  ``reason`` says what happened in
+    Vietnamese, ``reason_en`` in English, ``hint`` what to do; ``sheet``/``cell``
+    position it when known."""
+
+    def __init__(self, file: str, reason: str, hint: str = "", *, reason_en: str = "",
+                 hint_en: str = "", sheet: str | None = None, cell: str | None = None):
+        self.file, self.reason, self.hint = file, reason, hint
+        self.reason_en, self.hint_en = reason_en or reason, hint_en or hint
+        self.sheet, self.cell = sheet, cell
+        where = ":".join(x for x in (file, sheet or "", cell or "") if x)
+        super().__init__(f"{where}: {self.reason_en}. {self.hint_en}".strip())
+
+    def text(self, lang: str = "vi") -> str:
+        reason, hint = (self.reason_en, self.hint_en) if lang == "en" else (self.reason, self.hint)
+        return f"{reason}. {hint}".strip()
+
+
+@dataclass
+class CellDetail:
+    formula: str | None = None
+    error: str | None = None  # "#DIV/0!" …
+    cached: Any = None
+    number_format: str | None = None
+
+
+@dataclass
+class Sheet:
+    name: str
+    values: list[list[Any]]
+    merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # r0, c0, r1, c1 (0-based, inclusive)
+
+    @property
+    def height(self) -> int:
+        return len(self.values)
+
+    def get(self, r: int, c: int) -> Any:
+        if 0 <= r < len(self.values):
+            row = self.values[r]
+            if 0 <= c < len(row):
+                v = row[c]
+                return None if v == "" else v
+        return None
+
+
+@dataclass
+class Workbook:
+    path: Path
+    format: str  # xlsx | xlsm | xls | xlsb | ods
+    sheets: list[Sheet]
+    _details: dict[str, dict[tuple[int, int], CellDetail]] = field(default_factory=dict, repr=False)
+
+    @property
+    def can_detail(self) -> bool:
+        return self.format in ("xlsx", "xlsm")
+
+    def cell_details(self, sheet: str, cells: Iterable[tuple[int, int]]) -> dict[tuple[int, int], CellDetail]:
+        """Formula, error and cached value of the given 0-based cells, from openpyxl
+        (read-only, twice: formulas, then cached values).  Empty for other formats."""
+        wanted = set(cells)
+        if not self.can_detail or not wanted:
+            return {}
+        cache = self._details.setdefault(sheet, {})
+        missing = wanted - set(cache)
+        if missing:
+            cache.update(_openpyxl_details(self.path, sheet, missing))
+        return {rc: cache[rc] for rc in wanted if rc in cache}
+
+
+def _openpyxl_details(path: Path, sheet: str, cells: set[tuple[int, int]]) -> dict[tuple[int, int], CellDetail]:
+    import openpyxl
+
+    rows = sorted({r for r, _ in cells})
+    lo, hi = rows[0] + 1, rows[-1] + 1
+    out: dict[tuple[int, int], CellDetail] = {}
+    for data_only in (False, True):
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=data_only, keep_links=False)
+        try:
+            ws = wb[sheet]
+            for r_idx, row in enumerate(ws.iter_rows(min_row=lo, max_row=hi), start=lo - 1):
+                for cell in row:
+                    c_idx = getattr(cell, "column", None)
+                    if c_idx is None or (r_idx, c_idx - 1) not in cells:
+                        continue
+                    d = out.setdefault((r_idx, c_idx - 1), CellDetail())
+                    v = cell.value
+                    if data_only:
+                        d.cached = v
+                        d.number_format = cell.number_format
+                        if cell.data_type == "e":
+                            d.error = str(v)
+                    elif isinstance(v, str) and v.startswith("="):
+                        d.formula = v
+                    elif cell.data_type == "e":
+                        d.error = str(v)
+        finally:
+            wb.close()
+    return out
+
+
+def _sniff(path: Path, head: bytes) -> str:
+    name = str(path)
+    if not head:
+        raise ReadError(name, "tệp rỗng (0 byte)", "Hãy lưu lại tệp từ Excel và gửi lại.",
+                        reason_en="the file is empty (0 bytes)", hint_en="Save it again from Excel and resend it.")
+    if head.startswith(_OLE_MAGIC):
+        with path.open("rb") as f:
+            data = f.read()
+        if _ENCRYPTED in data:
+            raise ReadError(name, "tệp được đặt mật khẩu", "Hãy mở bằng Excel, bỏ mật khẩu (Tệp > Thông tin > "
+                            "Bảo vệ sổ làm việc) rồi lưu lại.",
+                            reason_en="the file is password-protected",
+                            hint_en="Open it in Excel, remove the password (File > Info > Protect Workbook) and save.")
+        return "xls"
+    if head.startswith(b"PK"):
+        try:
+            with zipfile.ZipFile(path) as z:
+                names = set(z.namelist())
+                total = sum(i.file_size for i in z.infolist())
+                bad = z.testzip() if total < 256 * 1024**2 else None
+        except (zipfile.BadZipFile, OSError, EOFError) as e:
+            raise ReadError(name, f"tệp nén hỏng ({e})", "Tệp có thể bị cắt khi tải xuống: hãy xin gửi lại.",
+                            reason_en=f"corrupt zip container ({e})",
+                            hint_en="The file may have been truncated in transfer: ask for it again.") from None
+        if bad:
+            raise ReadError(name, f"tệp nén hỏng ở phần {bad}", "Hãy xin gửi lại tệp.",
+                            reason_en=f"corrupt zip member {bad}", hint_en="Ask for the file again.")
+        if total > MAX_UNPACKED_BYTES:
+            raise ReadError(name, "tệp giải nén quá lớn (nghi là tệp độc hại)", "Không mở tệp này.",
+                            reason_en="the file unpacks to more than 2 GiB (possibly malicious)",
+                            hint_en="Do not open this file.")
+        if "xl/workbook.xml" in names:
+            return "xlsm" if "xl/vbaProject.bin" in names else "xlsx"
+        if "xl/workbook.bin" in names:
+            return "xlsb"
+        if "content.xml" in names:
+            return "ods"
+        raise ReadError(name, "tệp nén không phải là sổ tính Excel/ODS", "Hãy lưu tệp dưới dạng .xlsx.",
+                        reason_en="a zip file that is not an Excel/ODS workbook", hint_en="Save it as .xlsx.")
+    raise ReadError(name, "không phải tệp Excel (.xlsx, .xlsm, .xls, .xlsb, .ods)",
+                    "Hãy mở bằng Excel và lưu dưới dạng .xlsx.",
+                    reason_en="not an Excel or ODS workbook", hint_en="Open it in Excel and save it as .xlsx.")
+
+
+def open_workbook(path: str | Path) -> Workbook:
+    """Read every sheet's values and merged ranges.  Raises ReadError."""
+    p = Path(path)
+    name = str(p)
+    try:
+        with p.open("rb") as f:
+            head = f.read(8)
+    except FileNotFoundError:
+        raise ReadError(name, "không tìm thấy tệp", "Kiểm tra lại đường dẫn.",
+                        reason_en="no such file", hint_en="Check the path.") from None
+    except IsADirectoryError:
+        raise ReadError(name, "đây là thư mục, không phải tệp", "",
+                        reason_en="a folder, not a file") from None
+    except PermissionError:
+        raise ReadError(name, "không có quyền đọc tệp (tệp đang bị khóa?)", "Đóng tệp trong Excel rồi thử lại.",
+                        reason_en="permission denied (is the file locked?)",
+                        hint_en="Close it in Excel and try again.") from None
+    fmt = _sniff(p, head)
+    try:
+        book = pc.CalamineWorkbook.from_path(name)
+    except pc.PasswordError:
+        raise ReadError(name, "tệp được đặt mật khẩu", "Hãy bỏ mật khẩu trong Excel rồi lưu lại.",
+                        reason_en="the file is password-protected",
+                        hint_en="Remove the password in Excel and save again.") from None
+    except Exception as e:  # calamine raises several unrelated types for broken files
+        raise ReadError(name, f"tệp bị hỏng, không đọc được ({type(e).__name__}: {e})",
+                        "Hãy mở bằng Excel, lưu lại dưới dạng .xlsx và gửi lại.",
+                        reason_en=f"the file is damaged ({type(e).__name__}: {e})",
+                        hint_en="Open it in Excel, save it as .xlsx and resend it.") from None
+    sheets: list[Sheet] = []
+    try:
+        for meta in book.sheets_metadata:
+            if str(getattr(meta, "typ", "")).lower().endswith("chartsheet"):
+                continue
+            try:
+                s = book.get_sheet_by_name(meta.name)
+                values = s.to_python(skip_empty_area=False)
+                merged = [(a[0], a[1], b[0], b[1]) for a, b in (s.merged_cell_ranges or [])]
+            except Exception as e:
+                raise ReadError(name, f"trang tính bị hỏng ({e})", "Hãy sao chép dữ liệu sang trang tính mới.",
+                                reason_en=f"the sheet is damaged ({e})",
+                                hint_en="Copy the data to a new sheet.", sheet=meta.name) from None
+            sheets.append(Sheet(meta.name, values, merged))
+    finally:
+        book.close()
+    return Workbook(p, fmt, sheets)

@@ -1,0 +1,206 @@
+"""Header paths to canonical fields.
+
+A column's header is read as its whole path through the merged header rows
+("Đã giải quyết / Quá hạn" is ``resolved_late``, "Đang giải quyết / Quá hạn" is
+``pending_overdue``), folded with :func:`xl_tthc.text.fold`.  Every header text of
+domain.md is matched here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+from .text import fold
+
+__all__ = ["classify", "is_unit_header", "is_stt_header", "TOTAL_LABELS", "is_total_label", "is_ratio_label"]
+
+
+def _any(text: str, words: Sequence[str]) -> bool:
+    return any(w in text for w in words)
+
+
+UNIT_HEADERS = (
+    "tên đơn vị", "đơn vị", "tên cơ quan", "cơ quan", "lĩnh vực", "tên lĩnh vực",
+    "sở, ban, ngành", "sở ban ngành", "tên sở, ban, ngành", "sở, ngành", "cơ quan, đơn vị",
+    "đơn vị/lĩnh vực", "tên thủ tục", "địa phương",
+)
+STT_HEADERS = ("stt", "tt", "số tt", "số thứ tự", "s tt")
+
+TOTAL_LABELS = ("tổng cộng", "tổng số", "cộng", "σ", "tổng", "toàn tỉnh", "tổng toàn tỉnh")
+
+_RECEIVED_SECTION = ("tiếp nhận", "nhận giải quyết", "hồ sơ nhận", "đã nhận", "số hồ sơ nhận")
+_RESOLVED_SECTION = (
+    "đã giải quyết", "đã xử lý", "đã trả kết quả", "giải quyết xong", "đã hoàn thành",
+    "đã có kết quả", "hồ sơ đã giải quyết", "số hồ sơ đã giải quyết",
+)
+_PENDING_SECTION = ("đang giải quyết", "chưa giải quyết", "đang xử lý", "chưa có kết quả", "chưa trả kết quả")
+_TOTAL_LEAF = ("tổng số", "tổng", "cộng", "số lượng", "tổng cộng", "số hồ sơ", "sl", "số lượng hồ sơ")
+
+_CARRIED = ("kỳ trước", "chuyển sang", "chuyển qua", "tồn đầu kỳ", "tồn kỳ trước", "từ kỳ trước")
+_NEW = ("mới tiếp nhận", "tiếp nhận mới", "kỳ này", "trong kỳ", "nhận mới", "phát sinh")
+_IN_TIME = (
+    "trước hạn và đúng hạn", "đúng và trước hạn", "đúng hẹn", "đúng và sớm hạn", "sớm và đúng hạn",
+    "trước và đúng hạn", "đúng hạn và trước hạn", "trả đúng và sớm hạn", "trước hạn, đúng hạn",
+)
+_EARLY = ("trước hạn", "sớm hạn", "trả trước hạn")
+_ON_TIME = ("đúng hạn", "đúng thời hạn")
+_PENDING_IN_TIME = ("trong hạn", "còn hạn", "chưa đến hạn", "chưa quá hạn", "chưa tới hạn")
+_LATE = ("quá hạn", "trễ hạn", "trễ hẹn", "quá hẹn", "chậm", "trễ")
+_RETURNED = ("trả lại", "từ chối")
+_WITHDRAWN = ("rút hồ sơ", "xin rút", "rút")
+_SUPPLEMENT = ("bổ sung",)
+_ONLINE = ("trực tuyến", "qua mạng")
+_DIRECT = ("trực tiếp",)
+_POSTAL = ("bưu chính", "bưu điện", "bcci")
+
+
+def is_unit_header(text: object) -> bool:
+    t = fold(text)
+    return t in UNIT_HEADERS or (t.startswith("tên ") and len(t) < 40 and "tỷ lệ" not in t)
+
+
+def is_stt_header(text: object) -> bool:
+    return fold(text).replace(".", "") in STT_HEADERS
+
+
+def is_total_label(text: object) -> bool:
+    t = fold(text).rstrip(" :")
+    return t in TOTAL_LABELS or t in ("tổng cộng toàn tỉnh", "cộng toàn tỉnh", "tổng số chung")
+
+
+def is_ratio_label(text: object) -> bool:
+    t = fold(text)
+    return t.startswith("tỷ lệ") or t in ("%", "tỷ lệ %", "tỷ lệ (%)")
+
+
+def _section(path: list[str]) -> str | None:
+    """The nearest section (received / resolved / pending) from the leaf up."""
+    for p in reversed(path):
+        if _any(p, _PENDING_SECTION):
+            return "pending"
+        if _any(p, _RESOLVED_SECTION):
+            return "resolved"
+        if _any(p, _RECEIVED_SECTION) and not _any(p, _CARRIED + _NEW):
+            return "received"
+    return None
+
+
+def _ratio_field(full: str, path: list[str]) -> str | None:
+    if _any(full, ("thanh toán",)) and _any(full, _ONLINE):
+        return "online_payment_rate"
+    if _any(full, ("csdl", "cơ sở dữ liệu", "dân cư")):
+        return "population_db_rate"
+    if "số hóa" in full:
+        return "digitisation_rate"
+    if _any(full, ("điện tử",)) and "kết quả" in full:
+        return "e_result_rate"
+    if _any(full, _ONLINE):
+        return "online_rate"
+    if _any(full, _POSTAL):
+        return "postal_rate"
+    section = _section(path)
+    if _any(full, _IN_TIME + _EARLY + _ON_TIME):
+        return "ontime_rate"
+    if _any(full, _LATE):
+        return "overdue_pending_rate" if section == "pending" else "late_rate"
+    if section == "resolved" or "giải quyết" in full:
+        return "resolved_rate"
+    return None
+
+
+def _satisfaction_field(leaf: str) -> str | None:
+    if "không hài lòng" in leaf:
+        if "nghiệp vụ" in leaf:
+            return "unsat_skill"
+        if "thời gian" in leaf:
+            return "unsat_time"
+        return None
+    if "hài lòng" in leaf:
+        if "dịch vụ" in leaf:
+            return "sat_service"
+        if "thái độ" in leaf:
+            return "sat_attitude"
+        return None
+    if "góp ý" in leaf:
+        return "feedback"
+    return None
+
+
+def _fee_field(full: str, leaf: str) -> str | None:
+    online = _any(full, _ONLINE)
+    direct = _any(full, _DIRECT)
+    if online == direct:
+        return None
+    side = "online" if online else "direct"
+    if "số tiền" in leaf or "thành tiền" in leaf or "đồng" in leaf:
+        return f"{side}_amount"
+    if "giao dịch" in leaf or "số lượng" in leaf or "số hồ sơ" in leaf or leaf in _TOTAL_LEAF:
+        return f"{side}_tx"
+    return None
+
+
+_PERCENT = re.compile(r"\(\s*%\s*\)|%")
+
+
+def classify(path: Sequence[object]) -> str | None:
+    """The canonical field of a column from its header path (root first), or None.
+
+    >>> classify(["Đã giải quyết", "Quá hạn"]), classify(["Đang giải quyết", "Quá hạn"])
+    ('resolved_late', 'pending_overdue')
+    """
+    folded = [fold(p) for p in path if fold(p)]
+    if not folded:
+        return None
+    leaf = folded[-1]
+    full = " / ".join(folded)
+    if "mức độ" in leaf:
+        return None  # "Số hồ sơ mức độ 3, 4": a service-level count, not a canonical field
+    if is_unit_header(leaf) and len(folded) == 1:
+        return "unit"
+    if is_stt_header(leaf):
+        return "stt"
+    if "tỷ lệ" in full or _PERCENT.search(leaf):
+        return _ratio_field(full, folded)
+    sat = _satisfaction_field(leaf)
+    if sat:
+        return sat
+    if _any(full, ("giao dịch", "số tiền", "phí, lệ phí", "lệ phí")):
+        return _fee_field(full, leaf)
+    if "hài lòng" in full and leaf in ("tổng cộng", "tổng số", "tổng"):
+        return "sat_total"
+    section = _section(folded)
+    if _any(leaf, _CARRIED):
+        return "carried_over"
+    if _any(leaf, _NEW):
+        return "received_new"
+    if _any(leaf, _ONLINE):
+        return "received_online" if section in (None, "received") else None
+    if _any(leaf, _DIRECT) and _any(leaf, _POSTAL):
+        return "received_offline"
+    if _any(leaf, _DIRECT):
+        return "received_direct" if section in (None, "received") else None
+    if _any(leaf, _POSTAL):
+        return "received_postal" if section in (None, "received") else None
+    if _any(leaf, _IN_TIME):
+        return "resolved_in_time"
+    if _any(leaf, _PENDING_IN_TIME):
+        return "pending_in_time"
+    if _any(leaf, _EARLY):
+        return "resolved_early"
+    if _any(leaf, _ON_TIME):
+        return "resolved_on_time" if section != "pending" else "pending_in_time"
+    if _any(leaf, _LATE):
+        return "pending_overdue" if section == "pending" else "resolved_late"
+    if _any(leaf, _RETURNED):
+        return "returned"
+    if _any(leaf, _WITHDRAWN):
+        return "withdrawn"
+    if _any(leaf, _SUPPLEMENT):
+        return "supplement_requested"
+    if leaf in _TOTAL_LEAF or _section([leaf]) is not None:
+        leaf_section = _section([leaf]) or section
+        if "mức độ" in full:
+            return None
+        return {"received": "received", "resolved": "resolved", "pending": "pending"}.get(leaf_section or "")
+    return None

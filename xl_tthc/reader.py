@@ -1,0 +1,357 @@
+"""Finding result tables on a sheet and reading them.
+
+A table starts at a header row holding a unit header ("Tên đơn vị", "Lĩnh vực", "STT").
+Its header band is the run of text-only rows around it (merged, multi-row headers);
+each column's header path through the band is classified by :mod:`xl_tthc.headers`.
+After the band come an optional column-numbering row (``1 2 3=4+6 …``), unit rows,
+a total row ("Tổng cộng", "Cộng", "Σ") and an optional "Tỷ lệ %" row.
+"""
+
+from __future__ import annotations
+
+import re
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from .fields import FIELDS, SATISFACTION_FIELDS, FEE_FIELDS, RESULT_FIELDS
+from .grid import Sheet, Workbook, open_workbook
+from .headers import classify, is_ratio_label, is_stt_header, is_total_label, is_unit_header
+from .numbers import NumberError, parse_number
+from .periods import parse_period
+from .table import Column, Row, Table, Value
+from .text import fold
+
+__all__ = ["read_tables", "find_tables"]
+
+MAX_BAND = 6
+_NUMBERING_CELL = re.compile(r"^\(?\s*(\d{1,2}|[a-zA-Z])\s*\)?(\s*[=+\-*/x×:]\s*\(?\s*(\d{1,2}|[a-zA-Z])\s*\)?)*$")
+_HEADING = re.compile(r"^([ivxlc]+|[a-zđ]|\d+(\.\d+)*)\s*[.)/-]\s+\S")
+_STOP_LABELS = ("ghi chú", "nơi nhận", "người lập", "lưu ý", "người ký", "thủ trưởng", "giám đốc")
+
+
+def _text(v: Any) -> str | None:
+    if isinstance(v, str) and v.strip():
+        return v.strip()
+    return None
+
+
+def _is_number_like(v: Any) -> bool:
+    if v is None or isinstance(v, bool):
+        return False
+    if isinstance(v, (int, float)):
+        return True
+    try:
+        return parse_number(v) is not None
+    except NumberError:
+        return False
+
+
+def _row_cells(sheet: Sheet, r: int) -> list[tuple[int, Any]]:
+    if not 0 <= r < sheet.height:
+        return []
+    return [(c, v) for c, v in enumerate(sheet.values[r]) if v not in ("", None)]
+
+
+def _is_numbering_row(cells: list[tuple[int, Any]]) -> bool:
+    if len(cells) < 3:
+        return False
+    ints = []
+    for _, v in cells:
+        if isinstance(v, float) and v.is_integer() and 0 <= v < 100:
+            ints.append(int(v))
+        elif isinstance(v, int) and 0 <= v < 100:
+            ints.append(v)
+        elif isinstance(v, str) and _NUMBERING_CELL.match(v.strip()):
+            m = re.match(r"\(?\s*(\d+)", v.strip())
+            if m:
+                ints.append(int(m.group(1)))
+        else:
+            return False
+    return len(ints) >= 2 and all(b > a for a, b in zip(ints, ints[1:]))
+
+
+def _is_header_row(cells: list[tuple[int, Any]]) -> bool:
+    return bool(cells) and all(_text(v) and not _is_number_like(v) for _, v in cells)
+
+
+def _merge_map(sheet: Sheet, r0: int, r1: int) -> dict[tuple[int, int], tuple[int, int]]:
+    """(r, c) inside a merged range of the band -> its top-left cell."""
+    out: dict[tuple[int, int], tuple[int, int]] = {}
+    for a, b, c, d in sheet.merged:
+        if c < r0 or a > r1:
+            continue
+        for r in range(max(a, r0), min(c, r1) + 1):
+            for col in range(b, d + 1):
+                out[(r, col)] = (a, b)
+    return out
+
+
+def _header_paths(sheet: Sheet, band: list[int], c_lo: int, c_hi: int) -> dict[int, tuple[str, ...]]:
+    merges = _merge_map(sheet, band[0], band[-1])
+    grid: dict[tuple[int, int], str] = {}
+    for r in band:
+        for c in range(c_lo, c_hi + 1):
+            v = _text(sheet.get(r, c))
+            if v is None and (r, c) in merges:
+                v = _text(sheet.get(*merges[(r, c)]))
+            if v:
+                grid[(r, c)] = v
+    if not merges:
+        # No merge information: a blank header cell above sub-headers belongs to the
+        # nearest parent on its left whose own column has sub-headers too.
+        for i, r in enumerate(band[:-1]):
+            below = band[i + 1:]
+            for c in range(c_lo, c_hi + 1):
+                if (r, c) in grid or not any((rb, c) in grid for rb in below):
+                    continue
+                k = c - 1
+                while k >= c_lo and (r, k) not in grid:
+                    k -= 1
+                if k >= c_lo and any((rb, k) in grid for rb in below) and all(
+                    any((rb, j) in grid for rb in below) for j in range(k, c)
+                ):
+                    grid[(r, c)] = grid[(r, k)]
+    paths: dict[int, tuple[str, ...]] = {}
+    for c in range(c_lo, c_hi + 1):
+        path: list[str] = []
+        for r in band:
+            v = grid.get((r, c))
+            if v and (not path or fold(path[-1]) != fold(v)):
+                path.append(v)
+        if path:
+            paths[c] = tuple(path)
+    return paths
+
+
+def _map_columns(paths: dict[int, tuple[str, ...]]) -> list[Column]:
+    cols: list[Column] = []
+    seen: set[str] = set()
+    for c in sorted(paths):
+        f = classify(paths[c])
+        if f in seen and f not in (None,):
+            f = None
+        if f:
+            seen.add(f)
+        cols.append(Column(c, f, paths[c]))
+    fields = {c.field for c in cols}
+    out = []
+    for col in cols:
+        f = col.field
+        leaf = fold(col.path[-1])
+        if f == "received" and "carried_over" not in fields and "received_new" not in fields and "tổng" not in leaf:
+            f = "received_new"  # "Đã tiếp nhận" where no carried-over column exists
+        if f is None and fields & set(SATISFACTION_FIELDS) and leaf in ("tổng cộng", "tổng số", "tổng", "cộng"):
+            f = "sat_total" if "sat_total" not in fields else None
+        out.append(Column(col.index, f, col.path))
+    return out
+
+
+def _band(sheet: Sheet, anchor: int) -> list[int]:
+    top = anchor
+    while top - 1 >= 0 and anchor - top < 3:
+        cells = _row_cells(sheet, top - 1)
+        if len(cells) >= 2 and _is_header_row(cells) and all(len(str(v)) < 80 for _, v in cells):
+            top -= 1
+        else:
+            break
+    bottom = anchor
+    while bottom + 1 < sheet.height and bottom - top + 1 < MAX_BAND:
+        cells = _row_cells(sheet, bottom + 1)
+        if not _is_header_row(cells) or _is_numbering_row(cells):
+            break
+        bottom += 1
+    return list(range(top, bottom + 1))
+
+
+def _anchor_candidates(sheet: Sheet, start: int) -> list[tuple[int, int]]:
+    out = []
+    for r in range(start, sheet.height):
+        for c, v in enumerate(sheet.values[r]):
+            t = _text(v)
+            if t and len(t) < 60 and (is_unit_header(t) or is_stt_header(t)):
+                out.append((r, c))
+                break
+    return out
+
+
+def _label_of(sheet: Sheet, r: int, unit_col: int, first_field_col: int) -> tuple[str, int]:
+    t = _text(sheet.get(r, unit_col))
+    if t:
+        return t, unit_col
+    for c in range(0, max(first_field_col, unit_col + 1)):
+        t = _text(sheet.get(r, c))
+        if t and not _is_number_like(t):
+            return t, c
+    return "", unit_col
+
+
+def _value(raw: Any) -> Value:
+    try:
+        return Value(raw, parse_number(raw))
+    except NumberError as e:
+        return Value(raw, None, problem=e.reason)
+
+
+def _set_percent_scale(table: Table) -> None:
+    """Stated ratios as percent numbers: text is as written (94,87 or 94,87%); numeric
+    cells are fractions (0.9487) unless the column holds numbers above 1."""
+
+    def scale(values: list[Value]) -> bool:
+        return any(v.usable and not v.number.from_text and v.number.value > Fraction(10001, 10000) for v in values)
+
+    for col in table.columns:
+        if not col.is_ratio:
+            continue
+        vals = [r.values[col.field] for r in table.rows + [table.total] if r and col.field in r.values]
+        _apply_scale(vals, scale(vals))
+    if table.ratio_row:
+        vals = list(table.ratio_row.values.values())
+        _apply_scale(vals, scale(vals))
+
+
+def _apply_scale(values: list[Value], hundred: bool) -> None:
+    for v in values:
+        if not v.usable:
+            continue
+        n = v.number
+        if n.from_text or hundred:
+            v.percent, v.percent_decimals = n.value, n.decimals
+        else:
+            v.percent, v.percent_decimals = n.value * 100, max(0, n.decimals - 2)
+
+
+def _form(fields: set[str]) -> str | None:
+    if fields & set(RESULT_FIELDS):
+        return "results"
+    if fields & set(SATISFACTION_FIELDS):
+        return "satisfaction"
+    if fields & set(FEE_FIELDS):
+        return "fees"
+    if any(FIELDS[f].kind == "ratio" for f in fields if f in FIELDS):
+        return "digital"
+    return None
+
+
+def _title(sheet: Sheet, top: int) -> str:
+    lines = []
+    for r in range(max(0, top - 10), top):
+        for _, v in _row_cells(sheet, r):
+            t = _text(v)
+            if t:
+                lines.append(t)
+    return "\n".join(lines)
+
+
+def find_tables(sheet: Sheet, file: str, cutoff_day: int | None = None) -> list[Table]:
+    """Every result table on a sheet, top to bottom."""
+    tables: list[Table] = []
+    r = 0
+    while r < sheet.height:
+        found = None
+        for anchor, _ in _anchor_candidates(sheet, r):
+            band = _band(sheet, anchor)
+            cells = [c for b in band for c, _ in _row_cells(sheet, b)]
+            if not cells:
+                continue
+            paths = _header_paths(sheet, band, min(cells), max(cells))
+            columns = _map_columns(paths)
+            mapped = {c.field for c in columns if c.field}
+            form = _form(mapped - {"unit", "stt"})
+            if form and len(mapped - {"unit", "stt"}) >= 2:
+                found = (band, columns, form)
+                break
+        if not found:
+            break
+        band, columns, form = found
+        table, end = _read_body(sheet, file, band, columns, form)
+        table.title = _title(sheet, band[0])
+        table.period = parse_period(table.title, cutoff_day) or parse_period(sheet.name, cutoff_day)
+        tables.append(table)
+        r = max(end, band[-1] + 1)
+    return tables
+
+
+def _read_body(sheet: Sheet, file: str, band: list[int], columns: list[Column], form: str) -> tuple[Table, int]:
+    unit_col = next((c.index for c in columns if c.field == "unit"), None)
+    stt_col = next((c.index for c in columns if c.field == "stt"), None)
+    data_cols = [c for c in columns if c.field and c.field not in ("unit", "stt")]
+    first_field = min(c.index for c in data_cols)
+    if unit_col is None:
+        unit_col = (stt_col + 1) if stt_col is not None and stt_col + 1 < first_field else 0
+    unit_header = " ".join(next((c.path for c in columns if c.index == unit_col), ("",)))
+    table = Table(file, sheet.name, form, columns, band, [], unit_column=unit_col,
+                  unit_kind="field" if ("lĩnh vực" in fold(unit_header) or "thủ tục" in fold(unit_header)) else "department")
+    r = band[-1] + 1
+    if _is_numbering_row(_row_cells(sheet, r)):
+        table.numbering_row = r
+        r += 1
+    blanks = 0
+    while r < sheet.height:
+        cells = [(c, v) for c, v in _row_cells(sheet, r) if c <= max(col.index for col in columns)]
+        if not cells:
+            blanks += 1
+            if blanks >= 3 and (table.rows or table.total):
+                break
+            r += 1
+            continue
+        blanks = 0
+        label, label_col = _label_of(sheet, r, unit_col, first_field)
+        flabel = fold(label)
+        if flabel.startswith(_STOP_LABELS) or (is_unit_header(label) and r > band[-1] + 1):
+            break
+        values = {c.field: _value(sheet.get(r, c.index)) for c in data_cols}
+        has_numbers = any(not v.blank for v in values.values())
+        if is_total_label(label) and table.total is None:
+            table.total = Row(r, label, "total", values, label_col)
+        elif is_ratio_label(label) and table.total is not None and table.ratio_row is None:
+            table.ratio_row = Row(r, label, "ratio", values, label_col)
+            r += 1
+            break
+        elif table.total is not None:
+            break  # rows after the total row belong to something else
+        elif not has_numbers:
+            if not label or _HEADING.match(flabel) or label.isupper() or len(label) > 80:
+                if len(label) > 80 and table.rows:
+                    break
+                r += 1
+                continue
+            table.rows.append(Row(r, label, "unit", values, label_col))
+        else:
+            table.rows.append(Row(r, label or f"(dòng {r + 1})", "unit", values, label_col))
+        r += 1
+    _set_percent_scale(table)
+    return table, r
+
+
+def resolve_blanks(book: Workbook, table: Table) -> None:
+    """Ask openpyxl what calamine showed as blank: an error cell or an uncached formula."""
+    if not book.can_detail:
+        return
+    cols = {c.field: c.index for c in table.columns if c.field}
+    want = {}
+    for row in table.rows + [x for x in (table.total, table.ratio_row) if x]:
+        for f, v in row.values.items():
+            if v.blank:
+                want[(row.index, cols[f])] = v
+    if not want:
+        return
+    details = book.cell_details(table.sheet, want)
+    for rc, d in details.items():
+        v = want[rc]
+        v.formula = d.formula
+        if d.error:
+            v.error = d.error
+        elif d.formula and d.cached is None:
+            v.error = "uncached"
+
+
+def read_tables(path: str | Path, cutoff_day: int | None = None) -> tuple[Workbook, list[Table]]:
+    """Open a workbook and read every result table on every sheet.  Raises ReadError."""
+    book = open_workbook(path)
+    tables: list[Table] = []
+    for sheet in book.sheets:
+        for t in find_tables(sheet, str(path), cutoff_day):
+            resolve_blanks(book, t)
+            tables.append(t)
+    return book, tables

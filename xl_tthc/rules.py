@@ -1,0 +1,430 @@
+"""The rules of domain.md over a recognised table, returning Issue records.
+
+Cell rules (negative, not_integer, unparseable, missing_value, formula_error), row
+identities (received_total, received_channels, resolved_total, pending_total, balance,
+subset, satisfaction_total), ratios (ratio_mismatch, zero_denominator,
+decimal_separator, denominator_convention, range), the total and "Tỷ lệ %" rows
+(total_row), and units (duplicate_unit, unknown_unit, retired_unit).  An identity that
+involves an unusable value is not evaluated, so one fault is reported once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Iterable
+
+from .fields import RATIOS, SHARE_OF, STATED_RATIOS, label
+from .issues import RULES, Issue, column_letter, message
+from .numbers import Number, excel_round, format_decimal, format_percent
+from .profiles import Profile
+from .table import Row, Table, Value
+from .text import fold
+from .units import is_retired, match_unit, successor
+
+__all__ = ["check_table"]
+
+# (whole, parts-alternatives, rule, message key)
+IDENTITIES: tuple[tuple[str, tuple[tuple[str, ...], ...], str, str], ...] = (
+    ("received", (("carried_over", "received_new"),), "received_total", "received_total"),
+    ("received_offline", (("received_direct", "received_postal"),), "received_channels", "received_channels.offline"),
+    ("received_new", (("received_online", "received_offline"), ("received_online", "received_direct", "received_postal")),
+     "received_channels", "received_channels"),
+    ("resolved", (("resolved_early", "resolved_on_time", "resolved_late"), ("resolved_in_time", "resolved_late")),
+     "resolved_total", "resolved_total"),
+    ("pending", (("pending_in_time", "pending_overdue"),), "pending_total", "pending_total"),
+    ("sat_total", (("sat_service", "sat_attitude", "unsat_skill", "unsat_time", "feedback"),),
+     "satisfaction_total", "satisfaction_total"),
+)
+# part <= whole, checked only where the identity that contains the part was not evaluated
+SUBSETS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("received_online", ("received_new", "received")),
+    ("received_offline", ("received_new", "received")),
+    ("received_direct", ("received_offline", "received_new")),
+    ("received_postal", ("received_offline", "received_new")),
+    ("carried_over", ("received",)),
+    ("received_new", ("received",)),
+    ("resolved_early", ("resolved",)),
+    ("resolved_on_time", ("resolved",)),
+    ("resolved_in_time", ("resolved",)),
+    ("resolved_late", ("resolved",)),
+    ("pending_in_time", ("pending",)),
+    ("pending_overdue", ("pending",)),
+)
+_ZERO_TEXT = {"blank": "trống", "dash": "—", "zero": "0%", "hundred": "100%", "any": "trống"}
+_ZERO_TEXT_EN = {"blank": "blank", "dash": "—", "zero": "0%", "hundred": "100%", "any": "blank"}
+
+
+def _fmt(x: Fraction | None) -> str:
+    if x is None:
+        return ""
+    return format_decimal(x, 0) if x.denominator == 1 else format_decimal(x, 3)
+
+
+@dataclass
+class _Ctx:
+    table: Table
+    profile: Profile
+    lang: str
+    issues: list[Issue]
+
+    def col_letter(self, field: str) -> str | None:
+        c = self.table.column(field)
+        return c.letter if c else None
+
+    def add(self, rule: str, row: Row | None, field: str | None, *, key: str | None = None,
+            expected: str | None = None, found: str | None = None, severity: str | None = None,
+            unit: str | None = None, column: str | None = None, **params) -> None:
+        lbl = label(field, self.lang) if field else ""
+        if row is not None and row.kind == "total" and field:
+            lbl = f"{lbl} ({'dòng tổng' if self.lang == 'vi' else 'total row'})"
+        msg = message(key or rule, self.lang, label=lbl, expected=expected, found=found, **params)
+        self.issues.append(Issue(
+            file=self.table.file, sheet=self.table.sheet, row=row.excel_row if row else None,
+            column=column or (self.col_letter(field) if field else None),
+            unit=unit if unit is not None else (row.label if row else None), field=field, rule=rule,
+            severity=severity or RULES[rule], expected=expected, found=found, message=msg,
+        ))
+
+
+def _raw_text(v: Value) -> str:
+    return str(v.raw).strip() if v.raw is not None else ""
+
+
+def _cell_rules(ctx: _Ctx, row: Row) -> None:
+    filled = any(not v.blank for v in row.values.values())
+    for f, v in row.values.items():
+        is_ratio = f in RATIOS or f in STATED_RATIOS
+        if v.error:
+            if v.error == "uncached":
+                ctx.add("formula_error", row, f, found=v.formula or "", key="formula_error",
+                        severity="warning")
+            else:
+                ctx.add("formula_error", row, f, found=v.error)
+        elif v.problem:
+            ctx.add("unparseable", row, f, found=_raw_text(v))
+        elif v.blank:
+            if filled and not is_ratio and row.kind != "ratio":
+                ctx.add("missing_value", row, f)
+        elif not is_ratio and row.kind != "ratio":
+            n = v.number
+            if n.value < 0:
+                ctx.add("negative", row, f, found=_fmt(n.value))
+            elif not n.is_integer:
+                hint = ""
+                scaled = n.value * 1000
+                if scaled.denominator == 1 and n.decimals <= 3:
+                    hint = (f" (có lẽ là {format_decimal(scaled)})" if ctx.lang == "vi"
+                            else f" (probably {format_decimal(scaled)})")
+                ctx.add("not_integer", row, f, found=_raw_text(v) or _fmt(n.value),
+                        expected=format_decimal(scaled) if hint else None, hint=hint)
+            elif n.style == "en" and ctx.profile.decimal == "vi":
+                _decimal_issue(ctx, row, f, v, format_decimal(n.value, 0))
+
+
+def _decimal_issue(ctx: _Ctx, row: Row, f: str, v: Value, suggestion: str) -> None:
+    vi = ctx.lang == "vi"
+    ctx.add("decimal_separator", row, f, found=_raw_text(v), expected=("phẩy" if vi else "comma"),
+            used=("chấm" if vi else "dot"), suggestion=suggestion)
+
+
+def _sum(row: Row, fields: Iterable[str]) -> Fraction | None:
+    total = Fraction(0)
+    for f in fields:
+        x = row.count(f)
+        if x is None:
+            return None
+        total += x
+    return total
+
+
+def _present(table: Table, fields: Iterable[str]) -> bool:
+    return all(table.column(f) is not None for f in fields)
+
+
+def _identity_rules(ctx: _Ctx, row: Row) -> set[str]:
+    """Evaluate the sum identities; return the fields they covered."""
+    t = ctx.table
+    covered: set[str] = set()
+    for whole, alternatives, rule, key in IDENTITIES:
+        if not t.column(whole):
+            continue
+        parts = next((p for p in alternatives if _present(t, p)), None)
+        if parts is None:
+            continue
+        covered.update(parts)
+        covered.add(whole)
+        w, s = row.count(whole), _sum(row, parts)
+        if w is not None and s is not None and w != s:
+            ctx.add(rule, row, whole, key=key, expected=_fmt(s), found=_fmt(w))
+    _balance(ctx, row)
+    return covered
+
+
+def _balance(ctx: _Ctx, row: Row) -> None:
+    t = ctx.table
+    if not (t.column("resolved") and t.column("pending")):
+        return
+    received = row.count("received")
+    if received is None and t.column("received") is None and _present(t, ("carried_over", "received_new")):
+        received = _sum(row, ("carried_over", "received_new"))
+    resolved, pending = row.count("resolved"), row.count("pending")
+    if received is None or resolved is None or pending is None:
+        return
+    extra_fields = [f for f in ("returned", "withdrawn") if t.column(f)]
+    extra = _sum(row, extra_fields) if extra_fields else Fraction(0)
+    base = resolved + pending
+    expected = base if ctx.profile.returned_in_resolved else base + (extra or 0)
+    if received == expected:
+        return
+    other = base + (extra or 0) if ctx.profile.returned_in_resolved else base
+    field = "received" if t.column("received") else "received_new"
+    if extra and received == other:
+        ctx.add("balance", row, field, key="balance.returned", expected=_fmt(expected), found=_fmt(received),
+                extra=_fmt(extra), severity="warning")
+    else:
+        ctx.add("balance", row, field, expected=_fmt(expected), found=_fmt(received))
+
+
+def _subset_rules(ctx: _Ctx, row: Row, covered: set[str]) -> None:
+    for part, wholes in SUBSETS:
+        if part in covered:
+            continue
+        p = row.count(part)
+        whole = next((w for w in wholes if ctx.table.column(w)), None)
+        if p is None or whole is None:
+            continue
+        w = row.count(whole)
+        if w is not None and p > w:
+            ctx.add("subset", row, part, expected=_fmt(w), found=_fmt(p),
+                    part_label=label(part, ctx.lang), whole_label=label(whole, ctx.lang))
+
+
+def _numerator(table: Table, row: Row, ratio: str) -> Fraction | None:
+    for alt in RATIOS[ratio].numerators:
+        if _present(table, alt):
+            return _sum(row, alt)
+    return None
+
+
+def _agrees(stated: Fraction, decimals: int, exact: Fraction) -> bool:
+    if decimals > 6:
+        return abs(stated - exact) < Fraction(1, 10**6)
+    return excel_round(exact, decimals) == stated
+
+
+def _zero_ok(v: Value, convention: str) -> bool:
+    text = _raw_text(v)
+    if convention == "any":
+        return v.blank or text in ("-", "—", "–") or (v.percent in (0, 100))
+    if convention == "blank":
+        return v.blank and text == ""
+    if convention == "dash":
+        return v.blank and text != ""
+    if convention == "zero":
+        return v.usable and v.percent == 0
+    return v.usable and v.percent == 100
+
+
+def _ratio_cell(ctx: _Ctx, row: Row, field: str, v: Value, num: Fraction | None, den: Fraction | None,
+                rule: str = "ratio_mismatch", key: str | None = None) -> None:
+    if v.error or v.problem:
+        return
+    if v.usable and v.number.style == "en" and ctx.profile.decimal == "vi":
+        _decimal_issue(ctx, row, field, v, format_percent(v.percent / 100, v.percent_decimals))
+    if num is None or den is None:
+        return
+    if den == 0:
+        if (v.blank and _raw_text(v) == "") and ctx.profile.zero_ratio in ("blank", "any"):
+            return
+        if not _zero_ok(v, ctx.profile.zero_ratio):
+            conv = (_ZERO_TEXT_EN if ctx.lang == "en" else _ZERO_TEXT)[ctx.profile.zero_ratio]
+            ctx.add("zero_denominator", row, field, found=_raw_text(v) or "(trống)", expected=conv)
+        return
+    if not v.usable:
+        return
+    exact = num / den * 100
+    if not _agrees(v.percent, v.percent_decimals, exact):
+        d = min(v.percent_decimals, 2) if v.percent_decimals <= 6 else 2
+        ctx.add(rule, row, field, key=key, found=_raw_text(v) or format_percent(v.percent / 100, d),
+                expected=format_percent(exact / 100, d))
+
+
+def _choose_denominators(ctx: _Ctx) -> dict[str, str]:
+    """Per ratio column: the profile's denominator, or a documented alternative that
+    every stated value of the table follows (reported once)."""
+    t = ctx.table
+    chosen: dict[str, str] = {}
+    for col in t.columns:
+        if col.field not in RATIOS:
+            continue
+        r = RATIOS[col.field]
+        default = ctx.profile.online_denominator if col.field == "online_rate" else r.denominator
+        options = [default] + [d for d in (r.denominator, *r.alt_denominators) if d != default]
+        chosen[col.field] = _pick(t, options, lambda row, d, f=col.field: (
+            _numerator(t, row, f), row.count(d), row.values.get(f)))
+        if chosen[col.field] != default:
+            ctx.add("denominator_convention", None, col.field, denominator=label(chosen[col.field], ctx.lang),
+                    default=label(default, ctx.lang), unit="")
+    return chosen
+
+
+def _pick(t: Table, options: list[str], get) -> str:
+    options = [d for d in options if t.column(d)] or options[:1]
+    if len(options) == 1:
+        return options[0]
+
+    def score(d: str) -> tuple[int, int]:
+        ok = bad = 0
+        for row in t.rows + ([t.total] if t.total else []):
+            num, den, v = get(row, d)
+            if num is None or not den or v is None or not v.usable:
+                continue
+            if _agrees(v.percent, v.percent_decimals, num / den * 100):
+                ok += 1
+            else:
+                bad += 1
+        return ok, bad
+
+    first_ok, first_bad = score(options[0])
+    if first_bad == 0:
+        return options[0]
+    for d in options[1:]:
+        ok, bad = score(d)
+        if bad == 0 and ok > 0:
+            return d
+    return options[0]
+
+
+def _ratio_rules(ctx: _Ctx, row: Row, denominators: dict[str, str], totals: Row | None = None) -> None:
+    """Ratio columns of a unit row, or of the total row (then against the unit sums)."""
+    source = totals or row
+    for f, v in row.values.items():
+        if f in STATED_RATIOS:
+            if v.usable and not 0 <= v.percent <= 100:
+                ctx.add("range", row, f, found=_raw_text(v) or format_percent(v.percent / 100))
+            continue
+        if f not in RATIOS:
+            continue
+        num, den = _numerator(ctx.table, source, f), source.count(denominators.get(f, RATIOS[f].denominator))
+        if totals is not None:
+            _ratio_cell(ctx, row, f, v, num, den, rule="total_row", key="total_row.ratio")
+        else:
+            _ratio_cell(ctx, row, f, v, num, den)
+
+
+def _unit_sums(t: Table) -> Row:
+    sums = Row(t.total.index, t.total.label, "sum", {})
+    for f in t.count_fields:
+        vals = [r.count(f) for r in t.rows]
+        if all(x is not None for x in vals):
+            sums.values[f] = Value(None, Number(sum(vals, Fraction(0))))
+    return sums
+
+
+def _total_rules(ctx: _Ctx, denominators: dict[str, str]) -> None:
+    t = ctx.table
+    if t.total is None or not t.rows:
+        return
+    sums = _unit_sums(t)
+    bad = False
+    for f in t.count_fields:
+        got, want = t.total.count(f), sums.count(f)
+        if got is not None and want is not None and got != want:
+            bad = True
+            ctx.add("total_row", t.total, f, expected=_fmt(want), found=_fmt(got), unit="")
+    _ratio_rules(ctx, t.total, denominators, totals=sums)
+    if not bad:
+        covered = _identity_rules(ctx, t.total)
+        _subset_rules(ctx, t.total, covered)
+
+
+def _share_rules(ctx: _Ctx, online_whole: str | None) -> None:
+    """The "Tỷ lệ %" row: each count column's share of its whole, from the total row."""
+    t = ctx.table
+    row, total = t.ratio_row, t.total
+    if row is None or total is None:
+        return
+    conventions: dict[str, str] = {}
+    for f, v in row.values.items():
+        if f not in SHARE_OF or v.error or v.problem or not v.usable:
+            continue
+        wholes = [w for w in SHARE_OF[f] if t.column(w)]
+        if not wholes:
+            continue
+        if online_whole and f == "received_online" and online_whole in wholes:
+            wholes = [online_whole] + [w for w in wholes if w != online_whole]
+        num = total.count(f)
+        if num is None:
+            continue
+        agreeing = [w for w in wholes if total.count(w) and _agrees(v.percent, v.percent_decimals,
+                                                                      num / total.count(w) * 100)]
+        if v.number.style == "en" and ctx.profile.decimal == "vi":
+            _decimal_issue(ctx, row, f, v, format_percent(v.percent / 100, v.percent_decimals))
+        if agreeing:
+            if agreeing[0] != wholes[0]:
+                conventions[f] = agreeing[0]
+            continue
+        den = total.count(wholes[0])
+        if not den:
+            continue
+        ctx.add("total_row", row, f, key="ratio_mismatch", found=_raw_text(v),
+                expected=format_decimal(num / den * 100, v.percent_decimals), unit="")
+    for f, whole in conventions.items():
+        ctx.add("denominator_convention", None, f, denominator=label(whole, ctx.lang),
+                default=label(SHARE_OF[f][0], ctx.lang), unit="")
+
+
+def _unit_rules(ctx: _Ctx) -> None:
+    t = ctx.table
+    seen: dict[str, Row] = {}
+    for row in t.rows:
+        if row.label.startswith("(dòng "):
+            continue
+        m = match_unit(row.label)
+        key = m.unit.code if m.unit else fold(row.label)
+        if key in seen:
+            ctx.add("duplicate_unit", row, "unit", column=_label_col(row), found=row.label,
+                    expected=str(seen[key].excel_row))
+        else:
+            seen[key] = row
+        if t.unit_kind != "department":
+            continue
+        if m.unit is None and not m.local:
+            hint = ""
+            if m.suggestions:
+                names = "; ".join(m.suggestions)
+                hint = f"; có phải: {names}?" if ctx.lang == "vi" else f"; did you mean: {names}?"
+            ctx.add("unknown_unit", row, "unit", column=_label_col(row), found=row.label,
+                    expected="; ".join(m.suggestions) or None, hint=hint)
+        elif m.unit and t.period and is_retired(m.unit, t.period.start, ctx.profile.reorg_date):
+            ctx.add("retired_unit", row, "unit", column=_label_col(row), found=row.label,
+                    expected=", ".join(u.name for u in successor(m.unit)), period=t.period.label)
+
+
+def _label_col(row: Row) -> str:
+    return column_letter(row.label_column)
+
+
+def check_table(table: Table, profile: Profile, lang: str = "vi") -> list[Issue]:
+    """Every finding on one table."""
+    ctx = _Ctx(table, profile, lang, [])
+    denominators = _choose_denominators(ctx)
+    for row in table.rows:
+        _cell_rules(ctx, row)
+        covered = _identity_rules(ctx, row)
+        _subset_rules(ctx, row, covered)
+        _ratio_rules(ctx, row, denominators)
+    if table.total:
+        _cell_rules(ctx, table.total)
+        _total_rules(ctx, denominators)
+    if table.ratio_row:
+        for f, v in table.ratio_row.values.items():
+            if v.error:
+                ctx.add("formula_error", table.ratio_row, f, found=v.error)
+            elif v.problem:
+                ctx.add("unparseable", table.ratio_row, f, found=_raw_text(v))
+        _share_rules(ctx, profile.online_denominator if "online_rate" not in denominators
+                     else denominators["online_rate"])
+    _unit_rules(ctx)
+    return ctx.issues

@@ -1,0 +1,59 @@
+"""Findings on formula cells: a cached result, or a number typed over a formula, that
+disagrees with the recomputed value is ``stale_value``.
+
+Only cells that already carry a value finding are looked at, so a clean workbook is
+never opened a second time.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from .grid import Workbook
+from .issues import Issue, message
+from .fields import label
+from .table import Table
+
+__all__ = ["mark_stale", "VALUE_RULES"]
+
+VALUE_RULES = {"total_row", "ratio_mismatch", "received_total", "received_channels", "resolved_total",
+               "pending_total", "satisfaction_total"}
+
+
+def _col_index(letter: str) -> int:
+    n = 0
+    for ch in letter:
+        n = n * 26 + ord(ch) - 64
+    return n - 1
+
+
+def mark_stale(book: Workbook, table: Table, issues: list[Issue], lang: str = "vi") -> list[Issue]:
+    """Relabel value findings on formula cells (and on constants in a column of formulas)."""
+    if not book.can_detail:
+        return issues
+    flagged = [i for i in issues if i.rule in VALUE_RULES and i.row and i.column]
+    if not flagged:
+        return issues
+    cells = {(i.row - 1, _col_index(i.column)) for i in flagged}
+    siblings = {(r.index, _col_index(i.column)) for i in flagged for r in table.rows}
+    details = book.cell_details(table.sheet, cells | siblings)
+    out = []
+    for i in issues:
+        if i not in flagged:
+            out.append(i)
+            continue
+        rc = (i.row - 1, _col_index(i.column))
+        d = details.get(rc)
+        lbl = label(i.field, lang) if i.field else ""
+        if d and d.formula:
+            out.append(replace(i, rule="stale_value", message=message(
+                "stale_value", lang, label=lbl, found=i.found, expected=i.expected)))
+            continue
+        others = [details.get((r.index, rc[1])) for r in table.rows if r.index != rc[0]]
+        formulas = sum(1 for o in others if o and o.formula)
+        if formulas >= 2 and formulas >= len(others) // 2:
+            out.append(replace(i, rule="stale_value", message=message(
+                "stale_value.typed", lang, label=lbl, found=i.found, expected=i.expected)))
+            continue
+        out.append(i)
+    return out

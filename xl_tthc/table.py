@@ -1,0 +1,125 @@
+"""A recognised table: canonical columns, unit rows, the total and ratio rows, and where
+every value came from."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import pandas as pd
+
+from .fields import COUNT_FIELDS, FIELDS
+from .issues import column_letter
+from .numbers import Number
+from .periods import Period
+
+__all__ = ["Column", "Value", "Row", "Table"]
+
+
+@dataclass(frozen=True)
+class Column:
+    index: int  # 0-based sheet column
+    field: str | None
+    path: tuple[str, ...]
+
+    @property
+    def letter(self) -> str:
+        return column_letter(self.index)
+
+    @property
+    def is_ratio(self) -> bool:
+        return self.field is not None and FIELDS[self.field].kind == "ratio"
+
+
+@dataclass
+class Value:
+    """One cell of a count or ratio column.  ``number`` is None for a blank; ``error``
+    holds an Excel error ("#DIV/0!"), ``problem`` a text that is not a number."""
+
+    raw: Any
+    number: Number | None = None
+    error: str | None = None
+    problem: str | None = None
+    formula: str | None = None
+    percent: Fraction | None = None  # for ratio cells: the stated ratio in percent (94.87)
+    percent_decimals: int = 0
+
+    @property
+    def usable(self) -> bool:
+        return self.number is not None and self.error is None and self.problem is None
+
+    @property
+    def blank(self) -> bool:
+        return self.number is None and self.error is None and self.problem is None
+
+
+@dataclass
+class Row:
+    index: int  # 0-based sheet row
+    label: str
+    kind: str  # unit | total | ratio
+    values: dict[str, Value] = field(default_factory=dict)
+    label_column: int = 0
+
+    @property
+    def excel_row(self) -> int:
+        return self.index + 1
+
+    def count(self, name: str) -> Fraction | None:
+        """The exact value of a count field, None when absent or unusable."""
+        v = self.values.get(name)
+        if v is None or not v.usable or v.number.percent:
+            return None
+        return v.number.value
+
+
+@dataclass
+class Table:
+    file: str
+    sheet: str
+    form: str  # results | satisfaction | fees | digital
+    columns: list[Column]
+    header_rows: list[int]  # 0-based sheet rows
+    rows: list[Row]
+    total: Row | None = None
+    ratio_row: Row | None = None
+    unit_column: int | None = None
+    numbering_row: int | None = None
+    title: str = ""
+    period: Period | None = None
+    unit_kind: str = "department"  # department | field
+
+    def column(self, name: str) -> Column | None:
+        for c in self.columns:
+            if c.field == name:
+                return c
+        return None
+
+    @property
+    def fields(self) -> list[str]:
+        return [c.field for c in self.columns if c.field and c.field not in ("unit", "stt")]
+
+    @property
+    def count_fields(self) -> list[str]:
+        return [f for f in self.fields if f in COUNT_FIELDS]
+
+    @property
+    def units(self) -> list[str]:
+        return [r.label for r in self.rows]
+
+    def frame(self) -> pd.DataFrame:
+        """Unit rows (and the total row, labelled as written) as a DataFrame of the
+        canonical count fields; unusable values are NA.  ``excel_row`` keeps the position."""
+        records = []
+        for r in self.rows + ([self.total] if self.total else []):
+            rec: dict[str, Any] = {"unit": r.label, "kind": r.kind, "excel_row": r.excel_row}
+            for f in self.count_fields:
+                v = r.count(f)
+                rec[f] = int(v) if v is not None and v.denominator == 1 else (float(v) if v is not None else None)
+            records.append(rec)
+        df = pd.DataFrame.from_records(records, columns=["unit", "kind", "excel_row", *self.count_fields])
+        for f in self.count_fields:
+            df[f] = pd.to_numeric(df[f]).astype("Float64" if df[f].map(
+                lambda x: x is not None and not pd.isna(x) and float(x) != int(float(x))).any() else "Int64")
+        return df
