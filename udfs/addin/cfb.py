@@ -65,8 +65,11 @@ def _flatten(root: Storage) -> list[_Entry]:
     queue = [(0, root)]
     while queue:
         parent, storage = queue.pop(0)
+        folded = [name.upper() for name in [*storage.streams, *storage.storages]]
+        if len(set(folded)) != len(folded):
+            raise ValueError(f"CFB names of one storage must differ in more than case: {sorted(folded)}")
         for name in sorted([*storage.streams, *storage.storages], key=name_key):
-            _check_name(name, storage)
+            _check_name(name)
             entries[parent].children.append(len(entries))
             if name in storage.storages:
                 queue.append((len(entries), storage.storages[name]))
@@ -78,9 +81,7 @@ def _flatten(root: Storage) -> list[_Entry]:
     return entries
 
 
-def _check_name(name: str, storage: Storage) -> None:
-    if name in storage.streams and name in storage.storages:
-        raise ValueError(f"CFB name {name!r} is both a stream and a storage")
+def _check_name(name: str) -> None:
     if not name or len(name) > 31 or any(c in name for c in "/\\:!"):
         raise ValueError(
             f"CFB name {name!r} is invalid: it needs 1 to 31 characters and none of / \\ : !"
