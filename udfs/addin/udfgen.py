@@ -164,11 +164,11 @@ def _write_wrapper(vba: VBAWriter, module_name: str, meta: dict) -> None:
     """One wrapper, line for line as ``xlwings.udfs.generate_vba_wrapper`` writes it
     for an add-in (which passes ``ActiveWorkbook``)."""
     fname, kind = meta["name"], "Sub" if meta["sub"] else "Function"
+    # The reserved argument "caller" is passed as Nothing; xlwings puts the calling range there.
+    vba_args = {a["name"]: "Nothing" if a["name"] == "caller" else a["vba"] for a in meta["args"]}
     params, vararg = [], ""
     for arg in meta["args"]:
-        if arg["name"] == "caller":
-            arg["vba"] = "Nothing"
-        if arg["vba"]:
+        if vba_args[arg["name"]]:
             continue
         prefix = "Optional " if "optional" in arg else "ParamArray " if arg["vararg"] else ""
         if arg["vararg"]:
@@ -183,7 +183,7 @@ def _write_wrapper(vba: VBAWriter, module_name: str, meta: dict) -> None:
             if meta["volatile"]:
                 vba.writeln("Application.Volatile")
         if vararg:
-            fixed = [a["vba"] or a["name"] for a in meta["args"] if not a["vararg"]]
+            fixed = [vba_args[a["name"]] or a["name"] for a in meta["args"] if not a["vararg"]]
             vba.writeln("Dim argsArray() As Variant")
             vba.writeln(f"argsArray = Array({', '.join(fixed)})")
             vba.writeln(
@@ -194,7 +194,7 @@ def _write_wrapper(vba: VBAWriter, module_name: str, meta: dict) -> None:
             vba.writeln("Next k")
             args_vba = "argsArray"
         else:
-            args_vba = "Array(" + ", ".join(a["vba"] or a["name"] for a in meta["args"]) + ")"
+            args_vba = "Array(" + ", ".join(vba_args[a["name"]] or a["name"] for a in meta["args"]) + ")"
         call = f'"{module_name}", "{fname}", {args_vba}'
         if kind == "Sub":
             with vba.block('#If App = "Microsoft Excel" Then'):
