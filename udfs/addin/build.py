@@ -32,7 +32,14 @@ from .cfb import write_compound_file
 from .ovba import Module, vba_project_storage
 from .udfgen import UDF_MODULE_NAME, generate_udf_module, load_with_metadata, worksheet_functions
 
-__all__ = ["BuildResult", "build_addin", "read_sources", "ribbon_callbacks"]
+__all__ = [
+    "BuildResult",
+    "build_addin",
+    "read_sources",
+    "ribbon_callbacks",
+    "vba_modules",
+    "xlwings_module",
+]
 
 SRC = Path(__file__).with_name("src")
 PROJECT_NAME = "xl_tthc"
@@ -148,7 +155,8 @@ def ribbon_callbacks(ribbon_bas: str) -> dict[str, str]:
     return callbacks
 
 
-def _modules(ribbon_bas: str, udf_modules: Mapping[str, ModuleType]) -> list[Module]:
+def vba_modules(ribbon_bas: str, udf_modules: Mapping[str, ModuleType]) -> list[Module]:
+    """The modules of the add-in's VBA project, in project order."""
     return [
         Module("ThisWorkbook", "", document="workbook"),
         Module("Sheet1", "", document="worksheet"),
@@ -214,7 +222,7 @@ def build_addin(
         raise FileNotFoundError(f"the folder for the add-in does not exist: {out.parent}")
     ribbon_xml, ribbon_bas = read_sources()
     loaded = {name: load_with_metadata(name) for name in udf_modules}
-    modules = _modules(ribbon_bas, loaded)
+    modules = vba_modules(ribbon_bas, loaded)
     data = _package(ribbon_xml, write_compound_file(vba_project_storage(PROJECT_NAME, modules)))
     _write_atomically(out, data)
     functions = tuple(meta["name"] for m in loaded.values() for meta in worksheet_functions(m))
