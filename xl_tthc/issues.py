@@ -191,6 +191,38 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Văn bản ghi {found}, {expected}: \"{quote}\"",
         "The text says {found}, {expected}: \"{quote}\"",
     ),
+    "conflict.same": (
+        "Hai tệp cùng báo cáo đơn vị \"{unit}\" kỳ {period} với số liệu giống hệt nhau: {found} và "
+        "{expected}; chỉ tính một lần.",
+        "Two files report unit \"{unit}\" for {period} with identical figures: {found} and {expected}; "
+        "counted once.",
+    ),
+    "unknown_unit.source": (
+        "Không xác định được đơn vị báo cáo của tệp {found}: hãy ghi tên đơn vị ở đầu trang "
+        "(ví dụ \"SỞ TƯ PHÁP\") hoặc đặt tên tệp theo tên đơn vị.",
+        "Cannot tell which unit file {found} reports for: write the unit's name above the table "
+        "(e.g. \"SỞ TƯ PHÁP\") or name the file after the unit.",
+    ),
+    "narrative_mismatch.table": (
+        "{label}: văn bản ghi {found}, bảng ghi {expected}: \"{quote}\"",
+        "{label}: the text says {found}, the table has {expected}: \"{quote}\"",
+    ),
+    "narrative_mismatch.duplicate": (
+        "{label}: văn bản ghi {found} ở đây nhưng ghi {expected} ở dòng {other_row}: \"{quote}\"",
+        "{label}: the text says {found} here but {expected} on line {other_row}: \"{quote}\"",
+    ),
+    "narrative_mismatch.subset": (
+        "{label} ({found}) lớn hơn {whole_label} ({expected}) ghi ở dòng {other_row}: \"{quote}\"",
+        "{label} ({found}) exceeds {whole_label} ({expected}) stated on line {other_row}: \"{quote}\"",
+    ),
+    "narrative_mismatch.sum": (
+        "{label} ghi {found}, nhưng {parts} = {expected}: \"{quote}\"",
+        "{label} is stated as {found}, but {parts} = {expected}: \"{quote}\"",
+    ),
+    "narrative_mismatch.percent": (
+        "{label}: văn bản ghi {found}, nhưng {numerator}/{denominator} = {expected}: \"{quote}\"",
+        "{label}: the text says {found}, but {numerator}/{denominator} = {expected}: \"{quote}\"",
+    ),
 }
 
 
