@@ -156,6 +156,10 @@ def classify(path: Sequence[object]) -> str | None:
     full = " / ".join(folded)
     if "mức độ" in leaf:
         return None  # "Số hồ sơ mức độ 3, 4": a service-level count, not a canonical field
+    if leaf in _TOTAL_LEAF and len(folded) > 1:
+        parent = classify(folded[:-1])  # "Tiếp nhận mới / Tổng": the total of its parent
+        if parent and parent not in ("unit", "stt"):
+            return parent
     if is_unit_header(leaf) and len(folded) == 1:
         return "unit"
     if is_stt_header(leaf):

@@ -186,7 +186,12 @@ def _label_of(sheet: Sheet, r: int, unit_col: int, first_field_col: int) -> tupl
     return "", unit_col
 
 
+_ERRORS = {"#DIV/0!", "#REF!", "#NAME?", "#VALUE!", "#N/A", "#NUM!", "#NULL!", "#SPILL!", "#CALC!"}
+
+
 def _value(raw: Any) -> Value:
+    if isinstance(raw, str) and raw.strip().upper() in _ERRORS:
+        return Value(raw, error=raw.strip().upper())
     try:
         return Value(raw, parse_number(raw))
     except NumberError as e:

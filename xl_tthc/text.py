@@ -14,7 +14,7 @@ _TONE_MOVES = {
     "oé": "óe", "oè": "òe", "oẻ": "ỏe", "oẽ": "õe", "oẹ": "ọe",
     "uý": "úy", "uỳ": "ùy", "uỷ": "ủy", "uỹ": "ũy", "uỵ": "ụy",
 }
-_TONE_RE = re.compile("(?:" + "|".join(_TONE_MOVES) + r")(?=\b|[^a-zà-ỹ])")
+_TONE_RE = re.compile(r"(?<!q)(?:" + "|".join(_TONE_MOVES) + r")(?=\b|[^a-zà-ỹ])")
 _SPACE = re.compile(r"\s+")
 _NOTE = re.compile(r"\((\*+|\d{1,2}|[a-z])\)|\*+")
 

@@ -1,0 +1,34 @@
+"""Shared fixtures: the seed appendices as real workbooks, written once per session."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+import seeds
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if shutil.which("soffice"):
+        return
+    skip = pytest.mark.skip(reason="LibreOffice (soffice) is not installed")
+    for item in items:
+        if "libreoffice" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture(scope="session")
+def seed_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("seeds")
+
+
+@pytest.fixture(scope="session")
+def binh_thuan_xlsx(seed_dir: Path) -> Path:
+    return seeds.binh_thuan(seed_dir / "binh_thuan.xlsx")
+
+
+@pytest.fixture(scope="session")
+def soc_trang_xlsx(seed_dir: Path) -> Path:
+    return seeds.soc_trang(seed_dir / "soc_trang.xlsx")
