@@ -81,6 +81,15 @@ def test_building_twice_gives_identical_bytes(built, sample_module, tmp_path):
     assert again.sha256 == built.sha256
 
 
+def test_output_has_ordinary_permissions(built):
+    import os
+
+    umask = os.umask(0)
+    os.umask(umask)
+    assert built.path.stat().st_mode & 0o777 == 0o666 & ~umask
+    assert [p.name for p in built.path.parent.iterdir()] == [built.path.name]  # no temp file left
+
+
 def test_existing_output_is_kept_without_force(built, sample_module):
     before = built.path.read_bytes()
     with pytest.raises(FileExistsError, match="force"):

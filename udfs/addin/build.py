@@ -38,6 +38,7 @@ __all__ = [
     "read_sources",
     "ribbon_callbacks",
     "vba_modules",
+    "write_atomically",
     "xlwings_module",
 ]
 
@@ -188,11 +189,20 @@ def _package(ribbon_xml: str, vba_project: bytes) -> bytes:
     return buffer.getvalue()
 
 
-def _write_atomically(path: Path, data: bytes) -> None:
+def _default_mode() -> int:
+    """The mode a plain ``open(path, "w")`` would give (mkstemp makes files 0600)."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:
             f.write(data)
+        os.chmod(tmp, _default_mode())
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
@@ -224,7 +234,7 @@ def build_addin(
     loaded = {name: load_with_metadata(name) for name in udf_modules}
     modules = vba_modules(ribbon_bas, loaded)
     data = _package(ribbon_xml, write_compound_file(vba_project_storage(PROJECT_NAME, modules)))
-    _write_atomically(out, data)
+    write_atomically(out, data)
     functions = tuple(meta["name"] for m in loaded.values() for meta in worksheet_functions(m))
     return BuildResult(
         path=out,

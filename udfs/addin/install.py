@@ -13,14 +13,12 @@ from __future__ import annotations
 import csv
 import io
 import os
-import shutil
 import sys
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .build import PROJECT_NAME, UDF_MODULES, build_addin
+from .build import PROJECT_NAME, UDF_MODULES, build_addin, write_atomically
 
 __all__ = ["InstallResult", "InstallUnsupported", "install_addin", "windows_steps"]
 
@@ -139,11 +137,4 @@ def install_addin(
 def _copy_atomically(source: Path, target: Path) -> None:
     if source.suffix.lower() != ".xlam" or not source.is_file():
         raise FileNotFoundError(f"not an add-in file: {source}")
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
-    os.close(fd)
-    try:
-        shutil.copyfile(source, tmp)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    write_atomically(target, source.read_bytes())
