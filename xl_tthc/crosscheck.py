@@ -77,21 +77,24 @@ class _Check:
     def ok(self, *figs: Figure) -> bool:
         return not any(f in self.found for f in figs)
 
-    def values(self, fig: Figure) -> set[int]:
+    def values(self, fig: Figure) -> list[int]:
         """What a stated figure stands for: the table's values where it has them."""
-        return {self.table[c] for c in fig.fields if c in self.table} or {int(fig.value)}
+        return self.from_table(fig.fields) or [int(fig.value)]
 
-    def lookup(self, fields: tuple[str, ...]) -> set[int]:
-        """The value of a quantity the text names without a number: the table's, else the
-        first unflagged figure stating it."""
-        vals = {self.table[c] for c in fields if c in self.table}
+    def from_table(self, fields: tuple[str, ...]) -> list[int]:
+        return list(dict.fromkeys(self.table[c] for c in fields if c in self.table))
+
+    def lookup(self, fields: tuple[str, ...]) -> list[int]:
+        """The values of a quantity the text names without a number, likeliest first: the
+        table's, else the first unflagged figure stating it."""
+        vals = self.from_table(fields)
         if vals:
             return vals
         for exact in (True, False):
             for f in self.counts:
                 if self.ok(f) and ((f.field in fields) if exact else (f.field is None and set(f.fields) & set(fields))):
-                    return {int(f.value)}
-        return set()
+                    return [int(f.value)]
+        return []
 
     def against_table(self) -> None:
         for f in self.counts:
@@ -135,11 +138,10 @@ class _Check:
     def percentages(self) -> None:
         for p in self.percents:
             nums = self.values(p.part) if p.part else self.lookup(p.fields)
-            dens = self.values(p.whole) if p.whole else self.lookup(p.of)
-            dens.discard(0)
+            dens = [d for d in (self.values(p.whole) if p.whole else self.lookup(p.of)) if d]
             if not nums or not dens:
                 continue
-            shares = [(n, d) for n in sorted(nums) for d in sorted(dens)]
+            shares = [(n, d) for n in nums for d in dens]
             if any(excel_round(Fraction(n * 100, d), p.decimals) == p.value for n, d in shares):
                 continue
             n, d = shares[0]

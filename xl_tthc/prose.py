@@ -123,6 +123,7 @@ _ESCAPES = re.compile(r"\\([*_()\[\]#+\-.])")
 _LEAD = re.compile(r"^\s*(?:#+\s*|[-+•*]\s+)+")
 _SPACE = re.compile(r"[ \t\u00a0\u202f\u2009]+")
 _SENT_END = re.compile(r"(?<=[.!?])\s+")
+_NOT_AN_END = re.compile(r"(?:^|\s)(?:\d+(?:\.\d+)*|[IVXLC]+|[a-zđ]|TP|Tp|TS|ThS|PGS)\.$")  # "1. Kết quả", "TP. Huế"
 
 
 def _clean(line: str) -> str:
@@ -148,7 +149,7 @@ def sentences(text: str) -> list[Sentence]:
             continue
         pieces: list[str] = []
         for piece in _SENT_END.split(clean):
-            if pieces and piece[:1].islower():
+            if pieces and (piece[:1].islower() or _NOT_AN_END.search(pieces[-1])):
                 pieces[-1] += " " + piece
             else:
                 pieces.append(piece)
@@ -481,7 +482,7 @@ def _percent(s: Sentence, masked: str, toks: list[_Token], counts: list[Figure],
     else:
         of = _unique(SHARE_OF[f][0] for f in fields if f in SHARE_OF)
         if part is not None:
-            of = _unique(of + _under_whole(masked, counts, part, fields))
+            of = _unique(_under_whole(masked, counts, part, fields) + of)
     if not of:
         return None
     return Figure("percent", tok.value, tok.text, fields, fields[0] if len(fields) == 1 else None, s, tok.start,

@@ -1,0 +1,262 @@
+"""Cross-checking report prose: the three seed reports against their own appendices,
+news-article paragraphs with planted inconsistencies, and the reading of .md/.docx."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from xl_tthc.crosscheck import crosscheck
+from xl_tthc.numbers import parse_number
+from xl_tthc.prose import ProseError, extract, read_report, sentences
+
+FIXTURES = Path(__file__).parent / "fixtures" / "prose"
+BINH_THUAN = FIXTURES / "000_940a727b160e5016.txt"
+BAC_GIANG = FIXTURES / "003_75e4332413230d9a.txt"
+SOC_TRANG = FIXTURES / "004_1adce9f0e8eaa467.txt"
+
+BINH_THUAN_FIELDS = ("received_new", "resolved", "resolved_in_time", "resolved_late")  # Đã tiếp nhận, Đã xử lý, …
+SOC_TRANG_FIELDS = ("received", "carried_over", "received_new", "resolved", "resolved_early", "resolved_on_time",
+                    "resolved_late", "pending", "pending_in_time", "pending_overdue", "returned", "received_online")
+
+
+def _count(cell: str) -> int:
+    return int(parse_number(re.sub(r"<[^>]+>", "", cell)).value)
+
+
+def _appendix(rows: list[tuple[str, list[str]]], fields: tuple[str, ...]) -> tuple[dict[str, int], list[dict]]:
+    """The total row of an appendix, after checking that the unit rows add up to it."""
+    units = [{"unit": name, **{f: _count(c) for f, c in zip(fields, cells)}} for name, cells in rows
+             if "Tổng cộng" not in name]
+    (total_cells,) = [cells for name, cells in rows if "Tổng cộng" in name]
+    total = {f: _count(c) for f, c in zip(fields, total_cells)}
+    assert total == {f: sum(u[f] for u in units) for f in fields}
+    return total, units
+
+
+def binh_thuan_appendix() -> tuple[dict[str, int], list[dict]]:
+    rows = []
+    for line in BINH_THUAN.read_text(encoding="utf-8").splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if line.startswith("|") and (cells[0].isdigit() or cells[0] == "Tổng cộng"):
+            rows.append((cells[1] or cells[0], cells[2:6]))
+    return _appendix(rows, BINH_THUAN_FIELDS)
+
+
+def soc_trang_appendix() -> tuple[dict[str, int], list[dict]]:
+    text = SOC_TRANG.read_text(encoding="utf-8").split("PHỤ LỤC II")[0]
+    rows = []
+    for line in text.splitlines():
+        cells = line.split("\t")
+        if len(cells) > 10 and cells[0].isdigit() and "Tỷ lệ" not in cells[1]:
+            rows.append((re.sub(r"<[^>]+>", "", cells[1]), cells[2:14]))
+    return _appendix(rows, SOC_TRANG_FIELDS)
+
+
+# ------------------------------------------------------------------ the seed reports
+
+
+def test_seed_appendices_are_what_the_prose_restates():
+    total, units = binh_thuan_appendix()
+    assert total == {"received_new": 3851, "resolved": 4232, "resolved_in_time": 4225, "resolved_late": 7}
+    assert len(units) == 20
+    total, units = soc_trang_appendix()
+    assert total["received"] == 8605 and total["received_online"] == 3116 and len(units) == 17
+
+
+@pytest.mark.parametrize("path, appendix", [(BINH_THUAN, binh_thuan_appendix), (SOC_TRANG, soc_trang_appendix)])
+def test_seed_prose_agrees_with_its_appendix(path, appendix):
+    text = read_report(path)
+    assert crosscheck(text, appendix()[0], source=path.name) == []
+    assert crosscheck(text) == []
+
+
+def test_binh_thuan_figures_and_what_is_skipped():
+    figures = [(f.sentence.row, f.text, f.fields) for f in extract(read_report(BINH_THUAN))]
+    # 3.851 received "trong tháng" may be the total or the new dossiers, so 4.232 resolved
+    # (carried-over dossiers included) above it is not a part larger than its whole.
+    assert figures == [
+        (17, "3.851", ("received", "received_new")),
+        (17, "1.970", ("received_online",)),
+        (19, "4.232", ("resolved",)),
+        (20, "4.225", ("resolved_in_time",)),
+        (21, "07", ("resolved_late",)),
+    ]  # not: 25 and 17 of the fisheries group, 48 by post, 117.379 Zalo followers, dates, decrees
+
+
+def test_soc_trang_figures_read_as_the_appendix_columns():
+    total, _ = soc_trang_appendix()
+    counts = [f for f in extract(read_report(SOC_TRANG)) if f.kind == "count"]
+    assert {f.field for f in counts} == {"received", "carried_over", "received_new", "resolved", "resolved_in_time",
+                                         "resolved_late", "pending", "pending_in_time", "pending_overdue",
+                                         "returned", "received_online"}
+    for f in counts:
+        expected = total.get(f.field, total["resolved_early"] + total["resolved_on_time"])
+        assert f.value == expected, (f.text, f.field)
+    assert not any(f.value == 1699 or f.value == 660 or f.value == 5202 for f in counts)
+
+
+def test_bac_giang_claims_100_percent_early_while_stating_two_on_time():
+    """The one real inconsistency of the seeds: 52 early and 02 on time out of 54, then
+    "Ưu điểm 100% hồ sơ trả kết quả trước hạn"."""
+    issues = crosscheck(read_report(BAC_GIANG), source="003.txt")
+    assert [(i.row, i.field, i.found, i.expected, i.rule, i.severity) for i in issues] == [
+        (29, "resolved_early", "100%", "96%", "narrative_mismatch", "error")]
+    assert "52/54" in issues[0].message and "Ưu điểm 100% hồ sơ trả kết quả trước hạn." in issues[0].message
+
+
+def test_bac_giang_department_report_is_not_a_sub_scope_of_itself():
+    fields = {f.field: f.value for f in extract(read_report(BAC_GIANG)) if f.kind == "count"}
+    assert fields == {"received": 56, "carried_over": 7, "received_new": 49, "resolved": 54, "resolved_early": 52,
+                      "resolved_on_time": 2, "resolved_late": 0, "pending": 2, "pending_in_time": 2,
+                      "pending_overdue": 0, "supplement_requested": 0, "returned": 0}
+
+
+def test_one_mistyped_seed_figure_is_flagged_once():
+    total, _ = binh_thuan_appendix()
+    text = read_report(BINH_THUAN).replace("**4.225**", "**4.252**")
+    issues = crosscheck(text, total)
+    assert [(i.row, i.found, i.expected) for i in issues] == [(20, "4.252", "4.225")]
+    # without the table: the part is now larger than its whole
+    alone = crosscheck(text)
+    assert [(i.row, i.field, i.found, i.expected) for i in alone] == [(20, "resolved_in_time", "4.252", "4.232")]
+    # and a smaller typo leaves parts that do not add up to the stated total
+    alone = crosscheck(read_report(BINH_THUAN).replace("**4.225**", "**4.215**"))
+    assert [(i.row, i.field, i.found, i.expected) for i in alone] == [(19, "resolved", "4.232", "4.222")]
+
+
+def test_a_wrong_share_in_a_seed_is_flagged_with_its_recomputation():
+    text = read_report(SOC_TRANG).replace("(chiếm 99,32 %)", "(chiếm 99,23 %)")
+    for issues in (crosscheck(text, soc_trang_appendix()[0]), crosscheck(text)):
+        assert [(i.row, i.field, i.found, i.expected) for i in issues] == [(25, "pending_in_time", "99,23 %",
+                                                                            "99,32%")]
+        assert "881/887" in issues[0].message
+
+
+# ------------------------------------------------------------------ news articles
+
+
+NEWS_TABLE = {"received": 16903, "carried_over": 1200, "received_new": 15703, "received_online": 12819,
+              "resolved": 16512, "resolved_early": 15964, "resolved_on_time": 501, "resolved_late": 47,
+              "pending": 391, "pending_overdue": 12}
+
+
+def test_clean_news_article():
+    text = read_report(FIXTURES / "news_clean.md")
+    assert crosscheck(text) == []
+    # 75,84% is 12.819 of the 16.903 the sentence states ("trong đó"), a documented
+    # alternative denominator, although the table's new dossiers are 15.703
+    assert crosscheck(text, NEWS_TABLE) == []
+
+
+def test_news_article_with_a_transposed_share():
+    issues = crosscheck(read_report(FIXTURES / "news_planted.md"), NEWS_TABLE, source="news.md")
+    assert [(i.file, i.row, i.field, i.found, i.expected) for i in issues] == [
+        ("news.md", 5, "received_online", "78,54%", "75,84%")]
+
+
+def test_news_article_with_several_inconsistencies():
+    issues = crosscheck(read_report(FIXTURES / "news_many.txt"))
+    assert [(i.row, i.field, i.found, i.expected) for i in issues] == [
+        (1, "received", "15.240", "15.140"),  # 1.020 + 14.120
+        (3, "pending", "1.108", "1.171"),  # 1.090 + 81
+        (4, "resolved_late", "24", "42"),  # stated twice
+    ]
+    assert "trễ hạn 42" not in issues[2].message and "dòng 2" in issues[2].message
+
+
+def test_part_larger_than_whole():
+    text = "Trung tâm tiếp nhận mới 1.250 hồ sơ, trong đó trực tuyến 1.520 hồ sơ."
+    (issue,) = crosscheck(text)
+    assert (issue.field, issue.found, issue.expected) == ("received_online", "1.520", "1.250")
+
+
+def test_zero_stated_in_words_is_a_figure():
+    text = "Đã giải quyết 120 hồ sơ, không có hồ sơ trễ hạn."
+    assert crosscheck(text, {"resolved": 120, "resolved_late": 0}) == []
+    (issue,) = crosscheck(text, {"resolved": 120, "resolved_late": 3})
+    assert (issue.field, issue.found, issue.expected) == ("resolved_late", "không có", "3")
+
+
+@pytest.mark.parametrize("text", [
+    "Riêng Sở Tư pháp đã giải quyết 900 hồ sơ, trễ hạn 40 hồ sơ.",
+    "Trong lĩnh vực đất đai, đã tiếp nhận 700 hồ sơ.",
+    "Lũy kế từ đầu năm, Trung tâm đã giải quyết 45.000 hồ sơ.",
+    "So với cùng kỳ, số hồ sơ đã giải quyết tăng 20%.",
+    "Số hồ sơ tiếp nhận tăng 500 hồ sơ so với tháng trước.",
+    "Huyện Phú Quý đã tiếp nhận 47 hồ sơ.",
+    "Trung tâm tiếp nhận 1.699 hồ sơ cấp căn cước công dân.",
+    "Trung tâm đã tiếp nhận và trả kết quả 300 hồ sơ.",
+    "Có 29 lượt tổ chức được hỗ trợ, 04 đơn vị được phê duyệt quy trình.",
+    "Thực hiện Nghị định số 61/2018/NĐ-CP ngày 23/4/2018, Quyết định số 1216/QĐ-UBND.",
+    "Hỗ trợ thủ tục hành chính mức độ 3, 4 và đạt tỷ lệ 100%.",
+    "Số: 01/BC-TTHCC ngày 02 tháng 02 năm 2023, Phụ lục 2.",
+])
+def test_figures_outside_the_totals_are_not_compared(text):
+    table = {"received": 10, "received_new": 10, "resolved": 10, "resolved_late": 0, "pending": 0}
+    assert crosscheck(text, table) == []
+
+
+def test_share_with_a_stated_denominator_that_is_not_a_default():
+    text = "Đã giải quyết 7.718 hồ sơ (chiếm 89,69 % trên tổng số 8.605 hồ sơ)."
+    assert crosscheck(text) == []
+    (issue,) = crosscheck(text.replace("8.605", "8.650"))
+    assert (issue.field, issue.found, issue.expected) == ("resolved", "89,69 %", "89,23%")
+    (issue,) = crosscheck(text.replace("8.605", "8.650"), {"received": 8605, "resolved": 7718})
+    assert (issue.field, issue.found, issue.expected) == ("received", "8.650", "8.605")
+
+
+def test_online_share_of_received_is_only_accepted_when_the_text_says_so():
+    table = {"received": 1000, "carried_over": 200, "received_new": 800, "received_online": 400}
+    assert crosscheck("Tỷ lệ hồ sơ trực tuyến đạt 50,00%.", table) == []
+    (issue,) = crosscheck("Tỷ lệ hồ sơ trực tuyến đạt 40,00%.", table)
+    assert issue.expected == "50,00%"
+    assert crosscheck("Hồ sơ trực tuyến chiếm 40,00% trên tổng số hồ sơ tiếp nhận.", table) == []
+
+
+def test_english_messages():
+    (issue,) = crosscheck("Đã giải quyết 100 hồ sơ, trễ hạn 05 hồ sơ.", {"resolved": 100, "resolved_late": 4},
+                          lang="en")
+    assert issue.message.startswith("Resolved late: the text says 05, the table has 4")
+
+
+# ------------------------------------------------------------------ reading
+
+
+def _docx(path: Path, paragraphs: list[str], table_after: int) -> Path:
+    w = 'xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"'
+    para = lambda t: f"<w:p><w:r><w:t xml:space=\"preserve\">{t}</w:t></w:r></w:p>"  # noqa: E731
+    table = ("<w:tbl><w:tr><w:tc>" + para("Tổng cộng") + "</w:tc><w:tc>" + para("8.605") +
+             "</w:tc></w:tr></w:tbl>")
+    body = "".join(para(p) + (table if i == table_after else "") for i, p in enumerate(paragraphs))
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("[Content_Types].xml", '<?xml version="1.0"?><Types/>')
+        z.writestr("word/document.xml", f'<?xml version="1.0" encoding="UTF-8"?><w:document {w}><w:body>'
+                                        f"{body}</w:body></w:document>")
+    return path
+
+
+def test_docx_prose_without_its_tables(tmp_path):
+    path = _docx(tmp_path / "report.docx", ["BÁO CÁO", "Đã giải quyết 7.718 hồ sơ.", "Trễ hạn 16 hồ sơ."], 1)
+    text = read_report(path)
+    assert text.splitlines() == ["BÁO CÁO", "Đã giải quyết 7.718 hồ sơ.", "Trễ hạn 16 hồ sơ."]
+    (issue,) = crosscheck(text, {"resolved": 7718, "resolved_late": 6}, source=str(path))
+    assert (issue.file, issue.row, issue.found) == (str(path), 3, "16")
+
+
+def test_markdown_and_table_lines(tmp_path):
+    md = tmp_path / "r.md"
+    md.write_text("## **1. Kết quả**\n\n- Đã giải quyết **54** hồ sơ;\n\n| Tổng cộng | 99 |\n", encoding="utf-8")
+    assert [(s.row, s.text) for s in sentences(read_report(md))] == [(1, "1. Kết quả"), (3, "Đã giải quyết 54 hồ sơ;")]
+
+
+def test_unreadable_reports(tmp_path):
+    with pytest.raises(ProseError, match="unsupported file type .pdf"):
+        read_report(tmp_path / "r.pdf")
+    bad = tmp_path / "r.docx"
+    bad.write_bytes(b"not a zip")
+    with pytest.raises(ProseError, match="BadZipFile"):
+        read_report(bad)
