@@ -20,6 +20,8 @@ __all__ = [
     "STATED_RATIOS",
     "SHARE_OF",
     "label",
+    "share_of",
+    "is_ratio_field",
 ]
 
 
@@ -142,7 +144,25 @@ SHARE_OF: dict[str, tuple[str, ...]] = {
 }
 
 
+SHARE_PREFIX = "share:"
+
+
+def share_of(field: str | None) -> str | None:
+    """The count field of a share column ("Trước hạn / Tỷ lệ (%)" is "share:resolved_early")."""
+    if field and field.startswith(SHARE_PREFIX) and field[len(SHARE_PREFIX):] in SHARE_OF:
+        return field[len(SHARE_PREFIX):]
+    return None
+
+
+def is_ratio_field(field: str | None) -> bool:
+    return bool(field) and (share_of(field) is not None or (field in FIELDS and FIELDS[field].kind == "ratio"))
+
+
 def label(field: str, lang: str = "vi") -> str:
+    count = share_of(field)
+    if count:
+        inner = label(count, lang)
+        return f"Tỷ lệ ({inner})" if lang == "vi" else f"Share ({inner})"
     f = FIELDS.get(field)
     if f is None:
         return field

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Sequence
 
+from .fields import SHARE_OF, SHARE_PREFIX
 from .text import fold
 
 __all__ = ["classify", "is_unit_header", "is_stt_header", "TOTAL_LABELS", "is_total_label", "is_ratio_label"]
@@ -86,7 +87,14 @@ def _section(path: list[str]) -> str | None:
     return None
 
 
+_BARE_RATIO = ("tỷ lệ", "tỷ lệ %", "tỷ lệ (%)", "%", "(%)", "tỷ lệ%")
+
+
 def _ratio_field(full: str, path: list[str]) -> str | None:
+    if path[-1] in _BARE_RATIO and len(path) > 1:
+        parent = classify(path[:-1])  # "Trước hạn / Tỷ lệ (%)": the share of its parent's count
+        if parent in SHARE_OF:
+            return SHARE_PREFIX + parent
     if _any(full, ("thanh toán",)) and _any(full, _ONLINE):
         return "online_payment_rate"
     if _any(full, ("csdl", "cơ sở dữ liệu", "dân cư")):

@@ -14,7 +14,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from .fields import FIELDS, SATISFACTION_FIELDS, FEE_FIELDS, RESULT_FIELDS
+from .fields import FEE_FIELDS, RESULT_FIELDS, SATISFACTION_FIELDS, is_ratio_field
 from .grid import Sheet, Workbook, open_workbook
 from .headers import classify, is_ratio_label, is_stt_header, is_total_label, is_unit_header
 from .numbers import NumberError, parse_number
@@ -27,6 +27,7 @@ __all__ = ["read_tables", "find_tables"]
 MAX_BAND = 6
 _NUMBERING_CELL = re.compile(r"^\(?\s*(\d{1,2}|[a-zA-Z])\s*\)?(\s*[=+\-*/x×:]\s*\(?\s*(\d{1,2}|[a-zA-Z])\s*\)?)*$")
 _HEADING = re.compile(r"^([ivxlc]+|[a-zđ]|\d+(\.\d+)*)\s*[.)/-]\s+\S")
+_SUBTOTAL = re.compile(r"^(cộng|tổng cộng|tổng số)\b\s*\S")
 _STOP_LABELS = ("ghi chú", "nơi nhận", "người lập", "lưu ý", "người ký", "thủ trưởng", "giám đốc")
 
 
@@ -233,7 +234,7 @@ def _form(fields: set[str]) -> str | None:
         return "satisfaction"
     if fields & set(FEE_FIELDS):
         return "fees"
-    if any(FIELDS[f].kind == "ratio" for f in fields if f in FIELDS):
+    if any(is_ratio_field(f) for f in fields):
         return "digital"
     return None
 
@@ -307,14 +308,24 @@ def _read_body(sheet: Sheet, file: str, band: list[int], columns: list[Column], 
             break
         values = {c.field: _value(sheet.get(r, c.index)) for c in data_cols}
         has_numbers = any(not v.blank for v in values.values())
-        if is_total_label(label) and table.total is None:
+        if _SUBTOTAL.match(flabel) and not is_total_label(label):
+            r += 1  # "Cộng I", "Tổng số khối huyện": a group subtotal, not a unit
+            continue
+        if is_total_label(label):
+            if table.total is not None and table.rows and table.total.index > table.rows[-1].index:
+                break  # a second total after the units: something else starts here
             table.total = Row(r, label, "total", values, label_col)
         elif is_ratio_label(label) and table.total is not None and table.ratio_row is None:
             table.ratio_row = Row(r, label, "ratio", values, label_col)
             r += 1
             break
-        elif table.total is not None:
-            break  # rows after the total row belong to something else
+        elif table.total is not None and table.rows and table.total.index > table.rows[-1].index:
+            if not (_HEADING.match(flabel) and not has_numbers):
+                break  # rows after the total row belong to something else
+            # a new group ("II. Cấp huyện") after a subtotal: the earlier total was a subtotal
+            table.total = None
+            r += 1
+            continue
         elif not has_numbers:
             if not label or _HEADING.match(flabel) or label.isupper() or len(label) > 80:
                 if len(label) > 80 and table.rows:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Iterable
 
-from .fields import RATIOS, SHARE_OF, STATED_RATIOS, label
+from .fields import RATIOS, SHARE_OF, STATED_RATIOS, is_ratio_field, label, share_of
 from .issues import RULES, Issue, column_letter, message
 from .numbers import Number, excel_round, format_decimal, format_percent
 from .profiles import Profile
@@ -22,7 +22,7 @@ from .table import Row, Table, Value
 from .text import fold
 from .units import is_retired, match_unit, successor
 
-__all__ = ["check_table"]
+__all__ = ["check_table", "ratio_denominators"]
 
 # (whole, parts-alternatives, rule, message key)
 IDENTITIES: tuple[tuple[str, tuple[tuple[str, ...], ...], str, str], ...] = (
@@ -94,7 +94,7 @@ def _raw_text(v: Value) -> str:
 def _cell_rules(ctx: _Ctx, row: Row) -> None:
     filled = any(not v.blank for v in row.values.values())
     for f, v in row.values.items():
-        is_ratio = f in RATIOS or f in STATED_RATIOS
+        is_ratio = is_ratio_field(f)
         if v.error:
             if v.error == "uncached":
                 ctx.add("formula_error", row, f, found=v.formula or "", key="formula_error",
@@ -201,10 +201,24 @@ def _subset_rules(ctx: _Ctx, row: Row, covered: set[str]) -> None:
 
 
 def _numerator(table: Table, row: Row, ratio: str) -> Fraction | None:
-    for alt in RATIOS[ratio].numerators:
+    count = share_of(ratio)
+    for alt in ((count,),) if count else RATIOS[ratio].numerators:
         if _present(table, alt):
             return _sum(row, alt)
     return None
+
+
+def _denominator_options(ratio: str, profile: Profile) -> list[str]:
+    """The default denominator first, then the documented alternatives."""
+    count = share_of(ratio)
+    if count:
+        options = list(SHARE_OF[count])
+        if count in ("received_online", "received_offline", "received_direct", "received_postal"):
+            options.sort(key=lambda d: d != profile.online_denominator)
+        return options
+    r = RATIOS[ratio]
+    default = profile.online_denominator if ratio == "online_rate" else r.denominator
+    return [default] + [d for d in (r.denominator, *r.alt_denominators) if d != default]
 
 
 def _agrees(stated: Fraction, decimals: int, exact: Fraction) -> bool:
@@ -256,17 +270,21 @@ def _choose_denominators(ctx: _Ctx) -> dict[str, str]:
     t = ctx.table
     chosen: dict[str, str] = {}
     for col in t.columns:
-        if col.field not in RATIOS:
+        if col.field not in RATIOS and not share_of(col.field):
             continue
-        r = RATIOS[col.field]
-        default = ctx.profile.online_denominator if col.field == "online_rate" else r.denominator
-        options = [default] + [d for d in (r.denominator, *r.alt_denominators) if d != default]
+        options = _denominator_options(col.field, ctx.profile)
+        default = next((d for d in options if t.column(d)), options[0])
         chosen[col.field] = _pick(t, options, lambda row, d, f=col.field: (
             _numerator(t, row, f), row.count(d), row.values.get(f)))
         if chosen[col.field] != default:
             ctx.add("denominator_convention", None, col.field, denominator=label(chosen[col.field], ctx.lang),
                     default=label(default, ctx.lang), unit="")
     return chosen
+
+
+def ratio_denominators(table: Table, profile: Profile) -> dict[str, str]:
+    """The denominator field of each ratio column, as the rules choose it."""
+    return _choose_denominators(_Ctx(table, profile, "vi", []))
 
 
 def _pick(t: Table, options: list[str], get) -> str:
@@ -304,9 +322,9 @@ def _ratio_rules(ctx: _Ctx, row: Row, denominators: dict[str, str], totals: Row 
             if v.usable and not 0 <= v.percent <= 100:
                 ctx.add("range", row, f, found=_raw_text(v) or format_percent(v.percent / 100))
             continue
-        if f not in RATIOS:
+        if f not in denominators:
             continue
-        num, den = _numerator(ctx.table, source, f), source.count(denominators.get(f, RATIOS[f].denominator))
+        num, den = _numerator(ctx.table, source, f), source.count(denominators[f])
         if totals is not None:
             _ratio_cell(ctx, row, f, v, num, den, rule="total_row", key="total_row.ratio")
         else:
@@ -395,8 +413,10 @@ def _unit_rules(ctx: _Ctx) -> None:
             if m.suggestions:
                 names = "; ".join(m.suggestions)
                 hint = f"; có phải: {names}?" if ctx.lang == "vi" else f"; did you mean: {names}?"
+            # a near miss is probably a typo; a name like no other is a unit the registry lacks
             ctx.add("unknown_unit", row, "unit", column=_label_col(row), found=row.label,
-                    expected="; ".join(m.suggestions) or None, hint=hint)
+                    expected="; ".join(m.suggestions) or None, hint=hint,
+                    severity="warning" if m.suggestions else "info")
         elif m.unit and t.period and is_retired(m.unit, t.period.start, ctx.profile.reorg_date):
             ctx.add("retired_unit", row, "unit", column=_label_col(row), found=row.label,
                     expected=", ".join(u.name for u in successor(m.unit)), period=t.period.label)

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from .fields import COUNT_FIELDS, FIELDS
+from .fields import COUNT_FIELDS, is_ratio_field
 from .issues import column_letter
 from .numbers import Number
 from .periods import Period
@@ -29,7 +29,7 @@ class Column:
 
     @property
     def is_ratio(self) -> bool:
-        return self.field is not None and FIELDS[self.field].kind == "ratio"
+        return is_ratio_field(self.field)
 
 
 @dataclass

@@ -110,6 +110,7 @@ _ABBREVIATIONS = (
     ("đbqh", "đại biểu quốc hội"),
     ("chqs", "chỉ huy quân sự"),
 )
+_ENUMERATOR = re.compile(r"^\s*(\d+(\.\d+)*|[a-zđ]|[ivxl]+)\s*[.)/-]\s+|^\s*[-+•]\s*")  # "1. ", "a) ", "- "
 _STOP = {"va", "cac", "tinh", "so", "ban", "nganh", "thuoc"}
 _LOCAL = re.compile(
     r"^(ủy ban nhân dân|ubnd)?\s*(huyện|thị xã|thành phố|tp\.?|quận|xã|phường|thị trấn|đặc khu)\s+\S",
@@ -127,7 +128,7 @@ def unit_key(name: str) -> str:
     """A comparison key: folded, abbreviations expanded, accents, punctuation and
     filler words ("và", "các", "tỉnh", "Sở") removed.  Keeps the "Sở"/"Ban" kind out so
     "Sở Khoa học Công nghệ" and "Sở Khoa học và Công nghệ" meet."""
-    t = strip_accents(_expand(fold(name)))
+    t = strip_accents(_expand(_ENUMERATOR.sub("", fold(name))))
     words = re.findall(r"[a-z0-9]+", t)
     return " ".join(w for w in words if w not in _STOP)
 
