@@ -191,6 +191,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Văn bản ghi {found}, {expected}: \"{quote}\"",
         "The text says {found}, {expected}: \"{quote}\"",
     ),
+    "stale_value.restored": (
+        "{label}: ô ghi {found}, giá trị tính lại là {expected}; đã khôi phục công thức {formula}.",
+        "{label}: the cell held {found}, the recomputed value is {expected}; formula {formula} restored.",
+    ),
     "conflict.same": (
         "Hai tệp cùng báo cáo đơn vị \"{unit}\" kỳ {period} với số liệu giống hệt nhau: {found} và "
         "{expected}; chỉ tính một lần.",
