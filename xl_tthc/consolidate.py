@@ -1,0 +1,603 @@
+"""Consolidation: many department workbooks in, one provincial table out.
+
+Each input file is read and checked with the same reader and rules as ``xl-tthc check``
+(in worker processes when there are many).  A file yields one *entry* per department:
+
+* a table of fields of procedures ("Lĩnh vực" rows) gives one entry for the department
+  named above the table (or in the sheet or file name): its total row, or the sum of
+  its field rows when it has none;
+* a table of departments gives one entry per department row.
+
+Entries are then merged, in an order that does not depend on the order of the inputs:
+names are normalised through the unit registry; two entries for the same department
+are a ``conflict`` and are never summed; a file whose period differs from the run's
+period is a ``period_mismatch``; an entry whose counts carry an error-level finding is
+not consolidated.  With a previous consolidated workbook, each department's carried-over
+figure is checked against its previous pending figure (``carry_over``).
+
+Nothing here raises for a bad input file: it becomes a :class:`Source` with a status
+and a reason.  Only the previous workbook, when it cannot be read, raises ReadError.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from collections import Counter, defaultdict
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from .check import check_book
+from .fields import COUNT_FIELDS, RATIOS, RESULT_FIELDS
+from .grid import ReadError
+from .issues import Issue, has_errors, message, sort_issues
+from .numbers import format_count, ratio
+from .periods import Period, parse_period
+from .profiles import Profile, load_profile
+from .reader import read_tables
+from .rules import IDENTITIES
+from .table import Row, Table
+from .text import fold
+from .units import REGISTRY, match_unit
+
+__all__ = [
+    "WORKBOOK_SUFFIXES",
+    "STATUSES",
+    "status_label",
+    "CONSOLIDATED_RATIOS",
+    "ratio_terms",
+    "Entry",
+    "Source",
+    "ConsolidatedRow",
+    "Consolidation",
+    "collect_inputs",
+    "read_source",
+    "consolidate",
+    "parse_period_option",
+    "previous_pending",
+]
+
+WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
+PARALLEL_FROM = 8  # files; below this, reading stays in-process
+
+# Source and entry statuses (stable ids) and their Vietnamese / English labels.
+STATUSES: dict[str, tuple[str, str]] = {
+    "consolidated": ("Đã tổng hợp", "consolidated"),
+    "partial": ("Tổng hợp một phần", "partly consolidated"),
+    "duplicate": ("Trùng lặp, chỉ tính một lần", "duplicate, counted once"),
+    "conflict": ("Xung đột, không tổng hợp", "conflict, not consolidated"),
+    "rejected": ("Có lỗi số liệu, không tổng hợp", "count errors, not consolidated"),
+    "period_mismatch": ("Sai kỳ báo cáo, không tổng hợp", "other period, not consolidated"),
+    "unknown_unit": ("Không xác định được đơn vị", "reporting unit not identified"),
+    "no_table": ("Không có bảng số liệu", "no result table"),
+    "unreadable": ("Không đọc được tệp", "unreadable file"),
+}
+_RESULT_COUNTS = tuple(f for f in RESULT_FIELDS if f in COUNT_FIELDS)
+_REGISTRY_ORDER = {u.code: i for i, u in enumerate(REGISTRY)}
+_SUPERIOR = "UBND"
+
+
+def status_label(status: str, lang: str = "vi") -> str:
+    vi, en = STATUSES[status]
+    return en if lang == "en" else vi
+
+
+@dataclass(frozen=True)
+class DetailRow:
+    """One row read from a department file: a field of procedures or a department."""
+
+    unit: str  # the department it belongs to (canonical name)
+    label: str  # as written on the row
+    file: str
+    sheet: str
+    row: int  # 1-based Excel row
+    kind: str  # field | department | total
+    figures: dict[str, int]
+
+
+@dataclass
+class Entry:
+    """One department's figures from one file."""
+
+    unit: str  # canonical name
+    key: str  # registry code, or the folded name of an unregistered unit
+    written: str  # the name as written in the file
+    file: str
+    sheet: str
+    row: int | None  # 1-based row of the figures (department or total row), None when summed
+    figures: dict[str, int]
+    columns: dict[str, str]  # field -> column letter in the file
+    details: list[DetailRow]
+    blocking: tuple[str, ...] = ()  # error-level rules on the counts
+    status: str = "consolidated"
+
+    @property
+    def order(self) -> tuple[int, str]:
+        return (_REGISTRY_ORDER.get(self.key, len(_REGISTRY_ORDER)), fold(self.unit))
+
+
+@dataclass
+class Source:
+    """One input file: what it is, what it gave, and what happened to it."""
+
+    path: str
+    sha256: str = ""
+    size: int = 0
+    period: Period | None = None
+    sheets: tuple[str, ...] = ()
+    rows_read: int = 0
+    entries: list[Entry] = field(default_factory=list)
+    issues: list[Issue] = field(default_factory=list)
+    error: str | None = None  # unreadable: the reason, in the run's language
+    status: str = "consolidated"
+
+    @property
+    def units(self) -> list[str]:
+        return [e.unit for e in self.entries]
+
+    @property
+    def reason(self) -> str:
+        """Why this file was not (fully) consolidated, in the run's language; "" when it was."""
+        if self.error:
+            return self.error
+        if self.status == "consolidated":
+            return ""
+        return "; ".join(dict.fromkeys(i.message for i in self.issues if i.severity == "error")) or \
+            "; ".join(dict.fromkeys(i.message for i in self.issues))
+
+    def to_dict(self, lang: str = "vi") -> dict[str, Any]:
+        return {
+            "path": self.path,
+            "sha256": self.sha256,
+            "size": self.size,
+            "period": self.period.key if self.period else None,
+            "sheets": list(self.sheets),
+            "units": self.units,
+            "rows_read": self.rows_read,
+            "status": self.status,
+            "reason": self.reason,
+            "issues": [i.to_dict() for i in self.issues],
+        }
+
+
+@dataclass
+class ConsolidatedRow:
+    unit: str
+    key: str
+    figures: dict[str, int]
+    source: Entry
+
+    def to_dict(self, online_denominator: str = "received_new") -> dict[str, Any]:
+        return {"unit": self.unit, **self.figures, **_ratios(self.figures, online_denominator)}
+
+
+@dataclass
+class Consolidation:
+    period: Period | None
+    sources: list[Source]
+    rows: list[ConsolidatedRow]
+    fields: list[str]  # count fields present in any row, in canonical order
+    issues: list[Issue]  # run-level findings (conflict, period_mismatch, carry_over) and every file's
+    lang: str = "vi"
+    online_denominator: str = "received_new"  # the profile's convention for the online rate
+
+    @property
+    def total(self) -> dict[str, int]:
+        return {f: sum(r.figures[f] for r in self.rows if f in r.figures) for f in self.fields}
+
+    @property
+    def failed(self) -> list[Source]:
+        return [s for s in self.sources if s.status != "consolidated"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed and not has_errors(self.issues)
+
+    @property
+    def details(self) -> list[DetailRow]:
+        return [d for r in self.rows for d in r.source.details]
+
+    def to_dict(self) -> dict[str, Any]:
+        total = self.total
+        return {
+            "period": self.period.key if self.period else None,
+            "period_label": self.period.label if self.period else None,
+            "fields": self.fields,
+            "rows": [r.to_dict(self.online_denominator) for r in self.rows],
+            "total": {"unit": "Tổng cộng" if self.lang == "vi" else "Total", **total,
+                      **_ratios(total, self.online_denominator)},
+            "files": [s.to_dict(self.lang) for s in self.sources],
+            "summary": {
+                "files": len(self.sources),
+                "consolidated": sum(1 for s in self.sources if s.status == "consolidated"),
+                "failed": len(self.failed),
+                "units": len(self.rows),
+                "errors": sum(1 for i in self.issues if i.severity == "error"),
+                "warnings": sum(1 for i in self.issues if i.severity == "warning"),
+            },
+            "issues": [i.to_dict() for i in self.issues],
+        }
+
+
+# --- ratios of consolidated figures ---------------------------------------------------
+
+CONSOLIDATED_RATIOS = ("ontime_rate", "online_rate")
+
+
+def ratio_terms(name: str, fields: Iterable[str], online_denominator: str = "received_new") -> \
+        tuple[tuple[str, ...], str] | None:
+    """The numerator fields and the denominator of a ratio over the given fields, or None."""
+    have = set(fields)
+    r = RATIOS[name]
+    denominators = [r.denominator, *r.alt_denominators]
+    if name == "online_rate" and online_denominator in denominators:
+        denominators.remove(online_denominator)
+        denominators.insert(0, online_denominator)
+    den = next((d for d in denominators if d in have), None)
+    num = next((n for n in sorted(r.numerators, key=len) if set(n) <= have), None)
+    return (num, den) if num and den else None
+
+
+def _ratios(figures: dict[str, int], online_denominator: str) -> dict[str, float | None]:
+    out: dict[str, float | None] = {}
+    for name in CONSOLIDATED_RATIOS:
+        terms = ratio_terms(name, figures, online_denominator)
+        if terms:
+            value = ratio(sum(figures[f] for f in terms[0]), figures[terms[1]])
+            out[name] = float(value) if value is not None else None
+    return out
+
+
+# --- inputs -----------------------------------------------------------------------------
+
+def collect_inputs(inputs: Iterable[str | Path], exclude: Iterable[str | Path] = ()) -> list[Path]:
+    """Files as given and workbooks found (recursively) in folders, each once, sorted.
+    Excel's lock files (``~$…``) and hidden files in folders are skipped."""
+    skip = {Path(p).resolve() for p in exclude}
+    seen: set[Path] = set()
+    out: list[Path] = []
+    for item in inputs:
+        p = Path(item)
+        if p.is_dir():
+            found = sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in WORKBOOK_SUFFIXES
+                           and not q.name.startswith(("~$", ".")))
+        else:
+            found = [p]
+        for q in found:
+            r = q.resolve()
+            if r in seen or r in skip:
+                continue
+            seen.add(r)
+            out.append(q)
+    return sorted(out, key=lambda q: str(q))
+
+
+def parse_period_option(text: str, cutoff_day: int | None = None) -> Period | None:
+    """A --period value: Vietnamese text ("tháng 02 năm 2021", "quý I năm 2024") or a
+    period key (2021-02, 2024-Q1, 2023-H1, 2023-9M, 2023)."""
+    t = text.strip()
+    m = re.fullmatch(r"(\d{4})(?:-(\d{1,2}|Q[1-4]|H1|9M))?", t, re.IGNORECASE)
+    if m:
+        year, part = m.group(1), (m.group(2) or "").upper()
+        t = {"": f"năm {year}", "H1": f"6 tháng đầu năm {year}", "9M": f"9 tháng năm {year}"}.get(part) or (
+            f"quý {part[1]} năm {year}" if part.startswith("Q") else f"tháng {int(part):02d} năm {year}")
+    return parse_period(t, cutoff_day)
+
+
+# --- reading one file (runs in a worker process) ----------------------------------------
+
+def _figures(row: Row, fields: Iterable[str]) -> dict[str, int]:
+    out = {}
+    for f in fields:
+        x = row.count(f)
+        if x is not None and x.denominator == 1:
+            out[f] = int(x)
+    return out
+
+
+def _complete(figures: dict[str, int]) -> dict[str, int]:
+    """Add the wholes that the identities give from their parts (resolved_in_time from
+    early + on time, received from carried over + new, …), so departments reporting in
+    different layouts add up in the same columns."""
+    out = dict(figures)
+    for whole, alternatives, _rule, _key in IDENTITIES:
+        if whole in out:
+            continue
+        for parts in alternatives:
+            if all(p in out for p in parts):
+                out[whole] = sum(out[p] for p in parts)
+                break
+    if "resolved_in_time" not in out and "resolved_early" in out and "resolved_on_time" in out:
+        out["resolved_in_time"] = out["resolved_early"] + out["resolved_on_time"]
+    return out
+
+
+def _department_of(table: Table, path: Path) -> tuple[str, str] | None:
+    """The department a table of fields of procedures belongs to: a registered name in
+    a title line above the table, the sheet name or the file name."""
+    candidates = []
+    for line in table.title.splitlines():  # "SỞ TƯ PHÁP", "Đơn vị báo cáo: Sở Tư pháp"
+        candidates += [line, line.rpartition(":")[2]]
+    candidates += [table.sheet, path.stem, re.sub(r"[_\s]+", " ", path.stem)]
+    found = []
+    for text in candidates:
+        text = text.strip()
+        if not text or len(text) > 80:
+            continue
+        m = match_unit(text)
+        if m.unit is not None:
+            found.append((m.unit.name, m.unit.code))
+        elif m.local:
+            found.append(_unit_key(text))
+    # the superior "UBND TỈNH …" line of an official header is not the reporting unit
+    return next((f for f in found if f[1] != _SUPERIOR), found[0] if found else None)
+
+
+def _unit_key(name: str) -> tuple[str, str]:
+    m = match_unit(name)
+    if m.unit is not None:
+        return m.unit.name, m.unit.code
+    canonical = " ".join(name.split())
+    return canonical, fold(canonical)
+
+
+def _blocking(issues: list[Issue], rows: set[int]) -> tuple[str, ...]:
+    return tuple(sorted({i.rule for i in issues if i.severity == "error" and i.row in rows
+                         and i.field in COUNT_FIELDS}))
+
+
+def _entries(table: Table, issues: list[Issue], path: Path, lang: str) -> tuple[list[Entry], list[Issue]]:
+    fields = [f for f in table.count_fields if f in _RESULT_COUNTS]
+    columns = {c.field: c.letter for c in table.columns if c.field in fields}
+    file = table.file
+    if table.unit_kind == "department":
+        out = []
+        for row in table.rows:
+            if row.label.startswith("(dòng "):
+                continue
+            unit, key = _unit_key(row.label)
+            figures = _complete(_figures(row, fields))
+            detail = DetailRow(unit, row.label, file, table.sheet, row.excel_row, "department", figures)
+            out.append(Entry(unit, key, row.label, file, table.sheet, row.excel_row, figures, columns, [detail],
+                             _blocking(issues, {row.excel_row})))
+        return out, []
+    dept = _department_of(table, path)
+    if dept is None:
+        return [], [Issue(file, table.sheet, None, None, None, "unit", "unknown_unit", "error", None,
+                          path.name, message("unknown_unit.source", lang, found=path.name))]
+    unit, key = dept
+    details = [DetailRow(unit, r.label, file, table.sheet, r.excel_row, "field", _complete(_figures(r, fields)))
+               for r in table.rows]
+    rows = {r.excel_row for r in table.rows}
+    if table.total is not None:
+        figures = _complete(_figures(table.total, fields))
+        row = table.total.excel_row
+        details.append(DetailRow(unit, table.total.label, file, table.sheet, row, "total", figures))
+        rows.add(row)
+    else:
+        row = None
+        sums: dict[str, int] = {}
+        for f in fields:  # blanks count as 0, as Excel's SUM does
+            sums[f] = sum(d.figures.get(f, 0) for d in details)
+        figures = _complete(sums)
+    return [Entry(unit, key, unit, file, table.sheet, row, figures, columns, details,
+                  _blocking(issues, rows))], []
+
+
+def read_source(path: str | Path, profile: Profile | None = None, lang: str = "vi") -> Source:
+    """Read, check and extract the department entries of one file.  Never raises for a
+    bad file; picklable, so it runs in worker processes."""
+    prof = profile or load_profile(None)
+    p = Path(path)
+    src = Source(str(path))
+    try:
+        data = p.read_bytes()
+        src.sha256, src.size = hashlib.sha256(data).hexdigest(), len(data)
+    except OSError:
+        pass  # open_workbook below says why
+    try:
+        book, tables = read_tables(p, prof.cutoff_day)
+    except ReadError as e:
+        src.error = e.text(lang)
+        src.status = "unreadable"
+        src.issues.append(Issue(str(path), e.sheet, None, e.cell, None, None, "unreadable", "error", None,
+                                e.reason_en if lang == "en" else e.reason,
+                                message("unreadable", lang, found=e.reason_en if lang == "en" else e.reason,
+                                        hint=e.hint_en if lang == "en" else e.hint)))
+        return src
+    results = [t for t in tables if t.form == "results" and not (t.period and t.period.cumulative)]
+    reports = check_book(book, results, prof, lang)
+    for rep in reports:
+        t = rep.table
+        entries, extra = _entries(t, rep.issues, p, lang)
+        src.entries += entries
+        src.issues += rep.issues + extra
+        src.rows_read += len(t.rows) + (1 if t.total else 0)
+        if t.period and src.period is None:
+            src.period = t.period
+    src.sheets = tuple(dict.fromkeys(t.sheet for t in results))
+    if not results:
+        src.status = "no_table"
+        src.issues.append(Issue(str(path), None, None, None, None, None, "no_table", "error", None, None,
+                                message("no_table", lang)))
+    elif not src.entries:
+        src.status = "unknown_unit"
+    for e in src.entries:
+        if e.blocking:
+            e.status = "rejected"
+    src.issues = sort_issues(src.issues)
+    return src
+
+
+def _read_one(args: tuple[str, Profile, str]) -> Source:
+    return read_source(*args)
+
+
+def read_sources(paths: list[Path], profile: Profile, lang: str, jobs: int | None,
+                 progress: Callable[[int, int], None] | None) -> list[Source]:
+    """Every file read, in input order; in ``jobs`` worker processes for many files."""
+    n = len(paths)
+    workers = jobs if jobs is not None else (os.cpu_count() or 1)
+    if n < PARALLEL_FROM and jobs is None:
+        workers = 1
+    args = [(str(p), profile, lang) for p in paths]
+    out: list[Source] = []
+    if workers <= 1 or n <= 1:
+        for a in args:
+            out.append(_read_one(a))
+            if progress:
+                progress(len(out), n)
+        return out
+    chunk = max(1, min(32, n // (workers * 8)))
+    with ProcessPoolExecutor(max_workers=min(workers, n)) as pool:
+        for src in pool.map(_read_one, args, chunksize=chunk):
+            out.append(src)
+            if progress:
+                progress(len(out), n)
+    return out
+
+
+# --- merging ------------------------------------------------------------------------------
+
+def _run_period(sources: list[Source], wanted: Period | None) -> Period | None:
+    if wanted is not None:
+        return wanted
+    counts = Counter(s.period.key for s in sources if s.period is not None)
+    if not counts:
+        return None
+    key = max(counts, key=lambda k: (counts[k], k))
+    return min((s.period for s in sources if s.period and s.period.key == key), key=lambda p: (p.start, p.end))
+
+
+def _fmt_figures(e: Entry) -> str:
+    return ", ".join(f"{f}={format_count(v)}" for f, v in sorted(e.figures.items()))
+
+
+def _merge(sources: list[Source], period: Period | None, lang: str) -> tuple[list[ConsolidatedRow], list[Issue]]:
+    issues: list[Issue] = []
+    period_label = period.label if period else ""
+    groups: dict[str, list[Entry]] = defaultdict(list)
+    for s in sources:
+        if s.status != "consolidated":
+            continue
+        if period is not None and s.period is not None and s.period.key != period.key:
+            s.status = "period_mismatch"
+            issue = Issue(s.path, None, None, None, None, None, "period_mismatch", "error", period.label,
+                          s.period.label, message("period_mismatch", lang, found=s.period.label,
+                                                  expected=period.label))
+            s.issues.insert(0, issue)
+            continue
+        for e in s.entries:
+            if e.status == "consolidated":
+                groups[e.key].append(e)
+    rows = []
+    for key, entries in groups.items():
+        entries.sort(key=lambda e: (e.file, e.sheet, e.row or 0))
+        first = entries[0]
+        if len(entries) == 1:
+            rows.append(ConsolidatedRow(first.unit, key, first.figures, first))
+            continue
+        same = all(e.figures == first.figures for e in entries[1:])
+        for other in entries[1:]:
+            if same:
+                other.status = "duplicate"
+                issues.append(Issue(other.file, other.sheet, other.row, None, first.unit, None, "conflict",
+                                    "warning", first.file, other.file,
+                                    message("conflict.same", lang, unit=first.unit, period=period_label,
+                                            found=other.file, expected=first.file)))
+            else:
+                issues.append(Issue(other.file, other.sheet, other.row, None, first.unit, None, "conflict",
+                                    "error", first.file, other.file,
+                                    message("conflict", lang, unit=first.unit, period=period_label,
+                                            found=f"{other.file} ({_fmt_figures(other)})",
+                                            expected=f"{first.file} ({_fmt_figures(first)})")))
+        if same:
+            rows.append(ConsolidatedRow(first.unit, key, first.figures, first))
+        else:
+            for e in entries:
+                e.status = "conflict"
+    rows.sort(key=lambda r: r.source.order)
+    return rows, issues
+
+
+def previous_pending(path: str | Path, profile: Profile | None = None) -> dict[str, int]:
+    """Each department's pending figure in a previous consolidated workbook, by unit key.
+    Raises ReadError when it cannot be read."""
+    prof = profile or load_profile(None)
+    _book, tables = read_tables(path, prof.cutoff_day)
+    for t in tables:
+        if t.form != "results" or t.unit_kind != "department" or t.column("pending") is None:
+            continue
+        out = {}
+        for row in t.rows:
+            x = row.count("pending")
+            if x is not None and x.denominator == 1:
+                out[_unit_key(row.label)[1]] = int(x)
+        return out
+    raise ReadError(str(path), "không tìm thấy bảng tổng hợp có cột \"Đang giải quyết\"",
+                    "Hãy chọn bảng tổng hợp kỳ trước do xl-tthc tạo ra.",
+                    reason_en="no consolidated table with a pending column",
+                    hint_en="Choose the previous period's consolidated workbook made by xl-tthc.")
+
+
+def _carry_over(rows: list[ConsolidatedRow], pending: dict[str, int], lang: str) -> list[Issue]:
+    out = []
+    for r in rows:
+        cur, prev = r.figures.get("carried_over"), pending.get(r.key)
+        if cur is None or prev is None or cur == prev:
+            continue
+        e = r.source
+        out.append(Issue(e.file, e.sheet, e.row, e.columns.get("carried_over"), r.unit, "carried_over",
+                         "carry_over", "error", format_count(prev), format_count(cur),
+                         message("carry_over", lang, found=format_count(cur), expected=format_count(prev))))
+    return out
+
+
+def _source_status(s: Source) -> str:
+    if s.status != "consolidated":
+        return s.status
+    statuses = {e.status for e in s.entries}
+    if statuses <= {"consolidated"}:
+        return "consolidated"
+    if "consolidated" in statuses:
+        return "partial"
+    for st in ("conflict", "rejected", "duplicate"):
+        if st in statuses:
+            return st
+    return "consolidated"
+
+
+def consolidate(inputs: Iterable[str | Path], *, period: Period | str | None = None,
+                previous: str | Path | None = None, jobs: int | None = None,
+                profile: Profile | str | None = None, lang: str = "vi",
+                progress: Callable[[int, int], None] | None = None,
+                exclude: Iterable[str | Path] = ()) -> Consolidation:
+    """Consolidate department workbooks (files and folders) into one provincial table.
+
+    ``period``: the run's period (a Period or a --period text); by default the period
+    most files report.  ``previous``: the previous consolidated workbook, for the
+    ``carry_over`` check.  ``jobs``: worker processes (default: one per CPU when there
+    are many files).  ``progress(done, total)`` is called as files are read.
+    The result is the same whatever the order of the inputs or the number of jobs.
+    """
+    prof = profile if isinstance(profile, Profile) else load_profile(profile)
+    wanted = parse_period_option(period, prof.cutoff_day) if isinstance(period, str) else period
+    if isinstance(period, str) and wanted is None:
+        raise ValueError(f"cannot read the period {period!r}: write e.g. 'tháng 02 năm 2021' or 2021-02")
+    pending = previous_pending(previous, prof) if previous is not None else None
+    paths = collect_inputs(inputs, exclude)
+    sources = read_sources(paths, prof, lang, jobs, progress)
+    run_period = _run_period(sources, wanted)
+    rows, run_issues = _merge(sources, run_period, lang)
+    if pending is not None:
+        run_issues += _carry_over(rows, pending, lang)
+    for s in sources:
+        s.status = _source_status(s)
+        s.issues = sort_issues(s.issues + [i for i in run_issues if i.file == s.path])
+    present = {f for r in rows for f in r.figures}
+    fields = [f for f in _RESULT_COUNTS if f in present]
+    issues = sort_issues(i for s in sources for i in s.issues)
+    return Consolidation(run_period, sources, rows, fields, issues, lang, prof.online_denominator)
