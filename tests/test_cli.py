@@ -65,3 +65,24 @@ def test_profile_from_a_toml_file(tmp_path, binh_thuan_xlsx):
     data = json.loads(run("check", "--json", "--profile", prof, binh_thuan_xlsx).output)
     assert sorted(i["rule"] for i in data["files"][0]["tables"][0]["issues"]) == [
         "decimal_separator", "ratio_mismatch"]
+
+
+def test_narrative_then_crosscheck_round_trip(tmp_path, soc_trang_xlsx):
+    result = run("narrative", soc_trang_xlsx)
+    assert result.exit_code == 0
+    assert "8.605 hồ sơ" in result.output and "06 hồ sơ" in result.output
+    prose = tmp_path / "baocao.txt"
+    prose.write_text(result.output, encoding="utf-8")
+    assert run("crosscheck", prose, soc_trang_xlsx).exit_code == 0
+    prose.write_text(result.output.replace("7.718 hồ sơ", "7.781 hồ sơ"), encoding="utf-8")
+    data = json.loads(run("crosscheck", "--json", prose, soc_trang_xlsx).output)
+    assert [(i["rule"], i["found"]) for i in data["issues"]] == [("narrative_mismatch", "7.781")]
+    assert run("crosscheck", prose, soc_trang_xlsx).exit_code == 1
+
+
+def test_crosscheck_of_the_seed_reports_against_their_appendices(binh_thuan_xlsx, soc_trang_xlsx):
+    assert run("crosscheck", seeds.SEEDS / "000_940a727b160e5016.txt", binh_thuan_xlsx).exit_code == 0
+    assert run("crosscheck", seeds.SEEDS / "004_1adce9f0e8eaa467.txt", soc_trang_xlsx).exit_code == 0
+    # Bắc Giang: "100% hồ sơ trả kết quả trước hạn" while 52 of 54 were early (02 on time): really inconsistent
+    data = json.loads(run("crosscheck", "--json", seeds.SEEDS / "003_75e4332413230d9a.txt").output)
+    assert [(i["field"], i["found"]) for i in data["issues"]] == [("resolved_early", "100%")]

@@ -108,6 +108,22 @@ class Table:
     def units(self) -> list[str]:
         return [r.label for r in self.rows]
 
+    def totals(self) -> dict[str, Fraction]:
+        """The total row's counts; without a total row, the sums of the unit rows (a
+        field with an unusable unit value is left out)."""
+        if self.total is not None:
+            return {f: v for f in self.count_fields if (v := self.total.count(f)) is not None}
+        sums = {}
+        for f in self.count_fields:
+            values = [r.count(f) for r in self.rows]
+            if values and all(v is not None for v in values):
+                sums[f] = sum(values, Fraction(0))
+        return sums
+
+    def unit_records(self) -> list[dict[str, Any]]:
+        """One dict per unit row: "unit" and the exact count of every count field."""
+        return [{"unit": r.label, **{f: r.count(f) for f in self.count_fields}} for r in self.rows]
+
     def frame(self) -> pd.DataFrame:
         """Unit rows (and the total row, labelled as written) as a DataFrame of the
         canonical count fields; unusable values are NA.  ``excel_row`` keeps the position."""

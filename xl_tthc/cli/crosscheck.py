@@ -1,0 +1,38 @@
+"""``xl-tthc crosscheck REPORT [TABLE]``"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..grid import ReadError
+from ..issues import has_errors
+from ..prose import ProseError
+from ..prose_check import crosscheck_report
+from .common import echo_json, issue_table, json_option, lang_option
+
+
+@click.command()
+@click.argument("report", type=click.Path(dir_okay=False, path_type=str))
+@click.argument("table", required=False, type=click.Path(dir_okay=False, path_type=str))
+@json_option
+@lang_option
+def crosscheck(report: str, table: str | None, as_json: bool, lang: str) -> None:
+    """Check the figures of a report's prose (.txt .md .docx) against its appendix workbook,
+    and against each other when no workbook is given.  Each finding quotes the sentence."""
+    try:
+        issues = crosscheck_report(report, table, lang)
+    except ReadError as e:
+        click.echo(f"{e.file}: {e.text(lang)}", err=True)
+        sys.exit(2)
+    except (ProseError, OSError) as e:
+        click.echo(f"{report}: {e}", err=True)
+        sys.exit(2)
+    if as_json:
+        echo_json({"report": report, "table": table, "issues": [i.to_dict() for i in issues]})
+    elif issues:
+        click.echo(issue_table(issues))
+    else:
+        click.echo("Không có sai lệch." if lang == "vi" else "No inconsistencies.")
+    sys.exit(1 if has_errors(issues) else 0)

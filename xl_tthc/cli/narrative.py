@@ -1,0 +1,31 @@
+"""``xl-tthc narrative TABLE.xlsx``"""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from ..grid import ReadError
+from ..prose_check import narrate_file
+from .common import echo_json, json_option, lang_option
+
+
+@click.command()
+@click.argument("table", type=click.Path(dir_okay=False, path_type=str))
+@click.option("--period", default=None, help='Period label, e.g. "tháng 02 năm 2021" (default: from the title).')
+@click.option("--no-pad", is_flag=True, help="Write counts under ten without a leading zero (7, not 07).")
+@json_option
+@lang_option
+def narrative(table: str, period: str | None, no_pad: bool, as_json: bool, lang: str) -> None:
+    """Write the Vietnamese summary paragraphs of a workbook's result table(s)."""
+    try:
+        texts = narrate_file(table, period, pad_small=not no_pad)
+    except ReadError as e:
+        click.echo(f"{table}: {e.text(lang)}", err=True)
+        sys.exit(2)
+    if as_json:
+        echo_json({"path": table, "narratives": [n.__dict__ for n in texts]})
+    else:
+        click.echo("\n\n".join(n.text for n in texts))
+    sys.exit(0 if texts else 1)
