@@ -15,12 +15,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-import pytest
 
-__all__ = ["SOFFICE", "requires_libreoffice", "recalculate", "to_pdf", "read_values", "convert"]
+__all__ = ["SOFFICE", "recalculate", "to_pdf", "read_values", "convert"]
 
 SOFFICE = shutil.which("soffice") or shutil.which("libreoffice")
-requires_libreoffice = pytest.mark.skipif(SOFFICE is None, reason="LibreOffice (soffice) is not installed")
 
 _RECALC_ALWAYS = """<?xml version="1.0" encoding="UTF-8"?>
 <oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema"

@@ -300,7 +300,7 @@ def total_formula(form: Form, field: str, total_row: int, first: int, last: int)
     if col.total == "weighted":
         w = form.letter(col.weight)
         rates, weights = f"{letter}{first}:{letter}{last}", f"{w}{first}:{w}{last}"
-        den = f'SUMIF({rates},"<>",{weights})'
+        den = f"SUMIF({rates},\">=0\",{weights})"
         return (f'=IF({den}=0,"",ROUND(SUMPRODUCT({rates},{weights})/{den},{RATIO_DECIMALS}))')
     return None
 

@@ -9,7 +9,10 @@ Files are opened read-only and never written.
 
 from __future__ import annotations
 
+import posixpath
+import re
 import zipfile
+import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
@@ -80,16 +83,78 @@ class Workbook:
         return self.format in ("xlsx", "xlsm")
 
     def cell_details(self, sheet: str, cells: Iterable[tuple[int, int]]) -> dict[tuple[int, int], CellDetail]:
-        """Formula, error and cached value of the given 0-based cells, from openpyxl
-        (read-only, twice: formulas, then cached values).  Empty for other formats."""
+        """Formula, error and cached value of the given 0-based cells, from the sheet's
+        XML (openpyxl when that cannot be parsed).  Empty for other formats."""
         wanted = set(cells)
         if not self.can_detail or not wanted:
             return {}
         cache = self._details.setdefault(sheet, {})
         missing = wanted - set(cache)
         if missing:
-            cache.update(_openpyxl_details(self.path, sheet, missing))
+            try:
+                cache.update(_xml_details(self.path, sheet, missing))
+            except (KeyError, ValueError, zipfile.BadZipFile, ET.ParseError):
+                cache.update(_openpyxl_details(self.path, sheet, missing))
         return {rc: cache[rc] for rc in wanted if rc in cache}
+
+
+_MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
+_REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
+_CELL_REF = re.compile(r"([A-Z]+)(\d+)")
+
+
+def _rc(ref: str) -> tuple[int, int]:
+    m = _CELL_REF.fullmatch(ref)
+    if not m:
+        raise ValueError(ref)
+    col = 0
+    for ch in m.group(1):
+        col = col * 26 + ord(ch) - 64
+    return int(m.group(2)) - 1, col - 1
+
+
+def _xml_details(path: Path, sheet: str, cells: set[tuple[int, int]]) -> dict[tuple[int, int], CellDetail]:
+    """The same as :func:`_openpyxl_details` (but no number format) from one pass over
+    the sheet's XML: about a hundred times faster than loading the workbook in openpyxl
+    twice, which matters when every file of a 1,000-file batch has a blank cell."""
+    from openpyxl.formula.translate import Translator
+
+    with zipfile.ZipFile(path) as z:
+        book = ET.fromstring(z.read("xl/workbook.xml"))
+        rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+        targets = {r.get("Id"): r.get("Target", "") for r in rels}
+        rid = next(s.get(_REL_ID) for s in book.iter(f"{_MAIN_NS}sheet") if s.get("name") == sheet)
+        target = targets[rid]
+        part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+        shared: dict[str, tuple[str, str]] = {}  # si -> (master formula, master ref)
+        out: dict[tuple[int, int], CellDetail] = {}
+        with z.open(part) as f:
+            for _event, c in ET.iterparse(f):
+                if c.tag != f"{_MAIN_NS}c":
+                    continue
+                ref = c.get("r", "")
+                fe, ve = c.find(f"{_MAIN_NS}f"), c.find(f"{_MAIN_NS}v")
+                formula = None
+                if fe is not None:
+                    if fe.get("t") == "shared" and fe.text:
+                        shared[fe.get("si", "")] = (fe.text, ref)
+                    if fe.text:
+                        formula = "=" + fe.text
+                    elif fe.get("si", "") in shared:
+                        master, origin = shared[fe.get("si", "")]
+                        formula = Translator("=" + master, origin=origin).translate_formula(ref)
+                rc = _rc(ref)
+                if rc in cells:
+                    d = out.setdefault(rc, CellDetail(formula=formula))
+                    kind, text = c.get("t"), (ve.text if ve is not None else None)
+                    if kind == "e":
+                        d.error = d.cached = text
+                    elif kind in ("str", "inlineStr"):
+                        d.cached = text or ""
+                    elif text is not None and kind != "s":
+                        d.cached = True if kind == "b" and text == "1" else False if kind == "b" else float(text)
+                c.clear()
+    return out
 
 
 def _openpyxl_details(path: Path, sheet: str, cells: set[tuple[int, int]]) -> dict[tuple[int, int], CellDetail]:
@@ -110,7 +175,8 @@ def _openpyxl_details(path: Path, sheet: str, cells: set[tuple[int, int]]) -> di
                     d = out.setdefault((r_idx, c_idx - 1), CellDetail())
                     v = cell.value
                     if data_only:
-                        d.cached = v
+                        # a formula whose result is "" is cached as an empty string cell
+                        d.cached = "" if v is None and cell.data_type == "str" else v
                         d.number_format = cell.number_format
                         if cell.data_type == "e":
                             d.error = str(v)

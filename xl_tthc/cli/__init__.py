@@ -16,6 +16,7 @@ __all__ = ["main", "cli"]
 # module name in this package -> click command attribute
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("check", "check"),
+    ("template", "template"),
     ("consolidate", "consolidate"),
 )
 
