@@ -201,10 +201,13 @@ def _value(raw: Any) -> Value:
 
 def _set_percent_scale(table: Table) -> None:
     """Stated ratios as percent numbers: text is as written (94,87 or 94,87%); numeric
-    cells are fractions (0.9487) unless the column holds numbers above 1."""
+    cells are fractions (0.9487) unless the column holds more numbers above 1 than
+    between 0 and 1 (so one wrong ratio of 150% does not rescale the right ones)."""
 
     def scale(values: list[Value]) -> bool:
-        return any(v.usable and not v.number.from_text and v.number.value > Fraction(10001, 10000) for v in values)
+        nums = [v.number.value for v in values if v.usable and not v.number.from_text]
+        above = sum(1 for x in nums if x > Fraction(10001, 10000))
+        return above > sum(1 for x in nums if 0 < x < 1)
 
     for col in table.columns:
         if not col.is_ratio:
