@@ -16,8 +16,12 @@ __all__ = ["main", "cli"]
 # module name in this package -> click command attribute
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("check", "check"),
+    ("addin", "addin"),
+    ("narrative", "narrative"),
+    ("crosscheck", "crosscheck"),
     ("template", "template"),
     ("consolidate", "consolidate"),
+    ("recompute", "recompute"),
 )
 
 
