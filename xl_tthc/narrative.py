@@ -125,7 +125,7 @@ class _Writer:
             items.append(self.item("resolved_late", "trễ hạn", "resolved"))
         if "resolved" in t:
             text = f"Đã giải quyết {self.n('resolved')} hồ sơ" + self.share(
-                "resolved", "received", "tổng số hồ sơ tiếp nhận")
+                "resolved", "received", "trên tổng số hồ sơ tiếp nhận")
             text += f", trong đó {'; '.join(items)}." if items else "."
         elif items:
             text = f"Kết quả giải quyết: {'; '.join(items)}."
@@ -142,7 +142,7 @@ class _Writer:
                                                           ("pending_overdue", "quá hạn")) if f in t]
         if "pending" in t:
             text = f"Đang giải quyết {self.n('pending')} hồ sơ" + self.share(
-                "pending", "received", "tổng số hồ sơ tiếp nhận")
+                "pending", "received", "trên tổng số hồ sơ tiếp nhận")
             return text + (f", trong đó {'; '.join(items)}." if items else ".")
         return f"Hồ sơ đang giải quyết: {'; '.join(items)}." if items else ""
 
@@ -171,7 +171,9 @@ def _ranked(rows: list[dict[str, object]], field: str) -> list[tuple[str, int]]:
 
 
 def _units(rows: list[dict[str, object]], w: _Writer, top: int) -> list[str]:
-    listed = lambda pairs: ", ".join(f"{name} ({w.n(v)} hồ sơ)" for name, v in pairs)  # noqa: E731
+    def listed(pairs: list[tuple[str, int]]) -> str:
+        return ", ".join(f"{name} ({w.n(v)} hồ sơ)" for name, v in pairs)
+
     out = []
     key = "received" if any(isinstance(r.get("received"), int) for r in rows) else "received_new"
     busiest = _ranked(rows, key)[:top]

@@ -164,6 +164,7 @@ _MASKS = [
     re.compile(r"\d+(?:\s*/\s*[\w.\-]+)+"),
     re.compile(r"/\s*\d+"),
     re.compile(r"\b(?:ngày|tháng|năm|quý|tuần|khoản|điều|mục|phụ lục|lần|đợt|giai đoạn)\s+(?:thứ\s+)?\d+"),
+    re.compile(r"\d+\s+(?:tháng|năm|quý|tuần|ngày|giờ)\b"),
     re.compile(r"\b(?:mức độ|mức|cấp độ)\s*\d+(?:\s*(?:,|và|-|–)\s*\d+)*"),
     re.compile(r"^\s*\d+(?:\.\d+)*[.)]\s"),
 ]
@@ -512,16 +513,20 @@ def _unique(items) -> tuple[str, ...]:
 def _bind(figures: list[Figure]) -> None:
     """Settle what the words left open once the whole text is known: "đúng hạn" is on
     time when early dossiers are stated separately, else early + on time; a plain
-    "tiếp nhận" figure is the total when carried-over or new dossiers are stated."""
+    "tiếp nhận" figure is the total when carried-over or new dossiers are stated (in its
+    own sentence, or elsewhere with another value: a restated new count stays open), and
+    so is "tổng số hồ sơ tiếp nhận" as a denominator."""
     has_early = any(f.field == "resolved_early" for f in figures)
-    new_values = {f.value for f in figures if f.kind == "count" and f.field == "received_new"}
-    has_parts = bool(new_values) or any(f.field == "carried_over" and f.kind == "count" for f in figures)
+    parts = [f for f in figures if f.kind == "count" and f.field in ("carried_over", "received_new")]
+    new_values = {f.value for f in parts if f.field == "received_new"}
     for f in figures:
         if f._plain_on_time:
             if has_early:
                 f.fields, f.field = ("resolved_on_time",), "resolved_on_time"
             else:
                 f.field = "resolved_in_time"
-        if f._generic_received and f.kind == "count" and has_parts:
-            f.field = "received_new" if f.value in new_values else "received"
-            f.fields = (f.field,)
+        if f._generic_received and f.kind == "count" and parts:
+            if any(p.sentence is f.sentence for p in parts) or f.value not in new_values:
+                f.fields, f.field = ("received",), "received"
+        if f.of == _GENERIC_RECEIVED and parts:
+            f.of = ("received",)
