@@ -259,8 +259,10 @@ def _ratio_cell(ctx: _Ctx, row: Row, field: str, v: Value, num: Fraction | None,
         return
     exact = num / den * 100
     if not _agrees(v.percent, v.percent_decimals, exact):
-        d = min(v.percent_decimals, 2) if v.percent_decimals <= 6 else 2
-        ctx.add(rule, row, field, key=key, found=_raw_text(v) or format_percent(v.percent / 100, d),
+        # text as the staff typed it; a numeric cell (0,9487 formatted as %) as a percent
+        typed = isinstance(v.raw, str)
+        d = min(v.percent_decimals, 2) if typed and v.percent_decimals <= 6 else 2
+        ctx.add(rule, row, field, key=key, found=_raw_text(v) if typed else format_percent(v.percent / 100, d),
                 expected=format_percent(exact / 100, d))
 
 

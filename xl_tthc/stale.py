@@ -16,8 +16,8 @@ from .table import Table
 
 __all__ = ["mark_stale", "VALUE_RULES"]
 
-VALUE_RULES = {"total_row", "ratio_mismatch", "received_total", "received_channels", "resolved_total",
-               "pending_total", "satisfaction_total"}
+IDENTITY_RULES = {"received_total", "received_channels", "resolved_total", "pending_total", "satisfaction_total"}
+VALUE_RULES = {"total_row", "ratio_mismatch"} | IDENTITY_RULES
 
 
 def _col_index(letter: str) -> int:
@@ -31,7 +31,11 @@ def mark_stale(book: Workbook, table: Table, issues: list[Issue], lang: str = "v
     """Relabel value findings on formula cells (and on constants in a column of formulas)."""
     if not book.can_detail:
         return issues
-    flagged = [i for i in issues if i.rule in VALUE_RULES and i.row and i.column]
+    # On the total row an identity is checked only once its SUM cells agree with the
+    # units, so a failure there comes from the unit rows, not from a stale formula.
+    total_row = table.total.excel_row if table.total else None
+    flagged = [i for i in issues if i.rule in VALUE_RULES and i.row and i.column
+               and not (i.row == total_row and i.rule in IDENTITY_RULES)]
     if not flagged:
         return issues
     cells = {(i.row - 1, _col_index(i.column)) for i in flagged}
