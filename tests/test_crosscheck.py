@@ -194,10 +194,29 @@ def test_zero_stated_in_words_is_a_figure():
     "Thực hiện Nghị định số 61/2018/NĐ-CP ngày 23/4/2018, Quyết định số 1216/QĐ-UBND.",
     "Hỗ trợ thủ tục hành chính mức độ 3, 4 và đạt tỷ lệ 100%.",
     "Số: 01/BC-TTHCC ngày 02 tháng 02 năm 2023, Phụ lục 2.",
+    "Trong quý I, Trung tâm đã giải quyết 25.200 hồ sơ; năm 2020 giải quyết 98.000 hồ sơ.",
+    "Sau gần 1 năm đi vào hoạt động, đến hết tháng 02/2021, Trung tâm đã tiếp nhận 28.817 hồ sơ.",
+    "Đã giải quyết 8,98 ngàn HS (đạt 88,2%), trong đó 8,96 ngàn HS đúng và trước hạn (đạt 99,8%).",
+    "Tỷ lệ hồ sơ trực tuyến vượt chỉ tiêu 5%; đã giải quyết gần 900 hồ sơ, hơn 30 hồ sơ trễ hạn.",
 ])
 def test_figures_outside_the_totals_are_not_compared(text):
     table = {"received": 10, "received_new": 10, "resolved": 10, "resolved_late": 0, "pending": 0}
-    assert crosscheck(text, table) == []
+    assert crosscheck("Kết quả tháng 02 năm 2021\n" + text, table) == []
+
+
+def test_abbreviated_dossiers_in_news_style():
+    text = "Trong tháng 10-2020, có 17 HS giải quyết trễ hạn (tỷ lệ 0,2%)."
+    assert crosscheck(text, {"resolved": 8980, "resolved_late": 17}) == []
+    issues = crosscheck(text, {"resolved": 8980, "resolved_late": 18})
+    assert [(i.field, i.found, i.expected) for i in issues] == [("resolved_late", "17", "18")]
+
+
+def test_on_time_rate_may_include_early_dossiers():
+    text = "Trả trước hạn 90 hồ sơ, đúng hạn 08 hồ sơ. Tỷ lệ giải quyết đúng hạn đạt 98%."
+    assert crosscheck(text, {"resolved": 100, "resolved_early": 90, "resolved_on_time": 8}) == []
+    (issue,) = crosscheck(text.replace("98%", "97%"), {"resolved": 100, "resolved_early": 90,
+                                                        "resolved_on_time": 8})
+    assert (issue.found, issue.expected) == ("97%", "98%")
 
 
 def test_share_with_a_stated_denominator_that_is_not_a_default():

@@ -90,11 +90,12 @@ class _Check:
         vals = self.from_table(fields)
         if vals:
             return vals
-        for exact in (True, False):
-            for f in self.counts:
-                if self.ok(f) and ((f.field in fields) if exact else (f.field is None and set(f.fields) & set(fields))):
-                    return [int(f.value)]
-        return []
+        for field in fields:
+            f = next((f for f in self.counts if self.ok(f) and f.field == field), None)
+            f = f or next((f for f in self.counts if self.ok(f) and f.field is None and field in f.fields), None)
+            if f is not None:
+                vals.append(int(f.value))
+        return list(dict.fromkeys(vals))
 
     def against_table(self) -> None:
         for f in self.counts:

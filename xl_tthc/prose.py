@@ -286,6 +286,7 @@ _SCOPE = re.compile(
     r"lĩnh vực|theo nhóm|căn cước|liên thông|mức độ|cấp độ|toàn trình|một phần|bưu chính|bưu điện"
     r"|\briêng\b|lũy kế|luỹ kế|từ đầu năm|cùng kỳ|so với|nhiều nhất|nhiều hồ sơ nhất|cao nhất|thấp nhất"
     r"|ít nhất|đứng đầu|các đơn vị|đơn vị nào|mỗi đơn vị|cấp huyện|cấp xã|các huyện|các xã|bình quân|trung bình"
+    r"|chỉ tiêu|mục tiêu|đến hết|kể từ|từ khi|đi vào hoạt động"
 )
 # A named unit: "Sở Tư pháp", "Ban Quản lý…", "huyện Phú Quý", "Công an tỉnh", "BHXH".
 _UNIT = re.compile(r"(?<!\w)(?:Sở|Ban|Cục|Chi cục|Bộ|Kho bạc|[Hh]uyện|[Tt]hị xã|[Tt]hành phố|[Xx]ã|[Pp]hường"
@@ -295,30 +296,67 @@ _OWN_UNIT = re.compile(r"(?:^|[,;:.]\s*)((?:Sở|Ban|Cục|Chi cục|Công an|B�
                        r"\s+báo cáo\b")
 
 
-def _own_unit(text: str) -> str | None:
-    """The reporting unit ("Sở Nội vụ, báo cáo …"): naming it is not a sub-scope."""
-    for s in sentences(text):
-        m = _OWN_UNIT.search(s.text)
-        if m:
-            return m.group(1).strip()
-    return None
+# A period named in a sentence: "tháng 02 năm 2021", "tháng 3/2024", "quý I", "6 tháng", "năm 2023"
+# (not the date of the document: "ngày 02 tháng 02 năm 2023").
+_PERIOD = re.compile(r"(?<![\w/])(?:(tháng|quý)\s+(\d{1,2}|iv|i{1,3})|(\d{1,2})\s+(tháng)|(năm)\s+(\d{4}))"
+                     r"(?:\s+(?:đầu|cuối))?(?:\s*(?:năm\s+|/|-)\s*(\d{4}))?\b")
+_DATE = re.compile(r"ngày\s+(?:\d{1,2}\s+)?tháng(?:\s+\d{1,2})?(?:\s+năm(?:\s+\d{4})?)?")
+_ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 
 
-def _scope_start(text: str, masked: str, own: str | None) -> int | None:
+def _periods(text: str) -> list[tuple[int, tuple[str, int, int | None]]]:
+    """(position, (kind, number, year)) of the periods a sentence names."""
+    low = _DATE.sub(lambda m: " " * len(m.group(0)), text.lower())
+    out = []
+    for m in _PERIOD.finditer(low):
+        if m.group(1):
+            kind, n = m.group(1), _ROMAN.get(m.group(2)) or int(m.group(2))
+        elif m.group(4):
+            kind, n = "tháng dài", int(m.group(3))
+        else:
+            kind, n = "năm", int(m.group(6))
+        out.append((m.start(), (kind, n, int(m.group(7)) if m.group(7) else None)))
+    return out
+
+
+def _same_period(a: tuple[str, int, int | None], b: tuple[str, int, int | None]) -> bool:
+    return a[:2] == b[:2] and (a[2] is None or b[2] is None or a[2] == b[2])
+
+
+@dataclass
+class _Document:
+    """What holds across sentences: the reporting unit ("Sở Nội vụ, báo cáo …", naming it
+    is not a sub-scope), the report's own period (the first one named; a figure of
+    another period is not compared), and the last status named (resolved or pending)."""
+
+    own_unit: str | None
+    period: tuple[str, int, int | None] | None
+    status: str | None = None
+
+    @classmethod
+    def of(cls, sents: list[Sentence]) -> _Document:
+        own = next((m.group(1).strip() for s in sents if (m := _OWN_UNIT.search(s.text))), None)
+        period = next((p[0][1] for s in sents if (p := _periods(s.text))), None)
+        return cls(own, period)
+
+
+def _scope_start(text: str, masked: str, doc: _Document) -> int | None:
     starts = [m.start() for m in _SCOPE.finditer(masked)]
-    plain = text.replace(own, " " * len(own)) if own else text
+    plain = text.replace(doc.own_unit, " " * len(doc.own_unit)) if doc.own_unit else text
     for m in _UNIT.finditer(plain):
         if m.group(1) is None or m.group(1).isupper():
             starts.append(m.start())
+    if doc.period:
+        starts += [at for at, p in _periods(text) if not _same_period(p, doc.period)]
     return min(starts) if starts else None
 
 
 # --------------------------------------------------------------------------- tokens
 
 _NUMBER = re.compile(r"(?<![\w#/.,\-])(\d{1,3}(?:\.\d{3})+|\d+)(,\d+)?(?![\w#/]|[.,]\d)(\s?%)?")
-_ZERO = re.compile(r"(?<!\w)không (?:có|phát sinh)(?= hồ sơ\b)")
+_ZERO = re.compile(r"(?<!\w)không (?:có|phát sinh)(?= (?:hồ sơ|hs)\b)")
 _UNIT_OK = re.compile(r"\s*(?:$|[^\w\s]|(?:bộ\s+)?hồ sơ\b|hs\b|(?:và|trong|chiếm|đạt|bằng|tương ứng)\b)")
-_DOSSIERS = re.compile(r"\s*(?:số\s+)?(?:bộ\s+)?hồ sơ\b")
+_DOSSIERS = re.compile(r"\s*(?:số\s+)?(?:bộ\s+)?(?:hồ sơ|hs)\b")
 _DELTA = re.compile(r"(?:tăng|giảm|hơn|thêm|vượt|khoảng|gần|trên|dưới|hơn|trung bình)\s*$")
 _DEN_PREFIX = re.compile(r"\s*(?:(trên|so với|của)\s+)?(?:(tổng số|tổng)\s+)?(?:lượng\s+)?")
 _SHARE_WORD = re.compile(r"chiếm|đạt|bằng|tương ứng|t[ỷỉ] lệ|\(")
@@ -362,24 +400,24 @@ def _tokens(sentence: Sentence, masked: str) -> list[_Token]:
 
 def extract(text: str) -> list[Figure]:
     """Every figure of the prose whose meaning is clear, in reading order."""
-    own = _own_unit(text)
+    sents = sentences(text)
+    doc = _Document.of(sents)
     figures: list[Figure] = []
-    state: dict[str, str | None] = {"status": None}
-    for s in sentences(text):
-        figures.extend(_sentence_figures(s, own, state))
+    for s in sents:
+        figures.extend(_sentence_figures(s, doc))
     _bind(figures)
     return figures
 
 
-def _sentence_figures(s: Sentence, own: str | None, state: dict[str, str | None]) -> list[Figure]:
+def _sentence_figures(s: Sentence, doc: _Document) -> list[Figure]:
     masked = _mask(s.text.lower())
     toks = _tokens(s, masked)
-    scope = _scope_start(s.text, masked, own)
+    scope = _scope_start(s.text, masked, doc)
     out: list[Figure] = []
     percents: list[tuple[_Token, _Token | None, str, str]] = []
 
     def hint(pos: int) -> str | None:
-        return _status_of(masked[:pos]) or state["status"]
+        return _status_of(masked[:pos]) or doc.status
 
     for i, tok in enumerate(toks):
         prev = toks[i - 1] if i else None
@@ -433,9 +471,7 @@ def _sentence_figures(s: Sentence, own: str | None, state: dict[str, str | None]
         fig = _percent(s, masked, toks, out, tok, prev, (near, left), hint(tok.start))
         if fig is not None:
             out.append(fig)
-    last = _status_of(masked)
-    if last:
-        state["status"] = last
+    doc.status = _status_of(masked) or doc.status
     out.sort(key=lambda f: f.start)
     return [f for f in out if f.fields]
 
@@ -445,10 +481,9 @@ def _percent(s: Sentence, masked: str, toks: list[_Token], counts: list[Figure],
     near, left = context
     own = _families(near)
     part = None
-    if not own and prev is not None and prev.kind in ("count", "zero") and _SHARE_WORD.search(
-            masked[prev.end:tok.start]):
+    if not own and prev is not None and prev.kind != "percent" and _SHARE_WORD.search(masked[prev.end:tok.start]):
         if prev.opaque or prev.figure is None or prev.den_of is not None:
-            return None
+            return None  # the share of a number that is not a figure ("8,96 ngàn HS (đạt 99,8%)")
         part = prev.figure
     after = masked[tok.end:]
     prefix = _DEN_PREFIX.match(after)
@@ -530,3 +565,5 @@ def _bind(figures: list[Figure]) -> None:
                 f.fields, f.field = ("received",), "received"
         if f.of == _GENERIC_RECEIVED and parts:
             f.of = ("received",)
+        if f._plain_on_time and f.kind == "percent" and f.part is None:
+            f.fields, f.field = _PLAIN_ON_TIME, None  # "tỷ lệ đúng hạn" is often early + on time
