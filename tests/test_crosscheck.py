@@ -198,6 +198,7 @@ def test_zero_stated_in_words_is_a_figure():
     "Sau gần 1 năm đi vào hoạt động, đến hết tháng 02/2021, Trung tâm đã tiếp nhận 28.817 hồ sơ.",
     "Đã giải quyết 8,98 ngàn HS (đạt 88,2%), trong đó 8,96 ngàn HS đúng và trước hạn (đạt 99,8%).",
     "Tỷ lệ hồ sơ trực tuyến vượt chỉ tiêu 5%; đã giải quyết gần 900 hồ sơ, hơn 30 hồ sơ trễ hạn.",
+    "Số hồ sơ đã giải quyết: 7.718/8.605 hồ sơ, gọi 0252.3822.123 lúc 7 giờ 30.",
 ])
 def test_figures_outside_the_totals_are_not_compared(text):
     table = {"received": 10, "received_new": 10, "resolved": 10, "resolved_late": 0, "pending": 0}
@@ -279,3 +280,10 @@ def test_unreadable_reports(tmp_path):
     bad.write_bytes(b"not a zip")
     with pytest.raises(ProseError, match="BadZipFile"):
         read_report(bad)
+
+
+def test_a_share_is_of_the_figure_in_its_own_sentence():
+    text = ("Tháng 02 năm 2021, Trung tâm tiếp nhận 8.605 hồ sơ.\n"
+            "Riêng quý I năm 2021, Trung tâm tiếp nhận 16.903 hồ sơ, đã giải quyết 16.512 hồ sơ, đạt 97,69%.\n"
+            "Trung tâm đã tiếp nhận 16.903 hồ sơ, đã giải quyết 16.512 hồ sơ, đạt 97,69%.")
+    assert crosscheck(text) == []

@@ -84,17 +84,17 @@ class _Check:
     def from_table(self, fields: tuple[str, ...]) -> list[int]:
         return list(dict.fromkeys(self.table[c] for c in fields if c in self.table))
 
-    def lookup(self, fields: tuple[str, ...]) -> list[int]:
+    def lookup(self, fields: tuple[str, ...], at: Figure) -> list[int]:
         """The values of a quantity the text names without a number, likeliest first: the
-        table's, else the first unflagged figure stating it."""
+        table's, else the unflagged figure stating it (in the sentence of ``at`` if there
+        is one, else the first)."""
         vals = self.from_table(fields)
         if vals:
             return vals
         for field in fields:
-            f = next((f for f in self.counts if self.ok(f) and f.field == field), None)
-            f = f or next((f for f in self.counts if self.ok(f) and f.field is None and field in f.fields), None)
-            if f is not None:
-                vals.append(int(f.value))
+            stating = [f for f in self.counts if self.ok(f) and field in _meaning(f)]
+            if stating:
+                vals.append(int(next((f for f in stating if f.sentence is at.sentence), stating[0]).value))
         return list(dict.fromkeys(vals))
 
     def against_table(self) -> None:
@@ -138,8 +138,8 @@ class _Check:
 
     def percentages(self) -> None:
         for p in self.percents:
-            nums = self.values(p.part) if p.part else self.lookup(p.fields)
-            dens = [d for d in (self.values(p.whole) if p.whole else self.lookup(p.of)) if d]
+            nums = self.values(p.part) if p.part else self.lookup(p.fields, p)
+            dens = [d for d in (self.values(p.whole) if p.whole else self.lookup(p.of, p)) if d]
             if not nums or not dens:
                 continue
             shares = [(n, d) for n in nums for d in dens]

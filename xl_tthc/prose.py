@@ -161,9 +161,9 @@ def sentences(text: str) -> list[Sentence]:
 
 # Spans whose digits are not figures: dates, document numbers, "tháng 02", "mức độ 3, 4".
 _MASKS = [
-    re.compile(r"\d+(?:\s*/\s*[\w.\-]+)+"),
+    re.compile(r"\d[\d.,]*(?:\s*/\s*[\w.,\-]+)+"),
     re.compile(r"/\s*\d+"),
-    re.compile(r"\b(?:ngày|tháng|năm|quý|tuần|khoản|điều|mục|phụ lục|lần|đợt|giai đoạn)\s+(?:thứ\s+)?\d+"),
+    re.compile(r"\b(?:ngày|tháng|năm|quý|tuần|giờ|phút|khoản|điều|mục|phụ lục|lần|đợt|giai đoạn)\s+(?:thứ\s+)?\d+"),
     re.compile(r"\d+\s+(?:tháng|năm|quý|tuần|ngày|giờ)\b"),
     re.compile(r"\b(?:mức độ|mức|cấp độ)\s*\d+(?:\s*(?:,|và|-|–)\s*\d+)*"),
     re.compile(r"^\s*\d+(?:\.\d+)*[.)]\s"),
@@ -353,7 +353,7 @@ def _scope_start(text: str, masked: str, doc: _Document) -> int | None:
 
 # --------------------------------------------------------------------------- tokens
 
-_NUMBER = re.compile(r"(?<![\w#/.,\-])(\d{1,3}(?:\.\d{3})+|\d+)(,\d+)?(?![\w#/]|[.,]\d)(\s?%)?")
+_NUMBER = re.compile(r"(?<![\w#/.,\-])(\d{1,3}(?:\.\d{3})+|\d+)(,\d+)?(?![\w#/]|[.,][\d#])(\s?%)?")
 _ZERO = re.compile(r"(?<!\w)không (?:có|phát sinh)(?= (?:hồ sơ|hs)\b)")
 _UNIT_OK = re.compile(r"\s*(?:$|[^\w\s]|(?:bộ\s+)?hồ sơ\b|hs\b|(?:và|trong|chiếm|đạt|bằng|tương ứng)\b)")
 _DOSSIERS = re.compile(r"\s*(?:số\s+)?(?:bộ\s+)?(?:hồ sơ|hs)\b")
@@ -421,7 +421,9 @@ def _sentence_figures(s: Sentence, doc: _Document) -> list[Figure]:
 
     for i, tok in enumerate(toks):
         prev = toks[i - 1] if i else None
-        prev_end = prev.used_end if prev else 0
+        # context starts after the previous number (a figure, a code); masked dates do not count
+        other = re.search(r"\d\D*$", masked[:tok.start])
+        prev_end = max(prev.used_end if prev else 0, other.start() + 1 if other else 0)
         clause = masked.rfind(";", 0, tok.start) + 1
         piece = max(masked.rfind(c, 0, tok.start) for c in ",;()") + 1
         near = masked[max(piece, prev_end):tok.start]
@@ -440,10 +442,9 @@ def _sentence_figures(s: Sentence, doc: _Document) -> list[Figure]:
             continue
         if tok.kind == "count":
             owner = prev if prev and prev.kind == "percent" and not prev.opaque else None
-            if owner and re.fullmatch(r"\s*(?:(?:trên|so với)\s+)?(?:tổng số|tổng)?\s*(?:lượng\s+)?"
-                                      r"(?:hồ sơ\s+)?", masked[owner.end:tok.start]) and \
-                    re.search(r"trên|so với|tổng", masked[owner.end:tok.start]):
-                tok.den_of = owner
+            between = _DEN_PREFIX.fullmatch(masked, owner.end, tok.start) if owner else None
+            if between and (between.group(1) or between.group(2)):
+                tok.den_of = owner  # "(chiếm 89,69 % trên tổng số 8.605 hồ sơ)"
             elif not _UNIT_OK.match(masked, tok.end) or _DELTA.search(near):
                 tok.opaque = True
                 continue
