@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
 import pytest
 
 import seeds
+
+# xlwings registers its remote engine (xw.Book(json=…)) only when this is set at its
+# first import, which may happen in any test module: set it before all of them.
+os.environ["XLWINGS_LICENSE_KEY"] = "noncommercial"
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
