@@ -105,6 +105,7 @@ def write_row(path: Path, unit: str, f: Figures, period: str) -> Path:
     ws.append(seeds.BINH_THUAN_HEADER)
     rate = _pct(f.resolved_in_time, f.resolved) + "%"
     ws.append(["01", unit, f.received_new, f.resolved, f.resolved_in_time, f.resolved_late, rate])
+    ws.cell(ws.max_row, 2).data_type = "s"  # a name like "=1+1" is text, as typed after an apostrophe
     ws.append(["", "Tổng cộng", f.received_new, f.resolved, f.resolved_in_time, f.resolved_late, rate])
     wb.save(path)
     return path

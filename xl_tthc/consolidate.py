@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import zipfile
 from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from typing import Any, Callable, Iterable
 
 from .check import check_book
 from .fields import COUNT_FIELDS, RATIOS, RESULT_FIELDS
+from .forms import FORM_PROPERTY
 from .grid import ReadError
 from .issues import Issue, has_errors, message, sort_issues
 from .numbers import format_count, ratio
@@ -54,6 +56,7 @@ __all__ = [
     "ConsolidatedRow",
     "Consolidation",
     "collect_inputs",
+    "is_provincial_workbook",
     "read_source",
     "consolidate",
     "parse_period_option",
@@ -253,9 +256,21 @@ def _ratios(figures: dict[str, int], online_denominator: str) -> dict[str, float
 
 # --- inputs -----------------------------------------------------------------------------
 
+def is_provincial_workbook(path: str | Path) -> bool:
+    """True for a provincial workbook written by xl-tthc (it carries the form property
+    of :mod:`xl_tthc.forms`), so a folder holding an earlier output is not read back."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            custom = z.read("docProps/custom.xml").decode("utf-8", "replace")
+    except (OSError, KeyError, zipfile.BadZipFile):
+        return False
+    return FORM_PROPERTY in custom and "provincial_appendix" in custom
+
+
 def collect_inputs(inputs: Iterable[str | Path], exclude: Iterable[str | Path] = ()) -> list[Path]:
     """Files as given and workbooks found (recursively) in folders, each once, sorted.
-    Excel's lock files (``~$…``) and hidden files in folders are skipped."""
+    In folders, Excel's lock files (``~$…``), hidden files and provincial workbooks
+    written by xl-tthc are skipped."""
     skip = {Path(p).resolve() for p in exclude}
     seen: set[Path] = set()
     out: list[Path] = []
@@ -263,7 +278,7 @@ def collect_inputs(inputs: Iterable[str | Path], exclude: Iterable[str | Path] =
         p = Path(item)
         if p.is_dir():
             found = sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in WORKBOOK_SUFFIXES
-                           and not q.name.startswith(("~$", ".")))
+                           and not q.name.startswith(("~$", ".")) and not is_provincial_workbook(q))
         else:
             found = [p]
         for q in found:

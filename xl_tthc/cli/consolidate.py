@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from ..consolidate import consolidate as consolidate_files, status_label
+from ..consolidate import collect_inputs, consolidate as consolidate_files, status_label
 from ..grid import ReadError
 from ..issues import has_errors
 from ..numbers import format_count
@@ -64,14 +64,15 @@ def consolidate(inputs: tuple[Path, ...], out: Path, period: str | None, previou
     """
     if out.suffix.lower() != ".xlsx":
         raise click.UsageError(f"{out}: the output must be an .xlsx file")
-    check_output_path(out, [*inputs, *([previous] if previous else [])], force)
+    files = collect_inputs(inputs)
+    check_output_path(out, [*files, *([previous] if previous else [])], force)
     try:
         prof = load_profile(profile)
     except ProfileError as e:
         raise click.UsageError(str(e))
     progress = _Progress("Đang đọc" if lang == "vi" else "Reading") if stderr_is_tty() else None
     try:
-        result = consolidate_files(inputs, period=period, previous=previous, jobs=jobs, profile=prof, lang=lang,
+        result = consolidate_files(files, period=period, previous=previous, jobs=jobs, profile=prof, lang=lang,
                                    progress=progress, exclude=[out])
     except ValueError as e:
         raise click.UsageError(str(e))
