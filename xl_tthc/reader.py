@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from .fields import FEE_FIELDS, RESULT_FIELDS, SATISFACTION_FIELDS, is_ratio_field
 from .grid import Sheet, Workbook, open_workbook
@@ -165,15 +165,15 @@ def _band(sheet: Sheet, anchor: int) -> list[int]:
     return list(range(top, bottom + 1))
 
 
-def _anchor_candidates(sheet: Sheet, start: int) -> list[tuple[int, int]]:
-    out = []
+def _anchor_candidates(sheet: Sheet, start: int) -> Iterator[tuple[int, int]]:
+    """Rows holding a unit or STT header, top down, found lazily (the first that
+    starts a table ends the search)."""
     for r in range(start, sheet.height):
         for c, v in enumerate(sheet.values[r]):
             t = _text(v)
             if t and len(t) < 60 and (is_unit_header(t) or is_stt_header(t)):
-                out.append((r, c))
+                yield r, c
                 break
-    return out
 
 
 def _label_of(sheet: Sheet, r: int, unit_col: int, first_field_col: int) -> tuple[str, int]:
@@ -296,8 +296,9 @@ def _read_body(sheet: Sheet, file: str, band: list[int], columns: list[Column], 
         table.numbering_row = r
         r += 1
     blanks = 0
+    last_col = max(col.index for col in columns)
     while r < sheet.height:
-        cells = [(c, v) for c, v in _row_cells(sheet, r) if c <= max(col.index for col in columns)]
+        cells = [(c, v) for c, v in _row_cells(sheet, r) if c <= last_col]
         if not cells:
             blanks += 1
             if blanks >= 3 and (table.rows or table.total):

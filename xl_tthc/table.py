@@ -91,10 +91,13 @@ class Table:
     unit_kind: str = "department"  # department | field
 
     def column(self, name: str) -> Column | None:
-        for c in self.columns:
-            if c.field == name:
-                return c
-        return None
+        """The first column of field ``name`` (looked up in an index that is rebuilt
+        when ``columns`` is replaced or changes length: the rules ask per row)."""
+        cached = self.__dict__.get("_column_index")
+        if cached is None or cached[0] is not self.columns or cached[1] != len(self.columns):
+            cached = (self.columns, len(self.columns), {c.field: c for c in reversed(self.columns) if c.field})
+            self.__dict__["_column_index"] = cached
+        return cached[2].get(name)
 
     @property
     def fields(self) -> list[str]:

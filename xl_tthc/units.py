@@ -117,10 +117,14 @@ _LOCAL = re.compile(
 )
 
 
+_ABBREVIATION_PATTERNS = tuple((re.compile(rf"(?<![\w&]){re.escape(short)}(?![\w&])"), long)
+                               for short, long in _ABBREVIATIONS)
+
+
 def _expand(folded: str) -> str:
     t = folded
-    for short, long in _ABBREVIATIONS:
-        t = re.sub(rf"(?<![\w&]){re.escape(short)}(?![\w&])", long, t)
+    for pattern, long in _ABBREVIATION_PATTERNS:
+        t = pattern.sub(long, t)
     return t
 
 
