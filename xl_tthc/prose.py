@@ -453,12 +453,12 @@ def _sentence_figures(s: Sentence, doc: _Document) -> list[Figure]:
             fam = _families(left)
         if tok.den_of is None and not fam and _DOSSIERS.match(right):
             fam = _families(right)
-            tok.used_end = right_end
         if tok.kind == "count" and not fam and _PERIOD_LABEL.match(near):
             fam = {"RECEIVED_NEW"}
         cands = _meaning(fam, hint(tok.start))
+        if _DOSSIERS.match(right):
+            tok.used_end = right_end  # "54 hồ sơ đúng hạn" belongs to 54, not to the next figure
         if tok.den_of is not None:
-            tok.used_end = right_end
             if not cands and _DOSSIERS.match(right):
                 cands = _meaning(_families(right), None)
         if not cands and tok.den_of is None:
