@@ -287,3 +287,15 @@ def test_a_share_is_of_the_figure_in_its_own_sentence():
             "Riêng quý I năm 2021, Trung tâm tiếp nhận 16.903 hồ sơ, đã giải quyết 16.512 hồ sơ, đạt 97,69%.\n"
             "Trung tâm đã tiếp nhận 16.903 hồ sơ, đã giải quyết 16.512 hồ sơ, đạt 97,69%.")
     assert crosscheck(text) == []
+
+
+def test_bare_overdue_refers_to_the_last_statement_with_figures():
+    def fields(text):
+        return [(f.text, f.fields) for f in extract(text)]
+
+    assert fields("Đang giải quyết 887 hồ sơ.\nKết quả giải quyết TTHC\nTrong đó quá hạn 06 hồ sơ.") == [
+        ("887", ("pending",)), ("06", ("pending_overdue",))]
+    assert fields("Đã giải quyết 100 hồ sơ. Trong đó quá hạn 06 hồ sơ.")[1] == ("06", ("resolved_late",))
+    assert fields("Quá hạn 06 hồ sơ.") == [("06", ("resolved_late", "pending_overdue"))]
+    assert crosscheck("Quá hạn 06 hồ sơ.", {"resolved_late": 0, "pending_overdue": 6}) == []
+    assert len(crosscheck("Quá hạn 06 hồ sơ.", {"resolved_late": 0, "pending_overdue": 5})) == 1

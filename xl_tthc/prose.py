@@ -208,8 +208,7 @@ _FAMILIES: list[tuple[str, re.Pattern[str]]] = [
     ("RECEIVED", re.compile(r"tiếp nhận|nhận được|đã nhận|tổng số hồ sơ")),
 ]
 _TIMING = {"IN_TIME", "PENDING_IN_TIME", "TRONG_HAN", "EARLY", "ON_TIME", "LATE", "OVERDUE"}
-_STATUS = re.compile(r"đang (?:giải quyết|xử lý|thụ lý)|chưa (?:giải quyết|xử lý)|(?:kỳ|tháng) sau"
-                     r"|giải quyết|xử lý|trả kết quả|đã trả")
+_STATUS = re.compile(r"đang (?:giải quyết|xử lý|thụ lý)|chưa (?:giải quyết|xử lý)|giải quyết|xử lý|trả kết quả|đã trả")
 _PERIOD_LABEL = re.compile(r"^\s*(?:số hồ sơ\s+)?(?:trong|mới trong) (?:kỳ|tháng|quý|năm)(?: này)?(?: là)?\s*:?\s*$")
 
 
@@ -227,7 +226,7 @@ def _status_of(text: str) -> str | None:
     last = None
     for m in _STATUS.finditer(text):
         word = m.group(0)
-        last = "pending" if word.startswith(("đang", "chưa")) or word.endswith("sau") else "resolved"
+        last = "pending" if word.startswith(("đang", "chưa")) else "resolved"
     return last
 
 
@@ -327,7 +326,8 @@ def _same_period(a: tuple[str, int, int | None], b: tuple[str, int, int | None])
 class _Document:
     """What holds across sentences: the reporting unit ("Sở Nội vụ, báo cáo …", naming it
     is not a sub-scope), the report's own period (the first one named; a figure of
-    another period is not compared), and the last status named (resolved or pending)."""
+    another period is not compared), and the status (resolved or pending) of the last
+    sentence with figures, which a following bare "quá hạn" refers to."""
 
     own_unit: str | None
     period: tuple[str, int, int | None] | None
@@ -472,7 +472,8 @@ def _sentence_figures(s: Sentence, doc: _Document) -> list[Figure]:
         fig = _percent(s, masked, toks, out, tok, prev, (near, left), hint(tok.start))
         if fig is not None:
             out.append(fig)
-    doc.status = _status_of(masked) or doc.status
+    if out:  # a heading ("Kết quả giải quyết TTHC") does not set what "quá hạn" refers to
+        doc.status = _status_of(masked) or doc.status
     out.sort(key=lambda f: f.start)
     return [f for f in out if f.fields]
 
