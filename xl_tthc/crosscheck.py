@@ -127,14 +127,15 @@ class _Check:
             if f.field and self.ok(f):
                 stated.setdefault(f.field, f)
         for total, parts in IDENTITIES:
-            figs = [stated.get(p) for p in (total, *parts)]
-            if None in figs or not self.ok(*figs):  # type: ignore[arg-type]
+            if not all(f in stated for f in (total, *parts)):
                 continue
-            whole, *rest = figs
-            expected = sum(int(p.value) for p in rest)  # type: ignore[union-attr]
-            if whole.value != expected:  # type: ignore[union-attr]
-                named = " + ".join(f"{label(p.field, self.lang).lower()} {p.text}" for p in rest)  # type: ignore
-                self.flag(whole, "sum", format_count(expected), parts=named)  # type: ignore[arg-type]
+            whole, rest = stated[total], [stated[p] for p in parts]
+            if not self.ok(whole, *rest):
+                continue
+            expected = sum(int(p.value) for p in rest)
+            if whole.value != expected:
+                named = " + ".join(f"{label(p.field or '', self.lang).lower()} {p.text}" for p in rest)
+                self.flag(whole, "sum", format_count(expected), parts=named)
 
     def percentages(self) -> None:
         for p in self.percents:
