@@ -101,6 +101,7 @@ class Workbook:
 _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _CELL_REF = re.compile(r"([A-Z]+)(\d+)")
+_ROW, _CELL, _FORMULA, _VALUE = (f"{_MAIN_NS}{t}" for t in ("row", "c", "f", "v"))
 
 
 def _rc(ref: str) -> tuple[int, int]:
@@ -128,12 +129,30 @@ def _xml_details(path: Path, sheet: str, cells: set[tuple[int, int]]) -> dict[tu
         part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
         shared: dict[str, tuple[str, str]] = {}  # si -> (master formula, master ref)
         out: dict[tuple[int, int], CellDetail] = {}
+        last_row = max(r for r, _ in cells) + 1
+        rows = {r for r, _ in cells}
+        in_rows = True
         with z.open(part) as f:
-            for _event, c in ET.iterparse(f):
-                if c.tag != f"{_MAIN_NS}c":
+            for event, c in ET.iterparse(f, events=("start", "end")):
+                if c.tag == _ROW:
+                    if event == "start":
+                        r = int(c.get("r") or 0)
+                        if r > last_row:
+                            break  # rows come in order: nothing wanted below
+                        in_rows = not r or (r - 1) in rows
+                    else:
+                        c.clear()
+                    continue
+                if event != "end" or c.tag != _CELL:
+                    continue
+                fe = c.find(_FORMULA)
+                if not in_rows:  # only shared-formula masters matter outside the wanted rows
+                    if fe is not None and fe.get("t") == "shared" and fe.text:
+                        shared[fe.get("si", "")] = (fe.text, c.get("r", ""))
+                    c.clear()
                     continue
                 ref = c.get("r", "")
-                fe, ve = c.find(f"{_MAIN_NS}f"), c.find(f"{_MAIN_NS}v")
+                ve = c.find(_VALUE)
                 formula = None
                 if fe is not None:
                     if fe.get("t") == "shared" and fe.text:
