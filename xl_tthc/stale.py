@@ -34,16 +34,18 @@ def mark_stale(book: Workbook, table: Table, issues: list[Issue], lang: str = "v
     # On the total row an identity is checked only once its SUM cells agree with the
     # units, so a failure there comes from the unit rows, not from a stale formula.
     total_row = table.total.excel_row if table.total else None
-    flagged = [i for i in issues if i.rule in VALUE_RULES and i.row and i.column
-               and not (i.row == total_row and i.rule in IDENTITY_RULES)]
+    flagged = {k for k, i in enumerate(issues) if i.rule in VALUE_RULES and i.row and i.column
+               and not (i.row == total_row and i.rule in IDENTITY_RULES)}
     if not flagged:
         return issues
-    cells = {(i.row - 1, _col_index(i.column)) for i in flagged}
-    siblings = {(r.index, _col_index(i.column)) for i in flagged for r in table.rows}
+    columns = {_col_index(issues[k].column) for k in flagged}
+    cells = {(issues[k].row - 1, _col_index(issues[k].column)) for k in flagged}
+    siblings = {(r.index, c) for c in columns for r in table.rows}
     details = book.cell_details(table.sheet, cells | siblings)
+    formulas_in = {c: sum(1 for r in table.rows if (d := details.get((r.index, c))) and d.formula) for c in columns}
     out = []
-    for i in issues:
-        if i not in flagged:
+    for k, i in enumerate(issues):
+        if k not in flagged:
             out.append(i)
             continue
         rc = (i.row - 1, _col_index(i.column))
@@ -53,9 +55,10 @@ def mark_stale(book: Workbook, table: Table, issues: list[Issue], lang: str = "v
             out.append(replace(i, rule="stale_value", message=message(
                 "stale_value", lang, label=lbl, found=i.found, expected=i.expected)))
             continue
-        others = [details.get((r.index, rc[1])) for r in table.rows if r.index != rc[0]]
-        formulas = sum(1 for o in others if o and o.formula)
-        if formulas >= 2 and formulas >= len(others) // 2:
+        in_rows = any(r.index == rc[0] for r in table.rows)
+        others = len(table.rows) - (1 if in_rows else 0)
+        formulas = formulas_in[rc[1]]  # this cell holds no formula, so all are the others'
+        if formulas >= 2 and formulas >= others // 2:
             out.append(replace(i, rule="stale_value", message=message(
                 "stale_value.typed", lang, label=lbl, found=i.found, expected=i.expected)))
             continue
