@@ -5,14 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from .fields import COUNT_FIELDS, is_ratio_field
 from .issues import column_letter
 from .numbers import Number
 from .periods import Period
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = ["Column", "Value", "Row", "Table"]
 
@@ -127,18 +128,21 @@ class Table:
         """One dict per unit row: "unit" and the exact count of every count field."""
         return [{"unit": r.label, **{f: r.count(f) for f in self.count_fields}} for r in self.rows]
 
-    def frame(self) -> pd.DataFrame:
-        """Unit rows (and the total row, labelled as written) as a DataFrame of the
-        canonical count fields; unusable values are NA.  ``excel_row`` keeps the position."""
+    def frame(self) -> "pd.DataFrame":
+        """Unit rows and the total row as a pandas DataFrame of the canonical count
+        fields (nullable integers; unusable or fractional values are NA), validated by
+        :class:`xl_tthc.schema.ResultsFrame`.  ``excel_row`` keeps the position."""
+        import pandas as pd
+
+        from .schema import ResultsFrame
+
         records = []
         for r in self.rows + ([self.total] if self.total else []):
             rec: dict[str, Any] = {"unit": r.label, "kind": r.kind, "excel_row": r.excel_row}
             for f in self.count_fields:
                 v = r.count(f)
-                rec[f] = int(v) if v is not None and v.denominator == 1 else (float(v) if v is not None else None)
+                rec[f] = int(v) if v is not None and v.denominator == 1 and v >= 0 else None
             records.append(rec)
         df = pd.DataFrame.from_records(records, columns=["unit", "kind", "excel_row", *self.count_fields])
-        for f in self.count_fields:
-            df[f] = pd.to_numeric(df[f]).astype("Float64" if df[f].map(
-                lambda x: x is not None and not pd.isna(x) and float(x) != int(float(x))).any() else "Int64")
-        return df
+        df = df.astype({f: "Int64" for f in self.count_fields} | {"excel_row": "int64"})
+        return ResultsFrame.validate(df, lazy=True)

@@ -14,6 +14,8 @@ formulas, deterministically (same input, same bytes).
 
 from __future__ import annotations
 
+from copy import copy
+
 import io
 import posixpath
 import re
@@ -25,6 +27,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Sequence
 
 import openpyxl
+from openpyxl.styles.cell_style import StyleArray
 from lxml import etree
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.packaging.custom import StringProperty
@@ -190,10 +193,16 @@ def _add_validation(ws: Worksheet, form: Form, first: int, last: int) -> None:
         ws.add_data_validation(dv)
 
 
-def _style_row(ws: Worksheet, form: Form, r: int, *, bold: bool = False, italic: bool = False,
-               inputs: bool = False) -> None:
+def _style_row(ws: Worksheet, form: Form, r: int, styles: dict[tuple, StyleArray], *, bold: bool = False,
+               italic: bool = False, inputs: bool = False) -> None:
+    """Style one row; ``styles`` keeps each distinct cell style built so far."""
     for c, col in enumerate(form.columns, start=1):
         cell = ws.cell(r, c)
+        is_formula = isinstance(cell.value, str) and cell.value.startswith("=")
+        key = (c, bold, italic, inputs, is_formula)
+        if key in styles:  # building style objects per cell is most of the writing time
+            cell._style = copy(styles[key])
+            continue
         cell.border = _BORDER
         cell.font = Font(name=_FONT, size=10, bold=bold, italic=italic)
         cell.number_format = _FORMATS[col.kind] if col.field != "stt" else "0"
@@ -202,11 +211,11 @@ def _style_row(ws: Worksheet, form: Form, r: int, *, bold: bool = False, italic:
                                        vertical="center", wrap_text=True)
         else:
             cell.alignment = Alignment(horizontal="right", vertical="center")
-        is_formula = isinstance(cell.value, str) and cell.value.startswith("=")
         if is_formula:
             cell.fill = _FORMULA_FILL
         if inputs and not is_formula:
             cell.protection = Protection(locked=False)
+        styles[key] = copy(cell._style)
 
 
 def write_form(ws: Worksheet, form: Form | str, rows: Sequence[Mapping[str, Any]], *,
@@ -233,6 +242,7 @@ def write_form(ws: Worksheet, form: Form | str, rows: Sequence[Mapping[str, Any]
     first = numbering + 1
     last = first + len(rows) - 1
     total = last + 1
+    styles: dict[tuple, StyleArray] = {}
     computed = compute(form, rows)
     layout = Layout(form, (top, numbering - 1), numbering, first, last, total,
                     total + 1 if form.ratio_row else None)
@@ -249,7 +259,7 @@ def write_form(ws: Worksheet, form: Form | str, rows: Sequence[Mapping[str, Any]
             else:
                 v = given.get(col.field)
                 ws.cell(r, c, _cache_value(v) if isinstance(v, Fraction) else v)
-        _style_row(ws, form, r, inputs=True)
+        _style_row(ws, form, r, styles, inputs=True)
 
     ws.cell(total, form.fields.index("unit") + 1, total_label)
     for c, col in enumerate(form.columns, start=1):
@@ -257,7 +267,7 @@ def write_form(ws: Worksheet, form: Form | str, rows: Sequence[Mapping[str, Any]
         if f is not None:
             ws.cell(total, c, f)
             layout.cached[f"{form.letter(col.field)}{total}"] = _cache_value(computed.total[col.field])
-    _style_row(ws, form, total, bold=True)
+    _style_row(ws, form, total, styles, bold=True)
     if layout.ratio_row:
         rr = layout.ratio_row
         ws.cell(rr, form.fields.index("unit") + 1, "Tỷ lệ %")
@@ -266,7 +276,7 @@ def write_form(ws: Worksheet, form: Form | str, rows: Sequence[Mapping[str, Any]
             if f is not None:
                 ws.cell(rr, c, f)
                 layout.cached[f"{form.letter(col.field)}{rr}"] = _cache_value(computed.shares[col.field])
-        _style_row(ws, form, rr, bold=True, italic=True)
+        _style_row(ws, form, rr, styles, bold=True, italic=True)
         for c, col in enumerate(form.columns, start=1):
             if col.kind == "count":
                 ws.cell(rr, c).number_format = "0.00%"
