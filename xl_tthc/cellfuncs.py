@@ -390,19 +390,6 @@ def row_status(row: Any, profile: Any = None, lang: str = "vi") -> str:
     return ""
 
 
-def _totals(t: Table) -> dict[str, Fraction]:
-    """The total row's counts; without a total row, the sums of the unit rows (a field
-    with an unusable unit value is left out)."""
-    if t.total is not None:
-        return {f: v for f in t.count_fields if (v := t.total.count(f)) is not None}
-    sums = {}
-    for f in t.count_fields:
-        values = [r.count(f) for r in t.rows]
-        if values and all(v is not None for v in values):
-            sums[f] = sum(values, Fraction(0))
-    return sums
-
-
 def narrative_text(table: Any, period: Any = None, lang: str = "vi") -> str:
     """The Vietnamese summary paragraphs (one a line) of the first result table in a
     range; ``period`` ("tháng 02 năm 2021") defaults to the period in the table's title
@@ -416,5 +403,4 @@ def narrative_text(table: Any, period: Any = None, lang: str = "vi") -> str:
         return message("no_table", lang)
     t = results[0]
     label = str(period).strip() if not _blank(period) else (t.period.label if t.period else None)
-    units = [{"unit": r.label, **{f: r.count(f) for f in t.count_fields}} for r in t.rows]
-    return narrative(_totals(t), units, label)
+    return narrative(t.totals(), t.unit_records(), label)
