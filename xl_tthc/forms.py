@@ -163,15 +163,20 @@ def _count_fields(cols: list[FormColumn]) -> list[str]:
     return [c.field for c in cols if c.kind == "count"]
 
 
-def _department_results() -> Form:
-    cols = _result_columns("Tên lĩnh vực")
-    fields = _count_fields(cols)
-    cols += [
+def _rate_columns(fields: list[str]) -> list[FormColumn]:
+    """The on-time and online rates every result form ends with."""
+    return [
         FormColumn("ontime_rate", ("Tỷ lệ giải quyết đúng hạn (%)",), "16=(9+10)/8",
                    _ratio_pattern("ontime_rate", fields), total="row", width=11),
         FormColumn("online_rate", ("Tỷ lệ hồ sơ trực tuyến (%)",), "17=6/5",
                    _ratio_pattern("online_rate", fields), total="row", width=11),
     ]
+
+
+def _department_results() -> Form:
+    cols = _result_columns("Tên lĩnh vực")
+    fields = _count_fields(cols)
+    cols += _rate_columns(fields)
     return Form(
         "department_results",
         "Department result form: one row per field of procedures (lĩnh vực)",
@@ -193,12 +198,7 @@ _STATED = {
 def _provincial_appendix() -> Form:
     cols = _result_columns("Tên đơn vị")
     fields = _count_fields(cols)
-    cols += [
-        FormColumn("ontime_rate", ("Tỷ lệ giải quyết đúng hạn (%)",), "16=(9+10)/8",
-                   _ratio_pattern("ontime_rate", fields), total="row", width=11),
-        FormColumn("online_rate", ("Tỷ lệ hồ sơ trực tuyến (%)",), "17=6/5",
-                   _ratio_pattern("online_rate", fields), total="row", width=11),
-    ]
+    cols += _rate_columns(fields)
     # Stated digital-service ratios: typed by each department; the total row weighs
     # them by the dossiers received in the period, over the departments that state one.
     for i, f in enumerate(STATED_RATIOS):
