@@ -148,8 +148,8 @@ class Source:
             return self.error
         if self.status == "consolidated":
             return ""
-        return "; ".join(dict.fromkeys(i.message for i in self.issues if i.severity == "error")) or \
-            "; ".join(dict.fromkeys(i.message for i in self.issues))
+        return " ".join(dict.fromkeys(i.message for i in self.issues if i.severity == "error")) or \
+            " ".join(dict.fromkeys(i.message for i in self.issues))
 
     def to_dict(self, lang: str = "vi") -> dict[str, Any]:
         return {

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ..consolidate import collect_inputs, consolidate as consolidate_files, status_label
+from ..fields import label
 from ..grid import ReadError
 from ..issues import has_errors
 from ..numbers import format_count
@@ -87,8 +88,8 @@ def consolidate(inputs: tuple[Path, ...], out: Path, period: str | None, previou
     else:
         vi = lang == "vi"
         total = result.total
-        head = ", ".join(f"{f}={format_count(total[f])}" for f in ("received", "received_new", "resolved", "pending")
-                         if f in total)
+        head = ", ".join(f"{label(f, lang)} {format_count(total[f])}"
+                         for f in ("received", "received_new", "resolved", "pending") if f in total)
         n_ok = sum(1 for s in result.sources if s.status == "consolidated")
         click.echo(f"{out}: {len(result.rows)} {'đơn vị' if vi else 'units'}, "
                    f"{n_ok}/{len(result.sources)} {'tệp đã tổng hợp' if vi else 'files consolidated'}"
