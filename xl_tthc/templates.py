@@ -35,7 +35,7 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .forms import FORM_PROPERTY, Form, compute, get_form, share_formula, total_formula
+from .forms import FORM_PROPERTY, Form, FormColumn, compute, get_form, share_formula, total_formula
 from .rules import IDENTITIES
 
 __all__ = ["Layout", "write_form", "build_template", "save_template", "save_workbook", "mark_form", "form_of", "TEMPLATE_ROWS",
@@ -174,23 +174,23 @@ def _add_validation(ws: Worksheet, form: Form, first: int, last: int) -> None:
     counts = [c for c in form.columns if c.is_input and c.kind in ("count", "amount")]
     stated = [c for c in form.columns if c.is_input and c.kind == "ratio"]
     if counts:
-        dv = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0", allow_blank=True,
-                            showErrorMessage=True, errorTitle="Số không hợp lệ",
-                            error="Chỉ nhập số nguyên không âm (0, 1, 2, …).",
-                            promptTitle="Số hồ sơ", prompt="Nhập số nguyên không âm.", showInputMessage=True)
-        for c in counts:
-            letter = form.letter(c.field)
-            dv.add(f"{letter}{first}:{letter}{last}")
-        ws.add_data_validation(dv)
+        _validate(ws, form, counts, first, last, type="whole", operator="greaterThanOrEqual", formula1="0",
+                  errorTitle="Số không hợp lệ", error="Chỉ nhập số nguyên không âm (0, 1, 2, …).",
+                  promptTitle="Số hồ sơ", prompt="Nhập số nguyên không âm.")
     if stated:
-        dv = DataValidation(type="decimal", operator="between", formula1="0", formula2="1", allow_blank=True,
-                            showErrorMessage=True, errorTitle="Tỷ lệ không hợp lệ",
-                            error="Nhập tỷ lệ từ 0% đến 100% (ví dụ 94,87%).",
-                            promptTitle="Tỷ lệ", prompt="Nhập tỷ lệ phần trăm, ví dụ 94,87%.", showInputMessage=True)
-        for c in stated:
-            letter = form.letter(c.field)
-            dv.add(f"{letter}{first}:{letter}{last}")
-        ws.add_data_validation(dv)
+        _validate(ws, form, stated, first, last, type="decimal", operator="between", formula1="0", formula2="1",
+                  errorTitle="Tỷ lệ không hợp lệ", error="Nhập tỷ lệ từ 0% đến 100% (ví dụ 94,87%).",
+                  promptTitle="Tỷ lệ", prompt="Nhập tỷ lệ phần trăm, ví dụ 94,87%.")
+
+
+def _validate(ws: Worksheet, form: Form, columns: Sequence[FormColumn], first: int, last: int,
+              **rule: str) -> None:
+    """One data validation over the input rows of ``columns``, with its message shown."""
+    dv = DataValidation(allow_blank=True, showErrorMessage=True, showInputMessage=True, **rule)
+    for c in columns:
+        letter = form.letter(c.field)
+        dv.add(f"{letter}{first}:{letter}{last}")
+    ws.add_data_validation(dv)
 
 
 def _style_row(ws: Worksheet, form: Form, r: int, styles: dict[tuple, StyleArray], *, bold: bool = False,
