@@ -342,7 +342,7 @@ def _department_of(table: Table, path: Path) -> tuple[str, str] | None:
         text = text.strip()
         if not text or len(text) > 80:
             continue
-        m = match_unit(text)
+        m = match_unit(text, suggest=False)
         if m.unit is not None:
             found.append((m.unit.name, m.unit.code))
         elif m.local:
@@ -352,7 +352,7 @@ def _department_of(table: Table, path: Path) -> tuple[str, str] | None:
 
 
 def _unit_key(name: str) -> tuple[str, str]:
-    m = match_unit(name)
+    m = match_unit(name, suggest=False)
     if m.unit is not None:
         return m.unit.name, m.unit.code
     canonical = " ".join(name.split())

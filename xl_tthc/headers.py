@@ -9,6 +9,7 @@ domain.md is matched here and nowhere else.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Sequence
 
 from .fields import SHARE_OF, SHARE_PREFIX
@@ -157,7 +158,11 @@ def classify(path: Sequence[object]) -> str | None:
     >>> classify(["Đã giải quyết", "Quá hạn"]), classify(["Đang giải quyết", "Quá hạn"])
     ('resolved_late', 'pending_overdue')
     """
-    folded = [fold(p) for p in path if fold(p)]
+    return _classify(tuple(f for f in map(fold, path) if f))
+
+
+@lru_cache(maxsize=1 << 14)  # the same headers come back in every file of a batch
+def _classify(folded: tuple[str, ...]) -> str | None:
     if not folded:
         return None
     leaf = folded[-1]
@@ -165,7 +170,7 @@ def classify(path: Sequence[object]) -> str | None:
     if "mức độ" in leaf:
         return None  # "Số hồ sơ mức độ 3, 4": a service-level count, not a canonical field
     if leaf in _TOTAL_LEAF and len(folded) > 1:
-        parent = classify(folded[:-1])  # "Tiếp nhận mới / Tổng": the total of its parent
+        parent = _classify(folded[:-1])  # "Tiếp nhận mới / Tổng": the total of its parent
         if parent and parent not in ("unit", "stt"):
             return parent
     if is_unit_header(leaf) and len(folded) == 1:

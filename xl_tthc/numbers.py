@@ -118,6 +118,8 @@ def parse_number(raw: object) -> Number | None:
         return None
     if isinstance(raw, bool):
         raise NumberError(str(raw), "a TRUE/FALSE value, not a number")
+    if type(raw) is int or (type(raw) is float and raw.is_integer() and abs(raw) < 2**53):
+        return Number(Fraction(int(raw)))  # the common case: a whole count, no decimals
     if isinstance(raw, (int, float, Fraction, Decimal)):
         if isinstance(raw, float):
             return Number(to_fraction(raw), decimals=_float_decimals(raw))

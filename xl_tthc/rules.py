@@ -129,13 +129,16 @@ def _decimal_issue(ctx: _Ctx, row: Row, f: str, v: Value, suggestion: str) -> No
 
 
 def _sum(row: Row, fields: Iterable[str]) -> Fraction | None:
-    total = Fraction(0)
+    whole, rest = 0, Fraction(0)  # counts are whole numbers: add them as ints
     for f in fields:
         x = row.count(f)
         if x is None:
             return None
-        total += x
-    return total
+        if x.denominator == 1:
+            whole += x.numerator
+        else:
+            rest += x
+    return rest + whole
 
 
 def _present(table: Table, fields: Iterable[str]) -> bool:
@@ -401,8 +404,9 @@ def _unit_rules(ctx: _Ctx) -> None:
     for row in t.rows:
         if row.label.startswith("(dòng "):
             continue
-        m = match_unit(row.label)
-        key = m.unit.code if m.unit else fold(row.label)
+        # fields of procedures are not units: only their spelling tells duplicates apart
+        m = match_unit(row.label) if t.unit_kind == "department" else None
+        key = m.unit.code if m and m.unit else fold(row.label)
         if key in seen:
             ctx.add("duplicate_unit", row, "unit", column=_label_col(row), found=row.label,
                     expected=str(seen[key].excel_row))

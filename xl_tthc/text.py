@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 __all__ = ["fold", "strip_accents", "nfc"]
 
@@ -26,7 +27,12 @@ def nfc(text: object) -> str:
 def fold(text: object) -> str:
     """NFC, lower case, new-style tone marks, "tỉ" as "tỷ", footnote marks removed,
     spacing collapsed.  "Tỉ lệ  đúng hẹn (%)\\n" -> "tỷ lệ đúng hẹn (%)"."""
-    t = nfc(text).lower().replace("đ", "đ")
+    return _fold("" if text is None else text if type(text) is str else str(text))
+
+
+@lru_cache(maxsize=1 << 16)  # headers, labels and unit names repeat across a batch
+def _fold(text: str) -> str:
+    t = unicodedata.normalize("NFC", text).lower().replace("đ", "đ")
     t = _NOTE.sub(" ", t)
     t = _TONE_RE.sub(lambda m: _TONE_MOVES[m.group(0)], t)
     t = t.replace("tỉ lệ", "tỷ lệ")

@@ -117,15 +117,14 @@ _LOCAL = re.compile(
 )
 
 
-_ABBREVIATION_PATTERNS = tuple((re.compile(rf"(?<![\w&]){re.escape(short)}(?![\w&])"), long)
-                               for short, long in _ABBREVIATIONS)
+_LONG_FORMS = dict(_ABBREVIATIONS)
+# one pass; at each place the first abbreviation of the list that fits wins ("nn&ptnt" before "ptnt")
+_ABBREVIATION_RE = re.compile(r"(?<![\w&])(?:" + "|".join(re.escape(short) for short, _ in _ABBREVIATIONS)
+                              + r")(?![\w&])")
 
 
 def _expand(folded: str) -> str:
-    t = folded
-    for pattern, long in _ABBREVIATION_PATTERNS:
-        t = pattern.sub(long, t)
-    return t
+    return _ABBREVIATION_RE.sub(lambda m: _LONG_FORMS[m.group(0)], folded)
 
 
 def unit_key(name: str) -> str:
@@ -162,15 +161,18 @@ def is_local_unit(name: str) -> bool:
     return bool(_LOCAL.match(fold(name)))
 
 
-@lru_cache(maxsize=4096)
-def match_unit(name: str) -> UnitMatch:
-    """Find a unit by any of its written forms."""
+@lru_cache(maxsize=1 << 14)
+def match_unit(name: str, suggest: bool = True) -> UnitMatch:
+    """Find a unit by any of its written forms; with ``suggest``, an unknown name gets
+    the nearest registered names (the slow part: skip it when nobody reads them)."""
     key = unit_key(name)
     unit = _index().get(key)
     if unit:
         return UnitMatch(name, unit)
     if is_local_unit(name):
         return UnitMatch(name, None, local=True)
+    if not suggest:
+        return UnitMatch(name, None)
     keys = list(_index())
     close = difflib.get_close_matches(key, keys, n=3, cutoff=0.75)
     return UnitMatch(name, None, tuple(dict.fromkeys(_index()[k].name for k in close)))
