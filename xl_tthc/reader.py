@@ -199,6 +199,35 @@ def _value(raw: Any) -> Value:
         return Value(raw, None, problem=e.reason)
 
 
+_WHOLES: dict[tuple[type, Any], Value] = {}  # shared values of whole counts (1692.0 -> 1692)
+
+
+def _count_value(raw: Any) -> Value:
+    """The value of a count cell; a numeric whole number >= 0 (nearly every cell) is
+    parsed once per batch and shared."""
+    key = (type(raw), raw)
+    v = _WHOLES.get(key)
+    if v is not None:
+        return v
+    v = _value(raw)
+    if key[0] in (int, float) and v.usable and v.number.is_integer and v.number.value >= 0 and len(_WHOLES) < 1 << 17:
+        v.whole = int(v.number.value)
+        _WHOLES[key] = v
+    return v
+
+
+def _body_values(sheet: Sheet, r: int, data_cols: list[tuple[str, int, bool]]) -> dict[str, Value]:
+    cells = sheet.values[r]
+    n = len(cells)
+    out = {}
+    for f, c, ratio in data_cols:
+        raw = cells[c] if c < n else None
+        if raw == "":
+            raw = None
+        out[f] = _value(raw) if ratio else _count_value(raw)
+    return out
+
+
 def _set_percent_scale(table: Table) -> None:
     """Stated ratios as percent numbers: text is as written (94,87 or 94,87%); numeric
     cells are fractions (0.9487) unless the column holds more numbers above 1 than
@@ -297,6 +326,7 @@ def _read_body(sheet: Sheet, file: str, band: list[int], columns: list[Column], 
         r += 1
     blanks = 0
     last_col = max(col.index for col in columns)
+    cells_of = [(c.field, c.index, c.is_ratio) for c in data_cols]
     while r < sheet.height:
         cells = [(c, v) for c, v in _row_cells(sheet, r) if c <= last_col]
         if not cells:
@@ -310,7 +340,7 @@ def _read_body(sheet: Sheet, file: str, band: list[int], columns: list[Column], 
         flabel = fold(label)
         if flabel.startswith(_STOP_LABELS) or (is_unit_header(label) and r > band[-1] + 1):
             break
-        values = {c.field: _value(sheet.get(r, c.index)) for c in data_cols}
+        values = _body_values(sheet, r, cells_of)
         has_numbers = any(not v.blank for v in values.values())
         if _SUBTOTAL.match(flabel) and not is_total_label(label):
             r += 1  # "Cộng I", "Tổng số khối huyện": a group subtotal, not a unit

@@ -15,7 +15,7 @@ from fractions import Fraction
 from typing import Iterable
 
 from .fields import RATIOS, SHARE_OF, STATED_RATIOS, is_ratio_field, label, share_of
-from .issues import RULES, Issue, column_letter, message
+from .issues import RULES, Issue, column_letter, message, sort_issues
 from .numbers import Number, excel_round, format_decimal, format_percent
 from .profiles import Profile
 from .table import Row, Table, Value
@@ -92,8 +92,10 @@ def _raw_text(v: Value) -> str:
 
 
 def _cell_rules(ctx: _Ctx, row: Row) -> None:
-    filled = any(not v.blank for v in row.values.values())
+    filled = None
     for f, v in row.values.items():
+        if v.whole is not None:
+            continue  # a whole count >= 0: nothing to say
         is_ratio = is_ratio_field(f)
         if v.error:
             if v.error == "uncached":
@@ -104,6 +106,8 @@ def _cell_rules(ctx: _Ctx, row: Row) -> None:
         elif v.problem:
             ctx.add("unparseable", row, f, found=_raw_text(v))
         elif v.blank:
+            if filled is None:
+                filled = any(not x.blank for x in row.values.values())
             if filled and not is_ratio and row.kind != "ratio":
                 ctx.add("missing_value", row, f)
         elif not is_ratio and row.kind != "ratio":
@@ -145,62 +149,111 @@ def _present(table: Table, fields: Iterable[str]) -> bool:
     return all(table.column(f) is not None for f in fields)
 
 
-def _identity_rules(ctx: _Ctx, row: Row) -> set[str]:
-    """Evaluate the sum identities; return the fields they covered."""
-    t = ctx.table
-    covered: set[str] = set()
+@dataclass(frozen=True)
+class _Plan:
+    """Which identities a table's columns allow, decided once per table."""
+
+    identities: tuple[tuple[str, tuple[str, ...], str, str], ...]  # whole, parts, rule, message key
+    subsets: tuple[tuple[str, str], ...]  # part <= whole, where no identity covers the part
+    balance: tuple[tuple[str, ...], tuple[str, ...], str] | None  # received (or its parts), extras, field
+
+
+def _plan(t: Table) -> _Plan:
+    identities, covered = [], set()
     for whole, alternatives, rule, key in IDENTITIES:
-        if not t.column(whole):
-            continue
-        parts = next((p for p in alternatives if _present(t, p)), None)
-        if parts is None:
-            continue
-        covered.update(parts)
-        covered.add(whole)
-        w, s = row.count(whole), _sum(row, parts)
-        if w is not None and s is not None and w != s:
-            ctx.add(rule, row, whole, key=key, expected=_fmt(s), found=_fmt(w))
-    _balance(ctx, row)
-    return covered
-
-
-def _balance(ctx: _Ctx, row: Row) -> None:
-    t = ctx.table
-    if not (t.column("resolved") and t.column("pending")):
-        return
-    received = row.count("received")
-    if received is None and t.column("received") is None and _present(t, ("carried_over", "received_new")):
-        received = _sum(row, ("carried_over", "received_new"))
-    resolved, pending = row.count("resolved"), row.count("pending")
-    if received is None or resolved is None or pending is None:
-        return
-    extra_fields = [f for f in ("returned", "withdrawn") if t.column(f)]
-    extra = _sum(row, extra_fields) if extra_fields else Fraction(0)
-    base = resolved + pending
-    expected = base if ctx.profile.returned_in_resolved else base + (extra or 0)
-    if received == expected:
-        return
-    other = base + (extra or 0) if ctx.profile.returned_in_resolved else base
-    field = "received" if t.column("received") else "received_new"
-    if extra and received == other:
-        ctx.add("balance", row, field, key="balance.returned", expected=_fmt(expected), found=_fmt(received),
-                extra=_fmt(extra), severity="warning")
-    else:
-        ctx.add("balance", row, field, expected=_fmt(expected), found=_fmt(received))
-
-
-def _subset_rules(ctx: _Ctx, row: Row, covered: set[str]) -> None:
+        parts = next((p for p in alternatives if _present(t, p)), None) if t.column(whole) else None
+        if parts is not None:
+            identities.append((whole, parts, rule, key))
+            covered.update((*parts, whole))
+    subsets = []
     for part, wholes in SUBSETS:
-        if part in covered:
+        whole = next((w for w in wholes if t.column(w)), None)
+        if part not in covered and whole is not None and t.column(part):
+            subsets.append((part, whole))
+    balance = None
+    if t.column("resolved") and t.column("pending"):
+        if t.column("received"):
+            balance = (("received",), (), "received")
+        elif _present(t, ("carried_over", "received_new")):
+            balance = (("carried_over", "received_new"), (), "received_new")
+        if balance:
+            extras = tuple(f for f in ("returned", "withdrawn") if t.column(f))
+            balance = (balance[0], extras, balance[2])
+    return _Plan(tuple(identities), tuple(subsets), balance)
+
+
+class _Counts:
+    """The count columns of some rows: per field, one exact number per row (an int
+    when whole) or None when the cell is unusable.  The identities are evaluated a
+    column at a time, so a 10,000-row table costs a few list passes per rule."""
+
+    def __init__(self, rows: list[Row]):
+        self.rows = rows
+        self._cols: dict[str, list] = {}
+
+    def __getitem__(self, f: str) -> list:
+        col = self._cols.get(f)
+        if col is None:
+            col = self._cols[f] = [_exact(r, f) for r in self.rows]
+        return col
+
+    def sum(self, fields: tuple[str, ...]) -> list:
+        if len(fields) == 1:
+            return self[fields[0]]
+        return [None if None in xs else sum(xs) for xs in zip(*(self[f] for f in fields))]
+
+
+def _exact(row: Row, f: str) -> int | Fraction | None:
+    v = row.values.get(f)
+    if v is not None and v.whole is not None:
+        return v.whole
+    x = row.count(f)
+    return x.numerator if x is not None and x.denominator == 1 else x
+
+
+def _identity_rules(ctx: _Ctx, rows: list[Row], plan: _Plan, counts: _Counts) -> None:
+    for whole, parts, rule, key in plan.identities:
+        ws, ss = counts[whole], counts.sum(parts)
+        for i in [i for i, (w, s) in enumerate(zip(ws, ss)) if w is not None and s is not None and w != s]:
+            ctx.add(rule, rows[i], whole, key=key, expected=_fmt(ss[i]), found=_fmt(ws[i]))
+    if plan.balance:
+        _balance(ctx, rows, plan.balance, counts)
+
+
+def _balance(ctx: _Ctx, rows: list[Row], balance: tuple, counts: _Counts) -> None:
+    """received = resolved + pending (+ returned/withdrawn unless the profile counts
+    them among the resolved; the other reading is a warning)."""
+    received_from, extras, field = balance
+    inside = ctx.profile.returned_in_resolved
+    extra = counts.sum(extras) if extras else [0] * len(rows)
+    for i, (rec, res, pen, ext) in enumerate(zip(counts.sum(received_from), counts["resolved"],
+                                                 counts["pending"], extra)):
+        if rec is None or res is None or pen is None:
             continue
-        p = row.count(part)
-        whole = next((w for w in wholes if ctx.table.column(w)), None)
-        if p is None or whole is None:
+        ext = ext or 0  # an unusable returned/withdrawn count is left out
+        base = res + pen
+        expected = base if inside else base + ext
+        if rec == expected:
             continue
-        w = row.count(whole)
-        if w is not None and p > w:
-            ctx.add("subset", row, part, expected=_fmt(w), found=_fmt(p),
+        if ext and rec == (base + ext if inside else base):
+            ctx.add("balance", rows[i], field, key="balance.returned", expected=_fmt(expected), found=_fmt(rec),
+                    extra=_fmt(ext), severity="warning")
+        else:
+            ctx.add("balance", rows[i], field, expected=_fmt(expected), found=_fmt(rec))
+
+
+def _subset_rules(ctx: _Ctx, rows: list[Row], plan: _Plan, counts: _Counts) -> None:
+    for part, whole in plan.subsets:
+        ps, ws = counts[part], counts[whole]
+        for i in [i for i, (p, w) in enumerate(zip(ps, ws)) if p is not None and w is not None and p > w]:
+            ctx.add("subset", rows[i], part, expected=_fmt(ws[i]), found=_fmt(ps[i]),
                     part_label=label(part, ctx.lang), whole_label=label(whole, ctx.lang))
+
+
+def _row_identities(ctx: _Ctx, rows: list[Row], plan: _Plan) -> None:
+    counts = _Counts(rows)
+    _identity_rules(ctx, rows, plan, counts)
+    _subset_rules(ctx, rows, plan, counts)
 
 
 def _numerator(table: Table, row: Row, ratio: str) -> Fraction | None:
@@ -345,7 +398,7 @@ def _unit_sums(t: Table) -> Row:
     return sums
 
 
-def _total_rules(ctx: _Ctx, denominators: dict[str, str]) -> None:
+def _total_rules(ctx: _Ctx, denominators: dict[str, str], plan: _Plan) -> None:
     t = ctx.table
     if t.total is None or not t.rows:
         return
@@ -358,8 +411,7 @@ def _total_rules(ctx: _Ctx, denominators: dict[str, str]) -> None:
             ctx.add("total_row", t.total, f, expected=_fmt(want), found=_fmt(got), unit="")
     _ratio_rules(ctx, t.total, denominators, totals=sums)
     if not bad:
-        covered = _identity_rules(ctx, t.total)
-        _subset_rules(ctx, t.total, covered)
+        _row_identities(ctx, [t.total], plan)
 
 
 def _share_rules(ctx: _Ctx, online_whole: str | None) -> None:
@@ -436,14 +488,16 @@ def check_table(table: Table, profile: Profile, lang: str = "vi") -> list[Issue]
     """Every finding on one table."""
     ctx = _Ctx(table, profile, lang, [])
     denominators = _choose_denominators(ctx)
+    plan = _plan(table)
+    has_ratios = any(f in STATED_RATIOS or f in denominators for f in table.fields)
     for row in table.rows:
         _cell_rules(ctx, row)
-        covered = _identity_rules(ctx, row)
-        _subset_rules(ctx, row, covered)
-        _ratio_rules(ctx, row, denominators)
+        if has_ratios:
+            _ratio_rules(ctx, row, denominators)
+    _row_identities(ctx, table.rows, plan)
     if table.total:
         _cell_rules(ctx, table.total)
-        _total_rules(ctx, denominators)
+        _total_rules(ctx, denominators, plan)
     if table.ratio_row:
         for f, v in table.ratio_row.values.items():
             if v.error:
@@ -453,4 +507,4 @@ def check_table(table: Table, profile: Profile, lang: str = "vi") -> list[Issue]
         _share_rules(ctx, profile.online_denominator if "online_rate" not in denominators
                      else denominators["online_rate"])
     _unit_rules(ctx)
-    return ctx.issues
+    return sort_issues(ctx.issues)

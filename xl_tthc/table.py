@@ -45,6 +45,9 @@ class Value:
     formula: str | None = None
     percent: Fraction | None = None  # for ratio cells: the stated ratio in percent (94.87)
     percent_decimals: int = 0
+    # a numeric count cell holding a whole number >= 0, as an int: nothing to report on
+    # the cell itself.  Such values are shared between cells and never changed.
+    whole: int | None = None
 
     @property
     def usable(self) -> bool:
@@ -70,6 +73,8 @@ class Row:
     def count(self, name: str) -> Fraction | None:
         """The exact value of a count field, None when absent or unusable."""
         v = self.values.get(name)
+        if v is not None and v.whole is not None:
+            return v.number.value
         if v is None or not v.usable or v.number.percent:
             return None
         return v.number.value
