@@ -235,7 +235,7 @@ def test_vba_is_ascii_and_vietnamese_text_goes_through_chrw(built, sample_module
 
 
 def test_result_describes_the_build(built):
-    assert built.modules == ("ThisWorkbook", "Sheet1", "Ribbon", "xlwings", "xlwings_udfs")
+    assert built.modules == ("ThisWorkbook", "Sheet1", "Ribbon", "xlwings", "xlwings_udfs", "FunctionHelp")
     assert built.functions == ("TTHC_RATE",)
     assert list(built.callbacks.values()) == MACROS
 

@@ -71,3 +71,14 @@ def test_libreoffice_reads_the_ribbon_callbacks_and_wrappers(converted):
         assert f'RunPython "import udfs.macros; udfs.macros.{macro}()"' in ribbon
     assert "Function TTHC_NUMBER(text)" in _code(modules["xlwings_udfs"])
     assert "Public Function RunPython(PythonCommand As String)" in _code(modules["xlwings"])
+
+
+def test_libreoffice_reads_the_function_wizard_registration(converted):
+    _, modules = converted
+    this_workbook = _code(modules["ThisWorkbook"])
+    assert re.search(r"Private Sub Workbook_Open\(\)\s+(?:'[^\n]*\n\s*)*On Error Resume Next\s+"
+                     r"FunctionHelp\.RegisterFunctionHelp\s+End Sub", this_workbook), this_workbook
+    help_module = _code(modules["FunctionHelp"])
+    assert "Public Sub RegisterFunctionHelp()" in help_module
+    assert 'app.MacroOptions Macro:=book & "TTHC_NUMBER", Description:=desc, Category:=cat, ' \
+           "ArgumentDescriptions:=Array(arg1)" in help_module

@@ -8,7 +8,10 @@ The add-in is an OOXML package: a workbook with one sheet, the ribbon
   xlwings package so the VBA and the Python side always have the same version;
 - ``xlwings_udfs``: the wrappers of the worksheet functions, generated from the
   Python signatures (see :mod:`udfs.addin.udfgen`);
-- the document modules ``ThisWorkbook`` and ``Sheet1``.
+- ``FunctionHelp``: the Function Wizard help of those functions, registered with
+  ``Application.MacroOptions`` (see :mod:`udfs.addin.wizard`);
+- the document modules ``ThisWorkbook`` (``src/ThisWorkbook.cls``: its
+  ``Workbook_Open`` runs ``FunctionHelp.RegisterFunctionHelp``) and ``Sheet1``.
 
 Zip entries carry a fixed time stamp, so building twice gives the same bytes.
 """
@@ -31,12 +34,14 @@ from types import ModuleType
 from .cfb import write_compound_file
 from .ovba import Module, vba_project_storage
 from .udfgen import UDF_MODULE_NAME, generate_udf_module, load_with_metadata, worksheet_functions
+from .wizard import HELP_MODULE_NAME, generate_help_module
 
 __all__ = [
     "BuildResult",
     "build_addin",
     "read_sources",
     "ribbon_callbacks",
+    "this_workbook_source",
     "vba_modules",
     "write_atomically",
     "xlwings_module",
@@ -140,6 +145,11 @@ def read_sources() -> tuple[str, str]:
     return ribbon_xml, ribbon_bas
 
 
+def this_workbook_source() -> str:
+    """The code of the ``ThisWorkbook`` document module, as kept in ``src/``."""
+    return (SRC / "ThisWorkbook.cls").read_text(encoding="ascii")
+
+
 _SUB = re.compile(r"^Public Sub (\w+)\(control As IRibbonControl\)$", re.MULTILINE)
 _RUN = re.compile(r'RunPython "import udfs\.macros; udfs\.macros\.(\w+)\(\)"')
 
@@ -159,11 +169,12 @@ def ribbon_callbacks(ribbon_bas: str) -> dict[str, str]:
 def vba_modules(ribbon_bas: str, udf_modules: Mapping[str, ModuleType]) -> list[Module]:
     """The modules of the add-in's VBA project, in project order."""
     return [
-        Module("ThisWorkbook", "", document="workbook"),
+        Module("ThisWorkbook", this_workbook_source(), document="workbook"),
         Module("Sheet1", "", document="worksheet"),
         Module("Ribbon", ribbon_bas),
         Module("xlwings", xlwings_module()),
         Module(UDF_MODULE_NAME, generate_udf_module(udf_modules)),
+        Module(HELP_MODULE_NAME, generate_help_module(udf_modules)),
     ]
 
 
