@@ -330,16 +330,10 @@ def _profile(name: Any, lang: str) -> Profile:
         raise _Failure(_text("profile", lang, found=name, expected=", ".join(PROFILES))) from None
 
 
-def _cell(v: Any) -> Any:
-    if isinstance(v, str) and v.strip() == "":
-        return None
-    if isinstance(v, float) and v.is_integer() and abs(v) < 2**53:
-        return int(v)  # Excel sends every number as a float: 1692.0 is the count 1692
-    return v
-
-
 def _tables(table: Any, lang: str) -> tuple[Grid, list[Table]]:
-    grid = [[_cell(v) for v in row] for row in _grid("table", table, lang)]
+    """The range read exactly as a sheet of a file is (Excel's floats, "" and None
+    for empty cells are what calamine gives too)."""
+    grid = _grid("table", table, lang)
     return grid, find_tables(Sheet("", grid), "")
 
 

@@ -7,12 +7,17 @@ Sheets: "Phụ lục I" (the provincial appendix form of :mod:`xl_tthc.forms`, w
 every department file), "Phát hiện" (every finding, linked to its source file and
 cell) and "Nguồn" (every input file with its SHA-256, period, rows read and status).
 
-Formulas carry their values: :func:`xl_tthc.templates.save_workbook` writes each
-formula cell's ``<v>`` from the exact recomputation of :func:`xl_tthc.forms.compute`.  Readers that do not recalculate (calamine, pandas,
+Formulas carry their values: each formula cell's ``<v>`` is the exact recomputation of
+:func:`xl_tthc.forms.compute`.  Readers that do not recalculate (calamine, pandas,
 viewers) see the numbers; Excel and LibreOffice recalculate on load and get the same.
 
 Text from department files is always written as text: a name beginning with "=" is
 stored as a string with Excel's quote prefix, never as a formula.
+
+Speed: the rows of every sheet (a few thousand departments and detail rows) are
+written as :class:`xl_tthc.templates.SheetRows`, straight SpreadsheetML without
+openpyxl cell objects; openpyxl writes only the frame around them (form header,
+widths, print setup, validation, conditional formatting, charts, styles).
 """
 
 from __future__ import annotations
@@ -21,10 +26,9 @@ import os
 import re
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import openpyxl
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.chart import BarChart, Reference
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter, quote_sheetname
@@ -33,7 +37,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from .consolidate import CONSOLIDATED_RATIOS, Consolidation, ratio_terms, status_label
 from .fields import SHARE_OF, label
 from .forms import RATIO_DECIMALS, Form, FormColumn, get_form
-from .templates import Layout, mark_form, save_workbook, write_form
+from .templates import Layout, SheetRows, mark_form, save_workbook, write_form
 
 _REF = re.compile(r"\{(\w+)\}")
 
@@ -53,26 +57,25 @@ _HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 _BOLD = Font(bold=True)
 _LINK = Font(color="0563C1", underline="single")
 _WRAP = Alignment(wrap_text=True, vertical="center", horizontal="center")
-_FORMULA_LEAD = ("=", "+", "-", "@")
 
 
-def _put_text(ws: Worksheet, row: int, col: int, text: Any) -> None:
-    """Write text as text: never a formula, no control characters."""
-    cell = ws.cell(row, col)
-    if text is None:
-        return
-    value = ILLEGAL_CHARACTERS_RE.sub("", str(text))
-    cell.value = value
-    cell.data_type = "s"
-    if value.startswith(_FORMULA_LEAD):
-        cell.quotePrefix = True
+def _text(value: Any) -> str | None:
+    """A value of a text column: its ``str()`` (numbers too), None for a blank."""
+    return None if value is None else str(value)
 
 
-def _header(ws: Worksheet, row: int, labels: list[str]) -> None:
-    for c, text in enumerate(labels, start=1):
-        _put_text(ws, row, c, text)
-        cell = ws.cell(row, c)
-        cell.font, cell.fill, cell.alignment, cell.border = _BOLD, _HEAD_FILL, _WRAP, _BORDER
+def _table(wb: openpyxl.Workbook, key: str, labels: Sequence[str], widths: Sequence[float],
+           freeze: str) -> SheetRows:
+    """A new sheet of ``SHEETS[key]`` with its header row (bold, filled, framed), column
+    widths and frozen panes; the rows below it are written as :class:`SheetRows`."""
+    ws = wb.create_sheet(SHEETS[key])
+    rows = SheetRows(ws)
+    head = rows.style(font=_BOLD, fill=_HEAD_FILL, alignment=_WRAP, border=_BORDER)
+    rows.append(1, labels, [head] * len(labels))
+    for c, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(c)].width = width
+    ws.freeze_panes = freeze
+    return rows
 
 
 def provincial_form(rows: list[dict[str, int]], online_denominator: str = "received_new") -> Form:
@@ -119,10 +122,7 @@ def _consolidated(wb: openpyxl.Workbook, result: Consolidation) -> tuple[Workshe
     consolidated = sum(1 for s in result.sources if s.status == "consolidated")
     layout = write_form(ws, form, rows, period_label=result.period.label if result.period else None,
                         unit_label=f"Trung tâm Phục vụ hành chính công (tổng hợp từ {consolidated}/"
-                                   f"{len(result.sources)} tệp báo cáo)")
-    unit_col = form.fields.index("unit") + 1
-    for i, r in enumerate(result.rows):  # department names as text, never formulas
-        _put_text(ws, layout.first_row + i, unit_col, r.unit)
+                                   f"{len(result.sources)} tệp báo cáo)", stream=True)
     mark_form(wb, form.name)
     return ws, layout
 
@@ -156,93 +156,90 @@ def _charts(wb: openpyxl.Workbook, ws: Worksheet, layout: Layout) -> None:
         anchor_row += int(chart.height * 2) + 2
 
 
-def _link(out_dir: Path, file: str, sheet: str | None, cell: str) -> str:
-    target = Path(file).resolve()
-    try:
-        href = os.path.relpath(target, out_dir).replace(os.sep, "/")
-    except ValueError:  # another drive
-        href = target.as_uri()
-    if sheet:
-        href += f"#{quote_sheetname(sheet)}!{cell or 'A1'}"
-    return href
+class _Links:
+    """Hyperlink targets of source files: the resolved file relative to the output's
+    folder (``out_dir``), "#'Sheet'!A1" to point at a cell.  Each folder is resolved
+    once (a thousand ``Path.resolve()`` calls took a tenth of the writing)."""
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = out_dir
+        self._files: dict[str, str] = {}
+        self._folders: dict[str, str] = {}
+
+    def file(self, file: str) -> str:
+        href = self._files.get(file)
+        if href is None:
+            href = self._files[file] = self._href(file)
+        return href
+
+    def cell(self, file: str, sheet: str, cell: str) -> str:
+        return f"{self.file(file)}#{quote_sheetname(sheet)}!{cell or 'A1'}"
+
+    def _href(self, file: str) -> str:
+        folder, name = os.path.split(file)
+        if name in ("", ".", "..") or os.path.islink(file):  # the folder alone does not say where it is
+            folder, name = os.path.split(os.path.realpath(file))
+        where = self._folders.get(folder)
+        if where is None:
+            real = os.path.realpath(folder or ".")
+            try:
+                where = self._folders[folder] = os.path.relpath(real, self.out_dir).replace(os.sep, "/")
+            except ValueError:  # another drive
+                return Path(real, name).as_uri()
+        return name if where == "." else f"{where}/{name}"
 
 
-def _detail(wb: openpyxl.Workbook, result: Consolidation) -> None:
-    ws = wb.create_sheet(SHEETS["detail"])
+def _detail(wb: openpyxl.Workbook, result: Consolidation) -> SheetRows:
     fields = result.fields
     kinds = {"field": "Lĩnh vực", "department": "Đơn vị", "total": "Dòng tổng"}
-    _header(ws, 1, ["STT", "Đơn vị", "Dòng trong tệp", "Loại dòng", "Tệp", "Trang tính", "Dòng",
-                    *[label(f) for f in fields]])
+    rows = _table(wb, "detail", ["STT", "Đơn vị", "Dòng trong tệp", "Loại dòng", "Tệp", "Trang tính", "Dòng",
+                                 *[label(f) for f in fields]], (6, 36, 36, 12, 30, 14, 7), "C2")
+    names: dict[str, str] = {}
     for i, d in enumerate(result.details, start=1):
-        r = i + 1
-        ws.cell(r, 1, i)
-        _put_text(ws, r, 2, d.unit)
-        _put_text(ws, r, 3, d.label)
-        _put_text(ws, r, 4, kinds[d.kind])
-        _put_text(ws, r, 5, Path(d.file).name)
-        _put_text(ws, r, 6, d.sheet)
-        ws.cell(r, 7, d.row)
-        for j, f in enumerate(fields):
-            if f in d.figures:
-                ws.cell(r, 8 + j, d.figures[f])
-    for c, w in zip("ABCDEFG", (6, 36, 36, 12, 30, 14, 7)):
-        ws.column_dimensions[c].width = w
-    ws.freeze_panes = "C2"
+        name = names.get(d.file)
+        if name is None:
+            name = names[d.file] = Path(d.file).name
+        figures = d.figures
+        rows.append(i + 1, [i, _text(d.unit), _text(d.label), kinds[d.kind], name, _text(d.sheet), d.row,
+                            *[figures.get(f) for f in fields]])
     if result.details:
-        ws.auto_filter.ref = f"A1:{get_column_letter(7 + len(fields))}{len(result.details) + 1}"
+        rows.ws.auto_filter.ref = f"A1:{get_column_letter(7 + len(fields))}{len(result.details) + 1}"
+    return rows
 
 
-def _issues(wb: openpyxl.Workbook, result: Consolidation, out_dir: Path) -> None:
-    ws = wb.create_sheet(SHEETS["issues"])
-    _header(ws, 1, ["STT", "Tệp", "Trang tính", "Ô", "Đơn vị", "Chỉ tiêu", "Quy tắc", "Mức độ",
-                    "Giá trị ghi", "Giá trị đúng", "Nội dung"])
+def _issues(wb: openpyxl.Workbook, result: Consolidation, links: _Links) -> SheetRows:
+    rows = _table(wb, "issues", ["STT", "Tệp", "Trang tính", "Ô", "Đơn vị", "Chỉ tiêu", "Quy tắc", "Mức độ",
+                                 "Giá trị ghi", "Giá trị đúng", "Nội dung"],
+                  (6, 30, 14, 7, 32, 22, 18, 10, 14, 14, 90), "B2")
+    link = rows.style(font=_LINK)
+    to_file, to_cell = [0, link, *[0] * 9], [0, link, 0, link, *[0] * 7]
     for i, issue in enumerate(result.issues, start=1):
         r = i + 1
-        ws.cell(r, 1, i)
-        _put_text(ws, r, 2, Path(issue.file).name)
-        ws.cell(r, 2).hyperlink = _link(out_dir, issue.file, None, "")
-        ws.cell(r, 2).font = _LINK
-        _put_text(ws, r, 3, issue.sheet)
+        severity = SEVERITY_VI.get(issue.severity, issue.severity) if result.lang == "vi" else issue.severity
+        rows.append(r, [i, Path(issue.file).name, _text(issue.sheet), (issue.cell or "A1") if issue.sheet else None,
+                        _text(issue.unit), label(issue.field) if issue.field else None, _text(issue.rule),
+                        _text(severity), _text(issue.found), _text(issue.expected), _text(issue.message)],
+                    to_cell if issue.sheet else to_file)
+        rows.hyperlink(r, 2, links.file(issue.file))
         if issue.sheet:
-            _put_text(ws, r, 4, issue.cell or "A1")
-            ws.cell(r, 4).hyperlink = _link(out_dir, issue.file, issue.sheet, issue.cell if issue.column else
-                                            (f"A{issue.row}" if issue.row else "A1"))
-            ws.cell(r, 4).font = _LINK
-        _put_text(ws, r, 5, issue.unit)
-        _put_text(ws, r, 6, label(issue.field) if issue.field else None)
-        _put_text(ws, r, 7, issue.rule)
-        _put_text(ws, r, 8, SEVERITY_VI.get(issue.severity, issue.severity) if result.lang == "vi" else issue.severity)
-        _put_text(ws, r, 9, issue.found)
-        _put_text(ws, r, 10, issue.expected)
-        _put_text(ws, r, 11, issue.message)
-    for c, w in zip("ABCDEFGHIJK", (6, 30, 14, 7, 32, 22, 18, 10, 14, 14, 90)):
-        ws.column_dimensions[c].width = w
-    ws.freeze_panes = "B2"
+            rows.hyperlink(r, 4, links.cell(issue.file, issue.sheet, issue.cell if issue.column else
+                                            (f"A{issue.row}" if issue.row else "A1")))
     if result.issues:
-        ws.auto_filter.ref = f"A1:K{len(result.issues) + 1}"
+        rows.ws.auto_filter.ref = f"A1:K{len(result.issues) + 1}"
+    return rows
 
 
-def _sources(wb: openpyxl.Workbook, result: Consolidation, out_dir: Path) -> None:
-    ws = wb.create_sheet(SHEETS["sources"])
-    _header(ws, 1, ["STT", "Tệp", "Trang tính", "Đơn vị", "Kỳ báo cáo", "SHA-256", "Kích thước (byte)",
-                    "Số dòng đã đọc", "Trạng thái", "Lý do"])
+def _sources(wb: openpyxl.Workbook, result: Consolidation, links: _Links) -> SheetRows:
+    rows = _table(wb, "sources", ["STT", "Tệp", "Trang tính", "Đơn vị", "Kỳ báo cáo", "SHA-256", "Kích thước (byte)",
+                                  "Số dòng đã đọc", "Trạng thái", "Lý do"],
+                  (6, 50, 16, 36, 22, 66, 12, 10, 28, 90), "C2")
+    styles = [0, rows.style(font=_LINK), *[0] * 8]
     for i, s in enumerate(result.sources, start=1):
-        r = i + 1
-        ws.cell(r, 1, i)
-        _put_text(ws, r, 2, s.path)
-        ws.cell(r, 2).hyperlink = _link(out_dir, s.path, None, "")
-        ws.cell(r, 2).font = _LINK
-        _put_text(ws, r, 3, "; ".join(s.sheets))
-        _put_text(ws, r, 4, "; ".join(dict.fromkeys(s.units)))
-        _put_text(ws, r, 5, s.period.label if s.period else None)
-        _put_text(ws, r, 6, s.sha256)
-        ws.cell(r, 7, s.size)
-        ws.cell(r, 8, s.rows_read)
-        _put_text(ws, r, 9, status_label(s.status, result.lang))
-        _put_text(ws, r, 10, s.reason)
-    for c, w in zip("ABCDEFGHIJ", (6, 50, 16, 36, 22, 66, 12, 10, 28, 90)):
-        ws.column_dimensions[c].width = w
-    ws.freeze_panes = "C2"
+        rows.append(i + 1, [i, _text(s.path), "; ".join(s.sheets), "; ".join(dict.fromkeys(s.units)),
+                            s.period.label if s.period else None, _text(s.sha256), s.size, s.rows_read,
+                            _text(status_label(s.status, result.lang)), _text(s.reason)], styles)
+        rows.hyperlink(i + 1, 2, links.file(s.path))
+    return rows
 
 
 def write_provincial(result: Consolidation, path: str | Path) -> Path:
@@ -250,13 +247,11 @@ def write_provincial(result: Consolidation, path: str | Path) -> Path:
     files are relative to its folder).  The caller makes it atomic (write to a
     temporary file beside the target, then move)."""
     out = Path(path)
-    out_dir = out.resolve().parent
+    links = _Links(out.resolve().parent)
     wb = openpyxl.Workbook()
     ws, layout = _consolidated(wb, result)
     _charts(wb, ws, layout)
-    _detail(wb, result)
-    _issues(wb, result, out_dir)
-    _sources(wb, result, out_dir)
+    streamed = [layout.rows, _detail(wb, result), _issues(wb, result, links), _sources(wb, result, links)]
     wb.calculation.fullCalcOnLoad = True
-    save_workbook(wb, out, {ws.title: layout.cached})
+    save_workbook(wb, out, rows=streamed)
     return out

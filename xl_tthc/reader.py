@@ -216,16 +216,24 @@ def _count_value(raw: Any) -> Value:
     return v
 
 
-def _body_values(sheet: Sheet, r: int, data_cols: list[tuple[str, int, bool]]) -> dict[str, Value]:
+def _body_values(sheet: Sheet, r: int, data_cols: list[tuple[str, int, bool]]) -> tuple[dict[str, Value], bool]:
+    """The values of a body row by field, and whether any is not blank."""
     cells = sheet.values[r]
     n = len(cells)
     out = {}
+    filled = False
     for f, c, ratio in data_cols:
         raw = cells[c] if c < n else None
         if raw == "":
             raw = None
-        out[f] = _value(raw) if ratio else _count_value(raw)
-    return out
+        if ratio:
+            v = _value(raw)
+        else:
+            v = _WHOLES.get((type(raw), raw)) or _count_value(raw)
+        out[f] = v
+        if not filled and (v.whole is not None or not v.blank):
+            filled = True
+    return out, filled
 
 
 def _set_percent_scale(table: Table) -> None:
@@ -328,8 +336,8 @@ def _read_body(sheet: Sheet, file: str, band: list[int], columns: list[Column], 
     last_col = max(col.index for col in columns)
     cells_of = [(c.field, c.index, c.is_ratio) for c in data_cols]
     while r < sheet.height:
-        cells = [(c, v) for c, v in _row_cells(sheet, r) if c <= last_col]
-        if not cells:
+        within = sheet.values[r][: last_col + 1]
+        if within.count(None) + within.count("") == len(within):  # an empty row
             blanks += 1
             if blanks >= 3 and (table.rows or table.total):
                 break
@@ -340,8 +348,7 @@ def _read_body(sheet: Sheet, file: str, band: list[int], columns: list[Column], 
         flabel = fold(label)
         if flabel.startswith(_STOP_LABELS) or (is_unit_header(label) and r > band[-1] + 1):
             break
-        values = _body_values(sheet, r, cells_of)
-        has_numbers = any(not v.blank for v in values.values())
+        values, has_numbers = _body_values(sheet, r, cells_of)
         if _SUBTOTAL.match(flabel) and not is_total_label(label):
             r += 1  # "Cộng I", "Tổng số khối huyện": a group subtotal, not a unit
             continue

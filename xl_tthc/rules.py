@@ -88,6 +88,8 @@ class _Ctx:
 
 
 def _raw_text(v: Value) -> str:
+    if isinstance(v.raw, float) and v.raw.is_integer():
+        return str(int(v.raw))  # 1.0 as Excel shows it: 1
     return str(v.raw).strip() if v.raw is not None else ""
 
 
@@ -194,7 +196,8 @@ class _Counts:
     def __getitem__(self, f: str) -> list:
         col = self._cols.get(f)
         if col is None:
-            col = self._cols[f] = [_exact(r, f) for r in self.rows]
+            col = self._cols[f] = [v.whole if (v := r.values.get(f)) is not None and v.whole is not None
+                                   else _exact(r, f) for r in self.rows]
         return col
 
     def sum(self, fields: tuple[str, ...]) -> list:
@@ -204,9 +207,6 @@ class _Counts:
 
 
 def _exact(row: Row, f: str) -> int | Fraction | None:
-    v = row.values.get(f)
-    if v is not None and v.whole is not None:
-        return v.whole
     x = row.count(f)
     return x.numerator if x is not None and x.denominator == 1 else x
 

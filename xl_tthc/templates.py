@@ -10,36 +10,46 @@ and a ratio that differs from its recomputation, A4 landscape print setup with
 repeated header rows and frozen panes.  :func:`build_template` makes a whole template
 workbook; :func:`save_workbook` writes a workbook with the cached results of its
 formulas, deterministically (same input, same bytes).
+
+Big sheets skip openpyxl's cell objects: a :class:`SheetRows` holds rows already
+written as SpreadsheetML (text always as inline text, never a formula; formulas with
+their cached ``<v>``; hyperlinks), and :func:`save_workbook` splices them into the
+sheet openpyxl writes around them (title, header, widths, print setup, validation,
+conditional formatting), compressing every part once.  ``write_form(..., stream=True)``
+lays the unit, total and "Tỷ lệ %" rows of a form this way.
 """
 
 from __future__ import annotations
 
-from copy import copy
-
 import io
-import posixpath
+import math
+import numbers
 import re
 import zipfile
+from copy import copy
 from dataclasses import dataclass, field
 from datetime import datetime
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Sequence
+from typing import Any, Callable, Iterable, Mapping, NamedTuple, Sequence
 
 import openpyxl
-from openpyxl.styles.cell_style import StyleArray
 from lxml import etree
+from openpyxl.cell.cell import Cell
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.packaging.custom import StringProperty
+from openpyxl.packaging.relationship import Relationship, RelationshipList
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.writer.excel import ExcelWriter
 
 from .forms import FORM_PROPERTY, Form, FormColumn, compute, get_form, share_formula, total_formula
 from .rules import IDENTITIES
 
 __all__ = ["Layout", "write_form", "build_template", "save_template", "save_workbook", "mark_form", "form_of", "TEMPLATE_ROWS",
-           "PLACEHOLDER"]
+           "PLACEHOLDER", "SheetRows", "Formula"]
 
 PLACEHOLDER = "……………………"
 # Blank unit rows of a fresh template, per form.
@@ -56,6 +66,7 @@ _RATIO_FLAG_FILL = PatternFill("solid", fgColor="FFEB9C")  # a ratio that differ
 _FORMATS = {"count": "#,##0", "amount": "#,##0", "ratio": "0.00%", "label": "@"}
 _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 _TOLERANCE = "0.0000501"  # half a unit of the ROUND(…, 4) of the ratio formulas
+_FIELD_REF = re.compile(r"\{(\w+)\}")
 
 
 @dataclass
@@ -71,6 +82,7 @@ class Layout:
     total_row: int
     ratio_row: int | None
     cached: dict[str, Any] = field(default_factory=dict)
+    rows: SheetRows | None = None  # the streamed rows of ``write_form(..., stream=True)``
 
 
 def _cache_value(v: Any) -> Any:
@@ -193,16 +205,13 @@ def _validate(ws: Worksheet, form: Form, columns: Sequence[FormColumn], first: i
     ws.add_data_validation(dv)
 
 
-def _style_row(ws: Worksheet, form: Form, r: int, styles: dict[tuple, StyleArray], *, bold: bool = False,
-               italic: bool = False, inputs: bool = False) -> None:
-    """Style one row; ``styles`` keeps each distinct cell style built so far."""
-    for c, col in enumerate(form.columns, start=1):
-        cell = ws.cell(r, c)
-        is_formula = isinstance(cell.value, str) and cell.value.startswith("=")
-        key = (c, bold, italic, inputs, is_formula)
-        if key in styles:  # building style objects per cell is most of the writing time
-            cell._style = copy(styles[key])
-            continue
+def _row_styles(ws: Worksheet, form: Form, formulas: Sequence[bool], *, bold: bool = False,
+                italic: bool = False, inputs: bool = False, percent_counts: bool = False) -> list[Cell]:
+    """The styles of one row of ``form`` as detached prototype cells (never written),
+    one per column; ``formulas[i]`` tells whether column ``i`` holds a formula."""
+    protos = []
+    for c, (col, is_formula) in enumerate(zip(form.columns, formulas), start=1):
+        cell = Cell(ws, row=1, column=c)
         cell.border = _BORDER
         cell.font = Font(name=_FONT, size=10, bold=bold, italic=italic)
         cell.number_format = _FORMATS[col.kind] if col.field != "stt" else "0"
@@ -215,16 +224,55 @@ def _style_row(ws: Worksheet, form: Form, r: int, styles: dict[tuple, StyleArray
             cell.fill = _FORMULA_FILL
         if inputs and not is_formula:
             cell.protection = Protection(locked=False)
-        styles[key] = copy(cell._style)
+        if percent_counts and col.kind == "count":
+            cell.number_format = "0.00%"
+        protos.append(cell)
+    return protos
+
+
+def _formula_template(form: Form, pattern: str) -> str:
+    """The unit-row pattern ``pattern`` ("{received_online}/{received_new}") as a
+    ``str.format`` template of the row number ("F{0}/E{0}"): what
+    :func:`xl_tthc.forms.row_formula` gives, without a regular expression per cell."""
+    parts = _FIELD_REF.split(pattern)
+    return "".join(p.replace("{", "{{").replace("}", "}}") if i % 2 == 0 else form.letter(p) + "{0}"
+                   for i, p in enumerate(parts))
+
+
+def _put_cells(ws: Worksheet, r: int, values: Sequence[Any], protos: Sequence[Cell]) -> None:
+    """One row as openpyxl cells (the editable path of :func:`write_form`)."""
+    for c, (v, proto) in enumerate(zip(values, protos), start=1):
+        cell = ws.cell(r, c)
+        cell._style = copy(proto._style)
+        if isinstance(v, Formula):
+            cell.value = "=" + v.text
+        elif isinstance(v, str):
+            _put_text(cell, v)
+        else:
+            cell.value = v
+
+
+def _row_writer(ws: Worksheet, sink: SheetRows | None, protos: Sequence[Cell]) -> Callable[[int, list[Any]], None]:
+    """How rows styled like ``protos`` are written: appended to ``sink``, or as openpyxl
+    cells of ``ws`` when there is none."""
+    if sink is None:
+        return lambda r, values: _put_cells(ws, r, values, protos)
+    styles = [sink.style(p) for p in protos]
+    return lambda r, values: sink.append(r, values, styles)
 
 
 def write_form(ws: Worksheet, form: Form | str, rows: Sequence[Mapping[str, Any]], *,
                period_label: str | None = None, unit_label: str | None = None,
-               total_label: str = "Tổng cộng") -> Layout:
+               total_label: str = "Tổng cộng", stream: bool = False) -> Layout:
     """Write ``form`` into the empty worksheet ``ws`` with one unit row per mapping of
     ``rows`` (input fields and ``unit`` by canonical field name; missing inputs stay
-    blank), then the total row and the "Tỷ lệ %" row.  Returns where it all went and the
-    cached values of the formula cells."""
+    blank; text is always text), then the total row and the "Tỷ lệ %" row.  Returns
+    where it all went and the cached values of the formula cells.
+
+    With ``stream=True`` the unit, total and "Tỷ lệ %" rows are not openpyxl cells but
+    ``layout.rows`` (a :class:`SheetRows`, formulas with their cached values) for
+    :func:`save_workbook`: much faster for big tables, but those rows cannot be edited
+    through ``ws`` any more."""
     form = get_form(form) if isinstance(form, str) else form
     n = len(form.columns)
     last_col = form.letter(form.fields[-1])
@@ -242,44 +290,48 @@ def write_form(ws: Worksheet, form: Form | str, rows: Sequence[Mapping[str, Any]
     first = numbering + 1
     last = first + len(rows) - 1
     total = last + 1
-    styles: dict[tuple, StyleArray] = {}
     computed = compute(form, rows)
     layout = Layout(form, (top, numbering - 1), numbering, first, last, total,
                     total + 1 if form.ratio_row else None)
+    sink = layout.rows = SheetRows(ws) if stream else None
+    cached = layout.cached
 
-    for i, (given, values) in enumerate(zip(rows, computed.rows)):
-        r = first + i
-        for c, col in enumerate(form.columns, start=1):
-            letter = form.letter(col.field)
-            if col.field == "stt":
-                ws.cell(r, c, i + 1)
-            elif col.formula is not None:
-                ws.cell(r, c, "=" + re.sub(r"\{(\w+)\}", lambda m: f"{form.letter(m.group(1))}{r}", col.formula))
-                layout.cached[f"{letter}{r}"] = _cache_value(values[col.field])
-            else:
-                v = given.get(col.field)
-                ws.cell(r, c, _cache_value(v) if isinstance(v, Fraction) else v)
-        _style_row(ws, form, r, styles, inputs=True)
+    if rows:
+        write = _row_writer(ws, sink, _row_styles(ws, form, [c.formula is not None for c in form.columns],
+                                                  inputs=True))
+        plan = [(c.field, form.letter(c.field), None if c.formula is None else _formula_template(form, c.formula))
+                for c in form.columns]
+        for i, (given, values) in enumerate(zip(rows, computed.rows)):
+            r = first + i
+            cells: list[Any] = []
+            for name, letter, template in plan:
+                if name == "stt":
+                    cells.append(i + 1)
+                elif template is not None:
+                    cached[f"{letter}{r}"] = v = _cache_value(values[name])
+                    cells.append(Formula(template.format(r), v))
+                else:
+                    v = given.get(name)
+                    cells.append(_cache_value(v) if isinstance(v, Fraction) else v)
+            write(r, cells)
 
-    ws.cell(total, form.fields.index("unit") + 1, total_label)
-    for c, col in enumerate(form.columns, start=1):
-        f = total_formula(form, col.field, total, first, last)
-        if f is not None:
-            ws.cell(total, c, f)
-            layout.cached[f"{form.letter(col.field)}{total}"] = _cache_value(computed.total[col.field])
-    _style_row(ws, form, total, styles, bold=True)
-    if layout.ratio_row:
-        rr = layout.ratio_row
-        ws.cell(rr, form.fields.index("unit") + 1, "Tỷ lệ %")
-        for c, col in enumerate(form.columns, start=1):
-            f = share_formula(form, col.field, total)
+    def summary(r: int, label: str, formulas: list[str | None], results: Mapping[str, Any], **style: bool) -> None:
+        """The total or the "Tỷ lệ %" row: ``label`` in the unit column, formulas with
+        their cached results."""
+        cells: list[Any] = []
+        for c, f in zip(form.columns, formulas):
             if f is not None:
-                ws.cell(rr, c, f)
-                layout.cached[f"{form.letter(col.field)}{rr}"] = _cache_value(computed.shares[col.field])
-        _style_row(ws, form, rr, styles, bold=True, italic=True)
-        for c, col in enumerate(form.columns, start=1):
-            if col.kind == "count":
-                ws.cell(rr, c).number_format = "0.00%"
+                cached[f"{form.letter(c.field)}{r}"] = v = _cache_value(results[c.field])
+                cells.append(Formula(f[1:], v))
+            else:
+                cells.append(label if c.field == "unit" else None)
+        _row_writer(ws, sink, _row_styles(ws, form, [f is not None for f in formulas], **style))(r, cells)
+
+    summary(total, total_label, [total_formula(form, c.field, total, first, last) for c in form.columns],
+            computed.total, bold=True)
+    if layout.ratio_row:
+        summary(layout.ratio_row, "Tỷ lệ %", [share_formula(form, c.field, total) for c in form.columns],
+                computed.shares, bold=True, italic=True, percent_counts=True)
 
     for c, col in enumerate(form.columns, start=1):
         ws.column_dimensions[form.letter(col.field)].width = col.width
@@ -345,21 +397,220 @@ def mark_form(wb: openpyxl.Workbook, name: str) -> None:
     wb.custom_doc_props.append(StringProperty(name=FORM_PROPERTY, value=name))
 
 
-# --- saving with cached formula results ------------------------------------------
+# --- text, and rows written straight as SpreadsheetML ---------------------------------
+
+# Characters XML 1.0 cannot carry (control characters, lone surrogates, U+FFFE/U+FFFF).
+_ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_SPECIAL = re.compile("[&<>\r\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+_FORMULA_LEAD = ("=", "+", "-", "@")  # text starting so would read as a formula when typed
+
+
+def _put_text(cell: Cell, text: str) -> None:
+    """Write ``text`` into an openpyxl cell as text: never a formula (a leading "=",
+    "+", "-" or "@" gets Excel's quote prefix), no control characters."""
+    value = _ILLEGAL.sub("", text)
+    cell.value = value
+    cell.data_type = "s"
+    if value.startswith(_FORMULA_LEAD):
+        cell.quotePrefix = True
+
+
+def _xml_text(text: str) -> str:
+    """Element content: cleaned and escaped ("\\r" as a reference, so it survives)."""
+    if _SPECIAL.search(text) is None:
+        return text
+    return _escape(_ILLEGAL.sub("", text))
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace("\r", "&#13;")
+
+
+class Formula(NamedTuple):
+    """A formula cell for :class:`SheetRows`: ``text`` without the leading "=", and its
+    cached result ``value`` (a number, a string, a bool, or None for none)."""
+
+    text: str
+    value: Any = None
+
+
+_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_ROW = re.compile(rb'<row r="(\d+)"')
+_DIMENSION = re.compile(rb'<dimension ref="([A-Z]+)(\d+)(?::([A-Z]+)(\d+))?"/>')
+# What follows <hyperlinks> in a worksheet (CT_Worksheet order).
+_AFTER_LINKS = re.compile(rb"<(?:printOptions|pageMargins|pageSetup|headerFooter|rowBreaks|colBreaks|"
+                          rb"customProperties|cellWatches|ignoredErrors|smartTags|drawing|legacyDrawing|"
+                          rb"legacyDrawingHF|picture|oleObjects|controls|webPublishItems|tableParts|extLst)[\s/>]"
+                          rb"|</worksheet>")
+
+
+class _StyleAttributes(dict):
+    """Style index -> the cell attribute naming it (none for the default style)."""
+
+    def __missing__(self, s: int) -> str:
+        a = self[s] = f' s="{s}"' if s else ""
+        return a
+
+
+class SheetRows:
+    """Rows of the worksheet ``ws`` written straight as SpreadsheetML, without openpyxl
+    cell objects; :func:`save_workbook` splices them into the sheet openpyxl writes,
+    which must hold no cell in these rows.
+
+    ``append(r, values, styles)`` writes row ``r`` (rows go down) from column A: a
+    ``str`` as inline text, always text (a leading "=", "+", "-" or "@" gets the quote
+    prefix, control characters are dropped); ``int``/``float`` (and other real numbers)
+    as numbers; ``bool``; a :class:`Formula` with its cached value; ``None`` or "" as a
+    blank (written only when styled); anything else as its ``str()`` text.  ``styles``
+    are style indexes from :meth:`style`, one per value (none: the default style).
+    """
+
+    def __init__(self, ws: Worksheet) -> None:
+        self.ws = ws
+        self.first_row = 0  # 0: no row yet
+        self.last_row = 0
+        self.max_column = 0
+        self._chunks: list[str] = []
+        self._links: list[tuple[str, str]] = []
+        self._letters: list[str] = []
+        self._attr = _StyleAttributes()
+        self._quoted: dict[int, int] = {}
+
+    def style(self, cell: Cell | None = None, **attributes: Any) -> int:
+        """The style index of the (detached) prototype ``cell``, or of one styled with
+        ``attributes`` (``font=…``, ``fill=…``, ``alignment=…``, ``border=…``,
+        ``number_format=…``, ``protection=…``)."""
+        if cell is None:
+            cell = Cell(self.ws)
+            for name, value in attributes.items():
+                setattr(cell, name, value)
+        return cell.style_id
+
+    def _quote(self, s: int) -> int:
+        """The index of style ``s`` with the quote prefix."""
+        q = self._quoted.get(s)
+        if q is None:
+            cell = Cell(self.ws)
+            cell._style = copy(self.ws.parent._cell_styles[s])
+            cell.quotePrefix = True
+            q = self._quoted[s] = cell.style_id
+        return q
+
+    def append(self, r: int, values: Sequence[Any], styles: Sequence[int] | None = None) -> None:
+        if r <= self.last_row:
+            raise ValueError(f"{self.ws.title}: row {r} after row {self.last_row}; rows go down")
+        n = len(values)
+        if styles is not None and len(styles) != n:
+            raise ValueError(f"{self.ws.title}: {n} values but {len(styles)} styles")
+        while len(self._letters) < n:
+            self._letters.append(get_column_letter(len(self._letters) + 1))
+        letters, attr = self._letters, self._attr
+        out = [f'<row r="{r}">']
+        for i, v in enumerate(values):
+            s = 0 if styles is None else styles[i]
+            t = type(v)
+            if t is int:  # the common cases first
+                out.append(f'<c r="{letters[i]}{r}"{attr[s]}><v>{v}</v></c>')
+                continue
+            if v is None:
+                if s:
+                    out.append(f'<c r="{letters[i]}{r}"{attr[s]}/>')
+                continue
+            if t is Formula:
+                typ, val = self._typed(v.value)
+                out.append(f'<c r="{letters[i]}{r}"{attr[s]}{typ}><f>{_xml_text(v.text)}</f>'
+                           f'{val}</c>')
+                continue
+            if t is not str and (t is bool or isinstance(v, numbers.Number)):
+                typ, val = self._typed(v)
+                out.append(f'<c r="{letters[i]}{r}"{attr[s]}{typ}>{val}</c>')
+                continue
+            if t is not str:
+                v = str(v)
+            if _SPECIAL.search(v) is None:
+                text = v
+            else:
+                v = _ILLEGAL.sub("", v)
+                text = _escape(v)
+            if not v:
+                if s:
+                    out.append(f'<c r="{letters[i]}{r}"{attr[s]}/>')
+                continue
+            if v.startswith(_FORMULA_LEAD):
+                s = self._quote(s)
+            space = ' xml:space="preserve"' if v[0].isspace() or v[-1].isspace() else ""
+            out.append(f'<c r="{letters[i]}{r}"{attr[s]} t="inlineStr"><is><t{space}>{text}</t>'
+                       f'</is></c>')
+        out.append("</row>")
+        self._chunks.append("".join(out))
+        if not self.first_row:
+            self.first_row = r
+        self.last_row = r
+        self.max_column = max(self.max_column, n)
+
+    def _typed(self, v: Any) -> tuple[str, str]:
+        """A value's type attribute and ``<v>`` element (a formula's cached result:
+        None for none, a string as ``t="str"``)."""
+        if v is None:
+            return "", ""
+        if isinstance(v, str):
+            return ' t="str"', f"<v>{_xml_text(v)}</v>"
+        if isinstance(v, bool):
+            return ' t="b"', f"<v>{int(v)}</v>"
+        if isinstance(v, numbers.Integral) or (isinstance(v, Fraction) and v.denominator == 1):
+            return "", f"<v>{int(v)}</v>"
+        x = float(v)
+        if not math.isfinite(x):
+            raise ValueError(f"{self.ws.title}: {v!r} is not a number a workbook can hold")
+        return "", f"<v>{x!r}</v>"
+
+    def hyperlink(self, r: int, column: int, target: str) -> None:
+        """Link cell (``r``, ``column``) (1-based) to ``target`` (a file path or URL,
+        "#'Sheet'!A1" to point at a cell of it)."""
+        self._links.append((f"{get_column_letter(column)}{r}", target))
+
+    def _splice(self, xml: bytes, rels: RelationshipList) -> bytes:
+        """``xml`` (the sheet as openpyxl wrote it) with these rows in its sheetData, the
+        dimension grown to cover them, and their hyperlinks (relationships added to
+        ``rels``, which openpyxl writes after the sheet)."""
+        if not self._chunks and not self._links:
+            return xml
+        xml = xml.replace(b"<sheetData/>", b"<sheetData></sheetData>", 1)
+        start = xml.index(b"<sheetData>")
+        end = at = xml.index(b"</sheetData>", start)
+        for m in _ROW.finditer(xml, start, end):  # the streamed rows go before the first later row
+            if int(m[1]) >= self.first_row:
+                if int(m[1]) <= self.last_row:
+                    raise ValueError(f"{self.ws.title}: row {int(m[1])} has both openpyxl cells and streamed rows")
+                at = m.start()
+                break
+        xml = xml[:at] + "".join(self._chunks).encode("utf-8") + xml[at:]
+        if self._chunks:
+            m = _DIMENSION.search(xml)
+            if m:
+                last_col = max(column_index_from_string((m[3] or m[1]).decode()), self.max_column)
+                ref = (f"A{min(int(m[2]), self.first_row)}:{get_column_letter(last_col)}"
+                       f"{max(int(m[4] or m[2]), self.last_row)}")
+                xml = xml[:m.start()] + f'<dimension ref="{ref}"/>'.encode() + xml[m.end():]
+        if self._links:
+            links = []
+            for ref, target in self._links:
+                rel = Relationship(type="hyperlink", TargetMode="External", Target=target)
+                rels.append(rel)
+                links.append(f'<hyperlink xmlns:r="{_REL_NS}" ref="{ref}" r:id="{rel.id}"/>')
+            block = "".join(links).encode("utf-8")
+            end = xml.find(b"</hyperlinks>")
+            if end >= 0:
+                xml = xml[:end] + block + xml[end:]
+            else:
+                at = _AFTER_LINKS.search(xml, xml.index(b"</sheetData>")).start()
+                xml = xml[:at] + b"<hyperlinks>" + block + b"</hyperlinks>" + xml[at:]
+        return xml
+
+
+# --- saving ---------------------------------------------------------------------------
 
 _NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
-_R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
-
-
-def _sheet_parts(z: zipfile.ZipFile) -> dict[str, str]:
-    wbx = etree.fromstring(z.read("xl/workbook.xml"))
-    rels = etree.fromstring(z.read("xl/_rels/workbook.xml.rels"))
-    targets = {r.get("Id"): r.get("Target") for r in rels}
-    out = {}
-    for s in wbx.iterfind("m:sheets/m:sheet", _NS):
-        t = targets[s.get(_R)]
-        out[s.get("name")] = t.lstrip("/") if t.startswith("/") else posixpath.normpath(posixpath.join("xl", t))
-    return out
 
 
 def _inject(xml: bytes, values: Mapping[str, Any]) -> bytes:
@@ -387,32 +638,50 @@ def _inject(xml: bytes, values: Mapping[str, Any]) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
-_MODIFIED = re.compile(rb"<dcterms:modified([^>]*)>[^<]*</dcterms:modified>")
+class _Package(zipfile.ZipFile):
+    """The zip openpyxl's writer writes the workbook into: every part compressed once,
+    with a fixed date; a worksheet part gets its cached formula values and its
+    :class:`SheetRows` on the way in."""
+
+    def __init__(self, file: Any, wb: openpyxl.Workbook, cached: Mapping[str, Mapping[str, Any]],
+                 rows: Iterable[SheetRows]) -> None:
+        super().__init__(file, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+        self._wb = wb
+        self._cached = cached
+        self._rows = {id(r.ws): r for r in rows}
+
+    def write(self, filename: Any, arcname: Any = None, compress_type: Any = None,
+              compresslevel: Any = None) -> None:
+        self.writestr(arcname or str(filename), Path(filename).read_bytes())
+
+    def writestr(self, zinfo_or_arcname: Any, data: Any, compress_type: Any = None,
+                 compresslevel: Any = None) -> None:
+        name = getattr(zinfo_or_arcname, "filename", zinfo_or_arcname)
+        if isinstance(data, str):
+            data = data.encode("utf-8")
+        if name.startswith("xl/worksheets/sheet"):
+            # the sheet being written is the first with this part name (later ones may
+            # still carry the number of an earlier save)
+            ws = next((w for w in self._wb.worksheets if getattr(w, "_id", None) and w.path[1:] == name), None)
+            if ws is not None:
+                if ws.title in self._cached:
+                    data = _inject(data, self._cached[ws.title])
+                if id(ws) in self._rows:
+                    data = self._rows[id(ws)]._splice(data, ws._rels)
+        info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o600 << 16
+        super().writestr(info, data)
 
 
 def save_workbook(wb: openpyxl.Workbook, path: str | Path,
-                  cached: Mapping[str, Mapping[str, Any]] | None = None) -> None:
+                  cached: Mapping[str, Mapping[str, Any]] | None = None, rows: Iterable[SheetRows] = ()) -> None:
     """Save ``wb`` to ``path`` with the cached results of its formulas (``cached``:
     sheet title -> {"C9": value}), so readers that do not calculate (and Excel before
-    its recalculation on load) see the values.  The bytes depend only on the content."""
-    wb.properties.created = _FIXED_TIME
+    its recalculation on load) see the values, and with the streamed ``rows`` of its
+    sheets.  The bytes depend only on the content."""
+    wb.properties.created = wb.properties.modified = _FIXED_TIME
     wb.properties.creator = "xl_tthc"
     buf = io.BytesIO()
-    wb.save(buf)
-    stamp = _FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ").encode()
-    with zipfile.ZipFile(io.BytesIO(buf.getvalue())) as src:
-        parts = {v: k for k, v in _sheet_parts(src).items()}
-        out = io.BytesIO()
-        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-            for info in src.infolist():
-                data = src.read(info.filename)
-                if info.filename in parts and cached and parts[info.filename] in cached:
-                    data = _inject(data, cached[parts[info.filename]])
-                elif info.filename == "docProps/core.xml":
-                    data = _MODIFIED.sub(rb"<dcterms:modified\1>" + stamp + rb"</dcterms:modified>", data)
-                zi = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
-                zi.compress_type = zipfile.ZIP_DEFLATED
-                zi.external_attr = 0o600 << 16
-                dst.writestr(zi, data)
-    Path(path).write_bytes(out.getvalue())
-
+    ExcelWriter(wb, _Package(buf, wb, cached or {}, rows)).save()
+    Path(path).write_bytes(buf.getvalue())
