@@ -114,7 +114,10 @@ def main() -> None:
     print(f"  target < {TARGET_MS:.0f} ms: {'met' if range_ms < TARGET_MS else 'NOT met'}")
 
     table = commune_table(args.rows, rng)
-    check_ms, found = timed(lambda: udf.TTHC_CHECK(table), max(1, args.repeat // 2))
+    # the first call reads 10,000 unit names never seen before (as when a workbook is
+    # opened); later calls are Excel recalculating after an edit (names already known)
+    first_ms, _ = timed(lambda: udf.TTHC_CHECK(table), 1)
+    check_ms, found = timed(lambda: udf.TTHC_CHECK(table), args.repeat)
     header = table[:3]
     per_row_ms, statuses = timed(lambda: [udf.TTHC_ROW_STATUS(header + [row]) for row in table[3:]], 1)
     findings = found[1:] if isinstance(found, list) else []
@@ -122,10 +125,12 @@ def main() -> None:
     assert rows_flagged == sum(1 for s in statuses if s != "OK") == args.rows // 500, "check and row status disagree"
     print(f"\nTTHC_CHECK over a {args.rows:,}-row table, {len(HEADER[0])} columns "
           f"({len(findings)} findings on {rows_flagged} rows)")
-    print(line("one range call", check_ms))
+    print(line(f"one range call, recalculation (median of {args.repeat})", check_ms))
+    print(line("one range call, first call (unit names not yet seen)", first_ms))
     print(line("baseline: TTHC_ROW_STATUS row by row", per_row_ms, check_ms))
     print(f"  per row: {check_ms * 1000 / args.rows:.0f} µs in the range call")
-    print(f"  target < {TARGET_MS:.0f} ms: {'met' if check_ms < TARGET_MS else 'NOT met'}")
+    print(f"  target < {TARGET_MS:.0f} ms: recalculation {'met' if check_ms < TARGET_MS else 'NOT met'}, "
+          f"first call {'met' if first_ms < TARGET_MS else 'NOT met'}")
 
 
 if __name__ == "__main__":

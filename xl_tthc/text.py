@@ -40,7 +40,9 @@ def _fold(text: str) -> str:
     return _SPACE.sub(" ", t).strip(" :;.")
 
 
+_MARKS = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")  # combining marks
+
+
 def strip_accents(text: str) -> str:
     """Without diacritics, for typo-tolerant comparison ("đ" -> "d")."""
-    t = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    return "".join(c for c in t if unicodedata.category(c) != "Mn")
+    return _MARKS.sub("", unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D")))
