@@ -467,11 +467,16 @@ def read_sources(paths: list[Path], profile: Profile, lang: str, jobs: int | Non
                 progress(len(out), n)
         return out
     chunk = max(1, min(32, n // (workers * 8)))
-    with ProcessPoolExecutor(max_workers=min(workers, n)) as pool:
+    pool = ProcessPoolExecutor(max_workers=min(workers, n))
+    try:
         for src in pool.map(_read_one, args, chunksize=chunk):
             out.append(src)
             if progress:
                 progress(len(out), n)
+    except BaseException:  # Ctrl-C: drop the queued files instead of reading them all first
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown()
     return out
 
 

@@ -33,6 +33,7 @@ class _Progress:
     def close(self) -> None:
         if self.bar is not None:
             self.bar.__exit__(None, None, None)
+            self.bar = None
 
 
 @click.command()
@@ -73,16 +74,21 @@ def consolidate(inputs: tuple[Path, ...], out: Path, period: str | None, previou
         raise click.UsageError(str(e))
     progress = _Progress("Đang đọc" if lang == "vi" else "Reading") if stderr_is_tty() else None
     try:
-        result = consolidate_files(files, period=period, previous=previous, jobs=jobs, profile=prof, lang=lang,
-                                   progress=progress, exclude=[out])
-    except ValueError as e:
-        raise click.UsageError(str(e))
-    except ReadError as e:
-        raise click.UsageError(f"{previous}: {e.text(lang)}")
-    finally:
-        if progress:
-            progress.close()
-    write_atomically(out, lambda tmp: write_provincial(result, tmp))
+        try:
+            result = consolidate_files(files, period=period, previous=previous, jobs=jobs, profile=prof,
+                                       lang=lang, progress=progress, exclude=[out])
+        except ValueError as e:
+            raise click.UsageError(str(e))
+        except ReadError as e:
+            raise click.UsageError(f"{previous}: {e.text(lang)}")
+        finally:
+            if progress:
+                progress.close()
+        write_atomically(out, lambda tmp: write_provincial(result, tmp))
+    except KeyboardInterrupt:  # Ctrl-C: the workers are stopped and no output is left half-written
+        click.echo(f"\n{'Đã dừng theo yêu cầu; chưa ghi' if lang == 'vi' else 'Interrupted; nothing written to'} "
+                   f"{out}", err=True)
+        sys.exit(130)
     if as_json:
         echo_json({"output": str(out), **result.to_dict()})
     else:
