@@ -17,6 +17,7 @@ import openpyxl
 import pytest
 import python_calamine as pc
 from click.testing import CliRunner
+from openpyxl.utils import quote_sheetname
 
 import departments as D
 from lo import read_values, recalculate
@@ -52,15 +53,35 @@ def _numbers(values: dict) -> dict:
     return {k: v for k, v in values.items() if isinstance(v, (int, float)) and not isinstance(v, bool)}
 
 
+@pytest.fixture(scope="module")
+def recalculated(book, tmp_path_factory) -> Path:
+    """The provincial workbook opened, recalculated and saved by LibreOffice."""
+    return recalculate(book[0], tmp_path_factory.mktemp("lo"))
+
+
 @pytest.mark.libreoffice
-def test_libreoffice_recalculation_equals_the_cached_values(book, tmp_path):
+def test_libreoffice_recalculation_equals_the_cached_values(book, recalculated):
     path, _ = book
     cached = _numbers(read_values(path, SHEETS["consolidated"]))
-    recalculated = _numbers(read_values(recalculate(path, tmp_path / "lo"), SHEETS["consolidated"]))
+    again = _numbers(read_values(recalculated, SHEETS["consolidated"]))
     assert len(cached) > 100
-    assert cached.keys() == recalculated.keys()
+    assert cached.keys() == again.keys()
     for ref, v in cached.items():
-        assert recalculated[ref] == pytest.approx(v, abs=1e-9), ref
+        assert again[ref] == pytest.approx(v, abs=1e-9), ref
+
+
+@pytest.mark.libreoffice
+def test_libreoffice_reads_every_sheet_as_written(book, recalculated):
+    """The rows written straight as SpreadsheetML mean the same to LibreOffice: every
+    value of every sheet survives its round trip, and "=1+1" is still text."""
+    path, _ = book
+    for name in SHEETS.values():
+        mine, theirs = read_values(path, name), read_values(recalculated, name)
+        if name == SHEETS["consolidated"]:
+            mine, theirs = ({k: v for k, v in d.items() if not isinstance(v, (int, float))} for d in (mine, theirs))
+        assert theirs == mine, name
+    ws = openpyxl.load_workbook(recalculated)[SHEETS["consolidated"]]
+    assert [c.data_type for row in ws.iter_rows() for c in row if c.value == "=1+1"] == ["s"]
 
 
 def test_calamine_sees_the_totals_and_ratios_without_recalculation(book):
@@ -104,9 +125,31 @@ def test_issue_links_sources_and_charts(book, folder):
         target = row[1].hyperlink.target
         assert (path.parent / target).resolve() == Path(row[1].value).resolve()
         assert len(row[5].value) == 64 and row[8].value == "Đã tổng hợp"
+    for issue, row in zip(result.issues, issues.iter_rows(min_row=2)):
+        target = row[1].hyperlink.target
+        assert (path.parent / target).resolve() == Path(issue.file).resolve() and row[1].value == Path(issue.file).name
+        if issue.sheet:
+            file, cell = row[3].hyperlink.target.split("#")
+            assert file == target and cell == f"{quote_sheetname(issue.sheet)}!{row[3].value}"
     assert len(wb[SHEETS["charts"]]._charts) == 2
     detail = wb[SHEETS["detail"]]
     assert detail.max_row - 1 == len(result.details) > len(result.rows)
+
+
+def test_detail_and_source_sheets_hold_the_consolidation(book):
+    path, result = book
+    calamine = pc.CalamineWorkbook.from_path(str(path))
+    detail = calamine.get_sheet_by_name(SHEETS["detail"]).to_python()
+    assert detail[0][:7] == ["STT", "Đơn vị", "Dòng trong tệp", "Loại dòng", "Tệp", "Trang tính", "Dòng"]
+    assert len(detail) == len(result.details) + 1
+    for i, (row, d) in enumerate(zip(detail[1:], result.details), start=1):
+        assert row[:7] == [i, d.unit, d.label, {"field": "Lĩnh vực", "department": "Đơn vị", "total": "Dòng tổng"}[d.kind],
+                           Path(d.file).name, d.sheet, d.row]
+        assert [v for v in row[7:]] + [""] * (len(result.fields) - len(row[7:])) == \
+            [d.figures.get(f, "") for f in result.fields]
+    sources = calamine.get_sheet_by_name(SHEETS["sources"]).to_python()
+    assert [(r[1], r[5], r[6], r[7]) for r in sources[1:]] == \
+        [(s.path, s.sha256, s.size, s.rows_read) for s in result.sources]
 
 
 def test_cli_json_rows_are_keyed_by_canonical_fields(folder, tmp_path):
@@ -165,3 +208,26 @@ def test_an_interrupted_run_leaves_no_output(folder, tmp_path):
     else:
         assert leftovers == [], leftovers
         assert proc.returncode != 0
+
+
+def test_links_to_sources_are_the_resolved_files_relative_to_the_output(tmp_path, monkeypatch):
+    """Each folder is resolved once, yet every link is what ``Path.resolve()`` and
+    ``os.path.relpath`` give: through symlinked files and folders, "..", relative paths."""
+    from xl_tthc.provincial import _Links
+
+    (tmp_path / "in" / "sub").mkdir(parents=True)
+    (tmp_path / "out").mkdir()
+    for name in ("a.xlsx", "sub/b.xlsx"):
+        (tmp_path / "in" / name).write_bytes(b"x")
+    (tmp_path / "linked").symlink_to(tmp_path / "in" / "sub")
+    (tmp_path / "in" / "alias.xlsx").symlink_to(tmp_path / "in" / "sub" / "b.xlsx")
+    monkeypatch.chdir(tmp_path)
+    files = [str(tmp_path / "in" / "a.xlsx"), "in/sub/b.xlsx", "in/sub/../a.xlsx", "linked/b.xlsx",
+             "linked/../a.xlsx", str(tmp_path / "in" / "alias.xlsx"), "in/missing.xlsx", "out/self.xlsx",
+             "in/sub/./b.xlsx", "in/sub/.."]
+    out_dir = (tmp_path / "out").resolve()
+    links = _Links(out_dir)
+    for f in files + files:  # the second time from the caches
+        assert links.file(f) == os.path.relpath(Path(f).resolve(), out_dir).replace(os.sep, "/"), f
+    assert links.cell(files[0], "Phụ lục I", "B5") == "../in/a.xlsx#'Phụ lục I'!B5"
+    assert links.cell(files[0], "Data", "") == "../in/a.xlsx#'Data'!A1"
