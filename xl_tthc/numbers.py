@@ -165,6 +165,14 @@ def parse_number(raw: object) -> Number | None:
 
 def excel_round(x: Fraction, decimals: int = 0) -> Fraction:
     """Excel's ROUND: half away from zero, exact."""
+    x = Fraction(x)
+    if decimals >= 0:  # in integers: this runs for every stated ratio of a batch
+        scale = 10**decimals
+        top = x.numerator * scale
+        n, r = divmod(abs(top), x.denominator)
+        if 2 * r >= x.denominator:
+            n += 1
+        return Fraction(-n if top < 0 else n, scale)
     scale = Fraction(10) ** decimals
     scaled = x * scale
     sign = -1 if scaled < 0 else 1
