@@ -53,3 +53,13 @@ def test_unknown_units_get_the_nearest_names():
     m = match_unit("Sở Tài Chánh")
     assert m.unit is None and m.suggestions[0] == "Sở Tài chính"
     assert match_unit("UBND huyện Phú Quý").local
+
+
+def test_no_registered_unit_looks_local() -> None:
+    """match_unit answers "local" before looking in the registry: that is only the same
+    answer because no registered name or alias is a district- or commune-level name."""
+    from xl_tthc.units import REGISTRY, is_local_unit
+
+    local = [n for u in REGISTRY for n in (u.name, *u.aliases) if is_local_unit(n)]
+    assert local == []
+    assert match_unit("UBND xã An Bình").local and match_unit("Sở Tư pháp").unit is not None

@@ -111,6 +111,7 @@ _ABBREVIATIONS = (
     ("chqs", "chỉ huy quân sự"),
 )
 _ENUMERATOR = re.compile(r"^\s*(\d+(\.\d+)*|[a-zđ]|[ivxl]+)\s*[.)/-]\s+|^\s*[-+•]\s*")  # "1. ", "a) ", "- "
+_WORD = re.compile(r"[a-z0-9]+")
 _STOP = {"va", "cac", "tinh", "so", "ban", "nganh", "thuoc"}
 _LOCAL = re.compile(
     r"^(ủy ban nhân dân|ubnd)?\s*(huyện|thị xã|thành phố|tp\.?|quận|xã|phường|thị trấn|đặc khu)\s+\S",
@@ -132,7 +133,7 @@ def unit_key(name: str) -> str:
     filler words ("và", "các", "tỉnh", "Sở") removed.  Keeps the "Sở"/"Ban" kind out so
     "Sở Khoa học Công nghệ" and "Sở Khoa học và Công nghệ" meet."""
     t = strip_accents(_expand(_ENUMERATOR.sub("", fold(name))))
-    words = re.findall(r"[a-z0-9]+", t)
+    words = _WORD.findall(t)
     return " ".join(w for w in words if w not in _STOP)
 
 
@@ -165,12 +166,12 @@ def is_local_unit(name: str) -> bool:
 def match_unit(name: str, suggest: bool = True) -> UnitMatch:
     """Find a unit by any of its written forms; with ``suggest``, an unknown name gets
     the nearest registered names (the slow part: skip it when nobody reads them)."""
+    if is_local_unit(name):  # no registered unit is district- or commune-level (tested)
+        return UnitMatch(name, None, local=True)
     key = unit_key(name)
     unit = _index().get(key)
     if unit:
         return UnitMatch(name, unit)
-    if is_local_unit(name):
-        return UnitMatch(name, None, local=True)
     if not suggest:
         return UnitMatch(name, None)
     keys = list(_index())
