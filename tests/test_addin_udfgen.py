@@ -13,6 +13,7 @@ import sys
 import textwrap
 
 import pytest
+from xlwings_offline import PREAMBLE
 import xlwings
 
 from udfs.addin.udfgen import generate_udf_module, load_with_metadata, wrapper_code
@@ -50,15 +51,8 @@ SAMPLE = textwrap.dedent('''
         return x
 ''')
 
-XLWINGS_SIDE = textwrap.dedent('''
+XLWINGS_SIDE = PREAMBLE + textwrap.dedent('''
     import io, json, sys, types
-    for name in ("pythoncom", "pywintypes", "win32com", "win32com.client"):
-        sys.modules[name] = types.ModuleType(name)
-    sys.modules["pythoncom"].CoInitialize = lambda: None
-    sys.modules["pywintypes"].com_error = Exception
-    sys.modules["win32com.client"].Dispatch = lambda obj: obj
-    import xlwings, xlwings.udfs as udfs
-    xlwings.func, xlwings.sub, xlwings.arg, xlwings.ret = udfs.xlfunc, udfs.xlsub, udfs.xlarg, udfs.xlret
     import tthc_sample_udfs as module
 
     class AddinBook:

@@ -13,6 +13,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+from xlwings_offline import PREAMBLE
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -75,15 +76,8 @@ SAMPLE_UDFS = textwrap.dedent(f'''
 
 # xlwings' "Import Functions" (xlwings.udfs.import_udfs) run against a stand-in
 # workbook that records the Application.MacroOptions calls it makes.
-XLWINGS_IMPORT = textwrap.dedent('''
+XLWINGS_IMPORT = PREAMBLE + textwrap.dedent('''
     import importlib, json, sys, types
-    for name in ("pythoncom", "pywintypes", "win32com", "win32com.client"):
-        sys.modules[name] = types.ModuleType(name)
-    sys.modules["pythoncom"].CoInitialize = lambda: None
-    sys.modules["pywintypes"].com_error = Exception
-    sys.modules["win32com.client"].Dispatch = lambda obj: obj
-    import xlwings, xlwings.udfs as udfs
-    xlwings.func, xlwings.sub, xlwings.arg, xlwings.ret = udfs.xlfunc, udfs.xlsub, udfs.xlarg, udfs.xlret
     name = sys.argv[1]
     module = importlib.import_module(name)
     udfs.udf_modules[name] = {"filename": module.__file__, "filetime": None, "module": module}
