@@ -7,7 +7,11 @@
 * ``form``: the department result form of :mod:`xl_tthc.forms` (one row per field of
   procedures, formulas with cached values), department named in the title;
 * ``fields``: fields of procedures without a total row, department named in a
-  heading line above the table ("SỞ TƯ PHÁP").
+  heading line above the table ("SỞ TƯ PHÁP");
+* :func:`write_stated`: the ``row`` layout with stated digital-service ratio columns
+  (online payment, population database, digitisation, electronic results), as typed
+  text ("94,87%") or numbers formatted as % (0.9487), optionally without the
+  "Đã tiếp nhận" column (a department that states a rate without its weight).
 
 Every figure is consistent (no finding), so a test can break exactly what it means to.
 """
@@ -107,6 +111,40 @@ def write_row(path: Path, unit: str, f: Figures, period: str) -> Path:
     ws.append(["01", unit, f.received_new, f.resolved, f.resolved_in_time, f.resolved_late, rate])
     ws.cell(ws.max_row, 2).data_type = "s"  # a name like "=1+1" is text, as typed after an apostrophe
     ws.append(["", "Tổng cộng", f.received_new, f.resolved, f.resolved_in_time, f.resolved_late, rate])
+    wb.save(path)
+    return path
+
+
+STATED_HEADERS = {
+    "online_payment_rate": "Tỷ lệ thanh toán trực tuyến (%)",
+    "population_db_rate": "Tỷ lệ khai thác CSDL quốc gia về dân cư (%)",
+    "digitisation_rate": "Tỷ lệ số hóa hồ sơ (%)",
+    "e_result_rate": "Tỷ lệ trả kết quả bản điện tử (%)",
+}
+
+
+def write_stated(path: Path, unit: str, f: Figures, period: str, stated: dict[str, object],
+                 received: bool = True) -> Path:
+    """The ``row`` layout plus one column per key of ``stated`` (a field of
+    STATED_HEADERS): a str is typed as text ("87,5%"), a float is a fraction formatted
+    as % (0.875), None a blank cell.  ``received=False`` drops "Đã tiếp nhận"."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Phụ lục"
+    for t in ("PHỤ LỤC", f"Kết quả giải quyết thủ tục hành chính {period}", ""):
+        ws.append([t])
+    head = list(seeds.BINH_THUAN_HEADER)
+    rate = _pct(f.resolved_in_time, f.resolved) + "%"
+    values = ["01", unit, f.received_new, f.resolved, f.resolved_in_time, f.resolved_late, rate]
+    if not received:
+        del head[2], values[2]
+    head += [STATED_HEADERS[k] for k in stated]
+    ws.append(head)
+    for label, first in ((unit, "01"), ("Tổng cộng", "")):
+        ws.append([first, label, *values[2:], *stated.values()])
+        for c, v in enumerate(stated.values(), start=len(values) + 1):
+            if isinstance(v, float):
+                ws.cell(ws.max_row, c).number_format = "0.00%"
     wb.save(path)
     return path
 

@@ -15,6 +15,15 @@ period is a ``period_mismatch``; an entry whose counts carry an error-level find
 not consolidated.  With a previous consolidated workbook, each department's carried-over
 figure is checked against its previous pending figure (``carry_over``).
 
+The stated digital-service ratios (fields.STATED_RATIOS: online payment, population
+database, digitisation, electronic results) cannot be recomputed from counts: each entry
+carries them as written on its department or total row (percent, exact; a value outside
+0–100 is a ``range`` finding and left out), and the provincial figure of each is the
+mean weighted by its count of fields.STATED_WEIGHTS over the departments that state it
+and report that count.  A department that states one without the count is left out of
+that figure and said once (``unweighted_ratio``, a warning).  Two entries of one
+department differing only in a stated ratio are a conflict, as for the counts.
+
 Nothing here raises for a bad input file: it becomes a :class:`Source` with a status
 and a reason.  Only the previous workbook, when it cannot be read, raises ReadError.
 """
@@ -28,15 +37,16 @@ import zipfile
 from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from .check import check_book
-from .fields import COUNT_FIELDS, RATIOS, RESULT_FIELDS
+from .fields import COUNT_FIELDS, RATIOS, RESULT_FIELDS, STATED_RATIOS, STATED_WEIGHTS, label
 from .forms import FORM_PROPERTY
 from .grid import ReadError
 from .issues import Issue, has_errors, message, sort_issues
-from .numbers import format_count, ratio
+from .numbers import format_count, format_percent, ratio
 from .periods import Period, parse_period
 from .profiles import Profile, load_profile
 from .reader import read_tables
@@ -99,6 +109,7 @@ class DetailRow:
     row: int  # 1-based Excel row
     kind: str  # field | department | total
     figures: dict[str, int]
+    stated: dict[str, Fraction] = field(default_factory=dict)  # stated ratios, in percent
 
 
 @dataclass
@@ -116,6 +127,7 @@ class Entry:
     details: list[DetailRow]
     blocking: tuple[str, ...] = ()  # error-level rules on the counts
     status: str = "consolidated"
+    stated: dict[str, Fraction] = field(default_factory=dict)  # stated ratios in percent (94.87)
 
     @property
     def order(self) -> tuple[int, str]:
@@ -172,9 +184,16 @@ class ConsolidatedRow:
     key: str
     figures: dict[str, int]
     source: Entry
+    stated: dict[str, Fraction] = field(default_factory=dict)  # stated ratios in percent (94.87)
+
+    def weighted(self, name: str) -> bool:
+        """Whether this row's stated ``name`` counts in the provincial figure (it states
+        it and reports its weight)."""
+        return name in self.stated and STATED_WEIGHTS[name] in self.figures
 
     def to_dict(self, online_denominator: str = "received_new") -> dict[str, Any]:
-        return {"unit": self.unit, **self.figures, **_ratios(self.figures, online_denominator)}
+        return {"unit": self.unit, **self.figures, **_ratios(self.figures, online_denominator),
+                **{f: float(v / 100) for f, v in self.stated.items()}}
 
 
 @dataclass
@@ -186,10 +205,24 @@ class Consolidation:
     issues: list[Issue]  # run-level findings (conflict, period_mismatch, carry_over) and every file's
     lang: str = "vi"
     online_denominator: str = "received_new"  # the profile's convention for the online rate
+    stated: list[str] = field(default_factory=list)  # stated ratios some row carries, in canonical order
 
     @property
     def total(self) -> dict[str, int]:
         return {f: sum(r.figures[f] for r in self.rows if f in r.figures) for f in self.fields}
+
+    @property
+    def stated_total(self) -> dict[str, Fraction | None]:
+        """The provincial figure of each stated ratio, in percent, exact:
+        sum(rate x weight) / sum(weight) over the rows that state it and report its
+        weight (fields.STATED_WEIGHTS); None when that weight sums to 0."""
+        out: dict[str, Fraction | None] = {}
+        for name in self.stated:
+            w = STATED_WEIGHTS[name]
+            pairs = [(r.stated[name], r.figures[w]) for r in self.rows if r.weighted(name)]
+            den = sum(x for _, x in pairs)
+            out[name] = sum((v * x for v, x in pairs), Fraction(0)) / den if den else None
+        return out
 
     @property
     def failed(self) -> list[Source]:
@@ -205,13 +238,20 @@ class Consolidation:
 
     def to_dict(self) -> dict[str, Any]:
         total = self.total
+        stated = self.stated_total
         return {
             "period": self.period.key if self.period else None,
             "period_label": self.period.label if self.period else None,
             "fields": self.fields,
             "rows": [r.to_dict(self.online_denominator) for r in self.rows],
             "total": {"unit": "Tổng cộng" if self.lang == "vi" else "Total", **total,
-                      **_ratios(total, self.online_denominator)},
+                      **_ratios(total, self.online_denominator),
+                      **{f: None if v is None else float(v / 100) for f, v in stated.items()}},
+            "stated_ratios": {
+                f: {"weight": STATED_WEIGHTS[f], "value": None if v is None else float(v / 100),
+                    "units": [r.unit for r in self.rows if r.weighted(f)],
+                    "left_out": [r.unit for r in self.rows if f in r.stated and not r.weighted(f)]}
+                for f, v in stated.items()},
             "files": [s.to_dict(self.lang) for s in self.sources],
             "summary": {
                 "files": len(self.sources),
@@ -313,6 +353,19 @@ def _figures(row: Row, fields: Iterable[str]) -> dict[str, int]:
     return out
 
 
+def _stated(row: Row | None) -> dict[str, Fraction]:
+    """The stated digital-service ratios of a row, in percent; a value outside 0–100 (a
+    ``range`` finding) or unusable is left out."""
+    out = {}
+    if row is None:
+        return out
+    for f in STATED_RATIOS:
+        v = row.values.get(f)
+        if v is not None and v.usable and v.percent is not None and 0 <= v.percent <= 100:
+            out[f] = v.percent
+    return out
+
+
 def _complete(figures: dict[str, int]) -> dict[str, int]:
     """Add the wholes that the identities give from their parts (resolved_in_time from
     early + on time, received from carried over + new, …), so departments reporting in
@@ -366,7 +419,7 @@ def _blocking(issues: list[Issue], rows: set[int]) -> tuple[str, ...]:
 
 def _entries(table: Table, issues: list[Issue], path: Path, lang: str) -> tuple[list[Entry], list[Issue]]:
     fields = [f for f in table.count_fields if f in _RESULT_COUNTS]
-    columns = {c.field: c.letter for c in table.columns if c.field in fields}
+    columns = {c.field: c.letter for c in table.columns if c.field in fields or c.field in STATED_RATIOS}
     file = table.file
     if table.unit_kind == "department":
         out = []
@@ -375,22 +428,24 @@ def _entries(table: Table, issues: list[Issue], path: Path, lang: str) -> tuple[
                 continue
             unit, key = _unit_key(row.label)
             figures = _complete(_figures(row, fields))
-            detail = DetailRow(unit, row.label, file, table.sheet, row.excel_row, "department", figures)
+            stated = _stated(row)
+            detail = DetailRow(unit, row.label, file, table.sheet, row.excel_row, "department", figures, stated)
             out.append(Entry(unit, key, row.label, file, table.sheet, row.excel_row, figures, columns, [detail],
-                             _blocking(issues, {row.excel_row})))
+                             _blocking(issues, {row.excel_row}), stated=stated))
         return out, []
     dept = _department_of(table, path)
     if dept is None:
         return [], [Issue(file, table.sheet, None, None, None, "unit", "unknown_unit", "error", None,
                           path.name, message("unknown_unit.source", lang, found=path.name))]
     unit, key = dept
-    details = [DetailRow(unit, r.label, file, table.sheet, r.excel_row, "field", _complete(_figures(r, fields)))
-               for r in table.rows]
+    details = [DetailRow(unit, r.label, file, table.sheet, r.excel_row, "field", _complete(_figures(r, fields)),
+                         _stated(r)) for r in table.rows]
     rows = {r.excel_row for r in table.rows}
     if table.total is not None:
         figures = _complete(_figures(table.total, fields))
         row = table.total.excel_row
-        details.append(DetailRow(unit, table.total.label, file, table.sheet, row, "total", figures))
+        details.append(DetailRow(unit, table.total.label, file, table.sheet, row, "total", figures,
+                                 _stated(table.total)))
         rows.add(row)
     else:
         row = None
@@ -398,8 +453,10 @@ def _entries(table: Table, issues: list[Issue], path: Path, lang: str) -> tuple[
         for f in fields:  # blanks count as 0, as Excel's SUM does
             sums[f] = sum(d.figures.get(f, 0) for d in details)
         figures = _complete(sums)
+    # the department's stated ratios are those of its total row: field rows alone do
+    # not say how the department weighs them
     return [Entry(unit, key, unit, file, table.sheet, row, figures, columns, details,
-                  _blocking(issues, rows))], []
+                  _blocking(issues, rows), stated=_stated(table.total))], []
 
 
 def read_source(path: str | Path, profile: Profile | None = None, lang: str = "vi") -> Source:
@@ -493,7 +550,8 @@ def _run_period(sources: list[Source], wanted: Period | None) -> Period | None:
 
 
 def _fmt_figures(e: Entry) -> str:
-    return ", ".join(f"{f}={format_count(v)}" for f, v in sorted(e.figures.items()))
+    return ", ".join([f"{f}={format_count(v)}" for f, v in sorted(e.figures.items())] +
+                     [f"{f}={format_percent(v / 100)}" for f, v in sorted(e.stated.items())])
 
 
 def _merge(sources: list[Source], period: Period | None, lang: str) -> tuple[list[ConsolidatedRow], list[Issue]]:
@@ -518,9 +576,9 @@ def _merge(sources: list[Source], period: Period | None, lang: str) -> tuple[lis
         entries.sort(key=lambda e: (e.file, e.sheet, e.row or 0))
         first = entries[0]
         if len(entries) == 1:
-            rows.append(ConsolidatedRow(first.unit, key, first.figures, first))
+            rows.append(ConsolidatedRow(first.unit, key, first.figures, first, first.stated))
             continue
-        same = all(e.figures == first.figures for e in entries[1:])
+        same = all(e.figures == first.figures and e.stated == first.stated for e in entries[1:])
         for other in entries[1:]:
             if same:
                 other.status = "duplicate"
@@ -535,7 +593,7 @@ def _merge(sources: list[Source], period: Period | None, lang: str) -> tuple[lis
                                             found=f"{other.file} ({_fmt_figures(other)})",
                                             expected=f"{first.file} ({_fmt_figures(first)})")))
         if same:
-            rows.append(ConsolidatedRow(first.unit, key, first.figures, first))
+            rows.append(ConsolidatedRow(first.unit, key, first.figures, first, first.stated))
         else:
             for e in entries:
                 e.status = "conflict"
@@ -573,6 +631,26 @@ def _carry_over(rows: list[ConsolidatedRow], pending: dict[str, int], lang: str)
         out.append(Issue(e.file, e.sheet, e.row, e.columns.get("carried_over"), r.unit, "carried_over",
                          "carry_over", "error", format_count(prev), format_count(cur),
                          message("carry_over", lang, found=format_count(cur), expected=format_count(prev))))
+    return out
+
+
+def _unweighted(rows: list[ConsolidatedRow], lang: str) -> list[Issue]:
+    """One finding per department that states a ratio without the count weighing it:
+    that ratio is left out of the provincial figure."""
+    out = []
+    for r in rows:
+        missing = [f for f in r.stated if not r.weighted(f)]
+        if not missing:
+            continue
+        e = r.source
+        weights = list(dict.fromkeys(STATED_WEIGHTS[f] for f in missing))
+        out.append(Issue(e.file, e.sheet, e.row, e.columns.get(missing[0]), r.unit, missing[0], "unweighted_ratio",
+                         "warning", ", ".join(label(w, lang) for w in weights),
+                         ", ".join(f"{label(f, lang)} {format_percent(r.stated[f] / 100)}" for f in missing),
+                         message("unweighted_ratio", lang, unit=r.unit,
+                                 found="; ".join(f"{label(f, lang)} {format_percent(r.stated[f] / 100)}"
+                                                 for f in missing),
+                                 expected=", ".join(label(w, lang) for w in weights))))
     return out
 
 
@@ -614,10 +692,12 @@ def consolidate(inputs: Iterable[str | Path], *, period: Period | str | None = N
     rows, run_issues = _merge(sources, run_period, lang)
     if pending is not None:
         run_issues += _carry_over(rows, pending, lang)
+    run_issues += _unweighted(rows, lang)
     for s in sources:
         s.status = _source_status(s)
         s.issues = sort_issues(s.issues + [i for i in run_issues if i.file == s.path])
     present = {f for r in rows for f in r.figures}
     fields = [f for f in _RESULT_COUNTS if f in present]
     issues = sort_issues(i for s in sources for i in s.issues)
-    return Consolidation(run_period, sources, rows, fields, issues, lang, prof.online_denominator)
+    stated = [f for f in STATED_RATIOS if any(f in r.stated for r in rows)]
+    return Consolidation(run_period, sources, rows, fields, issues, lang, prof.online_denominator, stated)

@@ -18,6 +18,7 @@ __all__ = [
     "Ratio",
     "RATIOS",
     "STATED_RATIOS",
+    "STATED_WEIGHTS",
     "SHARE_OF",
     "label",
     "share_of",
@@ -114,6 +115,22 @@ RATIOS: dict[str, Ratio] = {
 }
 # Stated figures that cannot be recomputed from counts: range-checked only.
 STATED_RATIOS = ("online_payment_rate", "population_db_rate", "digitisation_rate", "e_result_rate")
+
+# The count that weighs each stated ratio when departments are consolidated (and on the
+# total row of the provincial form): the provincial figure is
+# sum(rate x weight) / sum(weight) over the departments that state the rate and report
+# the weight.  Online payment, use of the population database and digitisation happen
+# when a dossier is received, so they are shares of the dossiers received in the period
+# ("received_new": carried-over dossiers were paid, looked up and digitised in the
+# period they arrived; every layout seen reports it, the one-column "Đã tiếp nhận"
+# included).  Electronic results are handed out when a dossier is resolved: a share of
+# "resolved".  One weight per ratio, so the provincial sheet weighs with one column.
+STATED_WEIGHTS: dict[str, str] = {
+    "online_payment_rate": "received_new",
+    "population_db_rate": "received_new",
+    "digitisation_rate": "received_new",
+    "e_result_rate": "resolved",
+}
 
 # In a "Tỷ lệ %" row under the total row, each count column holds its share of this whole.
 SHARE_OF: dict[str, tuple[str, ...]] = {

@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Iterable, Mapping
 
-from .fields import FIELDS, RATIOS, SHARE_OF, STATED_RATIOS
+from .fields import FIELDS, RATIOS, SHARE_OF, STATED_RATIOS, STATED_WEIGHTS
 from .issues import column_letter
 from .numbers import excel_round
 
@@ -200,9 +200,11 @@ def _provincial_appendix() -> Form:
     fields = _count_fields(cols)
     cols += _rate_columns(fields)
     # Stated digital-service ratios: typed by each department; the total row weighs
-    # them by the dossiers received in the period, over the departments that state one.
+    # them by their count of fields.STATED_WEIGHTS (dossiers received in the period,
+    # resolved for electronic results), over the departments that state one.
     for i, f in enumerate(STATED_RATIOS):
-        cols.append(FormColumn(f, (_STATED[f],), str(18 + i), total="weighted", weight="received_new", width=12))
+        cols.append(FormColumn(f, (_STATED[f],), str(18 + i), total="weighted", weight=STATED_WEIGHTS[f],
+                               width=12))
     return Form(
         "provincial_appendix",
         "Provincial consolidated appendix: one row per department, with digital-service ratios",

@@ -44,6 +44,7 @@ RULES: dict[str, str] = {
     "no_table": "warning",
     "period_mismatch": "error",
     "conflict": "error",
+    "unweighted_ratio": "warning",
 }
 
 # (vi, en) per message key; keys are rule ids or rule ids with a variant suffix.
@@ -186,6 +187,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "conflict": (
         "Hai tệp cùng báo cáo đơn vị \"{unit}\" kỳ {period}: {found} và {expected}; không cộng gộp.",
         "Two files report unit \"{unit}\" for {period}: {found} and {expected}; not summed.",
+    ),
+    "unweighted_ratio": (
+        "Đơn vị \"{unit}\" ghi {found} nhưng không báo cáo {expected} để làm trọng số; "
+        "tỷ lệ này không được tính vào số liệu chung của tỉnh.",
+        "Unit \"{unit}\" states {found} but does not report {expected} to weigh it by; "
+        "this rate is left out of the provincial figure.",
     ),
     "narrative_mismatch": (
         "Văn bản ghi {found}, {expected}: \"{quote}\"",

@@ -2,7 +2,8 @@
 
 Sheets: "Phụ lục I" (the provincial appendix form of :mod:`xl_tthc.forms`, written by
 :func:`xl_tthc.templates.write_form`: one row per department, totals, ratios and the
-"Tỷ lệ %" row as formulas), "Biểu đồ"
+"Tỷ lệ %" row as formulas; one column per stated digital-service ratio some department
+reports, its total the mean weighted by fields.STATED_WEIGHTS), "Biểu đồ"
 (native bar charts of the on-time and online rates), "Chi tiết" (every row read from
 every department file), "Phát hiện" (every finding, linked to its source file and
 cell) and "Nguồn" (every input file with its SHA-256, period, rows read and status).
@@ -35,7 +36,7 @@ from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.worksheet import Worksheet
 
 from .consolidate import CONSOLIDATED_RATIOS, Consolidation, ratio_terms, status_label
-from .fields import SHARE_OF, label
+from .fields import SHARE_OF, STATED_RATIOS, label
 from .forms import RATIO_DECIMALS, Form, FormColumn, get_form
 from .templates import Layout, SheetRows, mark_form, save_workbook, write_form
 
@@ -50,6 +51,7 @@ SHEETS = {
     "issues": "Phát hiện",
     "sources": "Nguồn",
 }
+RATIO_FORMAT = "0.00%"  # as the ratio columns of the forms
 SEVERITY_VI = {"error": "Lỗi", "warning": "Cảnh báo", "info": "Thông tin"}
 _THIN = Side(style="thin")
 _BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
@@ -78,12 +80,15 @@ def _table(wb: openpyxl.Workbook, key: str, labels: Sequence[str], widths: Seque
     return rows
 
 
-def provincial_form(rows: list[dict[str, int]], online_denominator: str = "received_new") -> Form:
+def provincial_form(rows: list[dict[str, int]], online_denominator: str = "received_new",
+                    stated: Sequence[str] = ()) -> Form:
     """The provincial appendix form of :mod:`xl_tthc.forms` fitted to the figures of the
     departments (``rows``): columns nobody reported are left out; where a department
     gives only "trước hạn và đúng hạn", that column replaces the early/on-time pair; a
     whole whose parts some department lacks is an input column instead of a formula;
-    the ratios use the numerator and denominator the figures allow."""
+    the ratios use the numerator and denominator the figures allow; the stated ratios
+    of ``stated`` (those some department reports) get a column headed by their label,
+    none of them when nobody reports one."""
     base = get_form("provincial_appendix")
     have = {f for r in rows for f in r}
     split = all({"resolved_early", "resolved_on_time"} <= set(r) for r in rows if "resolved_in_time" in r)
@@ -104,7 +109,11 @@ def provincial_form(rows: list[dict[str, int]], online_denominator: str = "recei
             top = "+".join("{" + f + "}" for f in num)
             top = f"({top})" if len(num) > 1 else top
             columns.append(replace(c, formula=f'IF({{{den}}}=0,"",ROUND({top}/{{{den}}},{RATIO_DECIMALS}))'))
+        elif c.field in STATED_RATIOS and c.field in stated:
+            columns.append(replace(c, path=(f"{label(c.field)} (%)",)))
     present = {c.field for c in columns}
+    # a stated ratio whose weight nobody reports has no provincial figure
+    columns = [replace(c, total=None) if c.total == "weighted" and c.weight not in present else c for c in columns]
     fitted = []
     for i, c in enumerate(columns, start=1):
         share = c.share if c.share in present else None
@@ -116,9 +125,10 @@ def provincial_form(rows: list[dict[str, int]], online_denominator: str = "recei
 
 def _consolidated(wb: openpyxl.Workbook, result: Consolidation) -> tuple[Worksheet, Layout]:
     ws = wb.active
-    form = provincial_form([r.figures for r in result.rows], result.online_denominator)
+    form = provincial_form([r.figures for r in result.rows], result.online_denominator, result.stated)
     ws.title = form.sheet
-    rows = [{"unit": r.unit, **{f: r.figures[f] for f in form.fields if f in r.figures}} for r in result.rows]
+    rows = [{"unit": r.unit, **{f: r.figures[f] for f in form.fields if f in r.figures},
+             **{f: v / 100 for f, v in r.stated.items() if f in form.fields}} for r in result.rows]
     consolidated = sum(1 for s in result.sources if s.status == "consolidated")
     layout = write_form(ws, form, rows, period_label=result.period.label if result.period else None,
                         unit_label=f"Trung tâm Phục vụ hành chính công (tổng hợp từ {consolidated}/"
@@ -190,20 +200,26 @@ class _Links:
 
 
 def _detail(wb: openpyxl.Workbook, result: Consolidation) -> SheetRows:
-    fields = result.fields
+    fields, stated = result.fields, result.stated
     kinds = {"field": "Lĩnh vực", "department": "Đơn vị", "total": "Dòng tổng"}
     rows = _table(wb, "detail", ["STT", "Đơn vị", "Dòng trong tệp", "Loại dòng", "Tệp", "Trang tính", "Dòng",
-                                 *[label(f) for f in fields]], (6, 36, 36, 12, 30, 14, 7), "C2")
+                                 *[label(f) for f in fields], *[f"{label(f)} (%)" for f in stated]],
+                  (6, 36, 36, 12, 30, 14, 7), "C2")
+    # stated ratios as fractions shown as %; no extra style when there are none
+    styles = [0] * (7 + len(fields)) + [rows.style(number_format=RATIO_FORMAT)] * len(stated) if stated else None
     names: dict[str, str] = {}
     for i, d in enumerate(result.details, start=1):
         name = names.get(d.file)
         if name is None:
             name = names[d.file] = Path(d.file).name
         figures = d.figures
-        rows.append(i + 1, [i, _text(d.unit), _text(d.label), kinds[d.kind], name, _text(d.sheet), d.row,
-                            *[figures.get(f) for f in fields]])
+        values = [i, _text(d.unit), _text(d.label), kinds[d.kind], name, _text(d.sheet), d.row,
+                  *[figures.get(f) for f in fields]]
+        if stated:
+            values += [float(d.stated[f] / 100) if f in d.stated else None for f in stated]
+        rows.append(i + 1, values, styles)
     if result.details:
-        rows.ws.auto_filter.ref = f"A1:{get_column_letter(7 + len(fields))}{len(result.details) + 1}"
+        rows.ws.auto_filter.ref = f"A1:{get_column_letter(7 + len(fields) + len(stated))}{len(result.details) + 1}"
     return rows
 
 
