@@ -310,9 +310,10 @@ def is_provincial_workbook(path: str | Path) -> bool:
 def collect_inputs(inputs: Iterable[str | Path], exclude: Iterable[str | Path] = ()) -> list[Path]:
     """Files as given and workbooks found (recursively) in folders, each once, sorted.
     In folders, Excel's lock files (``~$…``), hidden files and provincial workbooks
-    written by xl-tthc are skipped."""
-    skip = {Path(p).resolve() for p in exclude}
-    seen: set[Path] = set()
+    written by xl-tthc are skipped.  A file is the same file under another path (a
+    link, "..") when the file system says so."""
+    skip = {_identity(Path(p)) for p in exclude} - {None}
+    seen: set[tuple[int, int]] = set()
     out: list[Path] = []
     for item in inputs:
         p = Path(item)
@@ -322,12 +323,22 @@ def collect_inputs(inputs: Iterable[str | Path], exclude: Iterable[str | Path] =
         else:
             found = [p]
         for q in found:
-            r = q.resolve()
-            if r in seen or r in skip:
+            ident = _identity(q)
+            if ident is not None and (ident in seen or ident in skip):
                 continue
-            seen.add(r)
+            if ident is not None:
+                seen.add(ident)
             out.append(q)
     return sorted(out, key=lambda q: str(q))
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    """(device, inode): one stat instead of resolving every path component."""
+    try:
+        st = path.stat()
+    except OSError:
+        return None  # a missing file is kept: reading it says why
+    return st.st_dev, st.st_ino
 
 
 def parse_period_option(text: str, cutoff_day: int | None = None) -> Period | None:
