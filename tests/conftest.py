@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 from pathlib import Path
@@ -37,3 +38,12 @@ def binh_thuan_xlsx(seed_dir: Path) -> Path:
 @pytest.fixture(scope="session")
 def soc_trang_xlsx(seed_dir: Path) -> Path:
     return seeds.soc_trang(seed_dir / "soc_trang.xlsx")
+
+
+@contextlib.contextmanager
+def module_on_path(folder: Path, name: str, source: str):
+    """Write ``source`` as module ``name`` in ``folder`` and put it on sys.path for the block."""
+    (folder / f"{name}.py").write_text(source, encoding="utf-8")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.syspath_prepend(str(folder))
+        yield name

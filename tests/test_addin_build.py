@@ -10,6 +10,7 @@ import zipfile
 from pathlib import Path
 
 import pytest
+from conftest import module_on_path
 from lxml import etree
 
 from udfs.addin import build_addin
@@ -39,11 +40,8 @@ NEEDS_FUNCTIONS = pytest.mark.skipif(
 
 @pytest.fixture(scope="module")
 def sample_module(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("udfs")
-    (folder / "tthc_build_sample.py").write_text(SAMPLE_UDFS, encoding="utf-8")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.syspath_prepend(str(folder))
-        yield "tthc_build_sample"
+    with module_on_path(tmp_path_factory.mktemp("udfs"), "tthc_build_sample", SAMPLE_UDFS) as name:
+        yield name
 
 
 @pytest.fixture(scope="module")

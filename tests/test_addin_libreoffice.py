@@ -13,6 +13,7 @@ import textwrap
 import zipfile
 
 import pytest
+from conftest import module_on_path
 
 from udfs.addin import build_addin
 from udfs.addin.build import PROJECT_NAME, read_sources, ribbon_callbacks
@@ -32,10 +33,8 @@ SAMPLE_UDFS = textwrap.dedent('''
 @pytest.fixture(scope="module")
 def converted(tmp_path_factory):
     folder = tmp_path_factory.mktemp("lo")
-    (folder / "tthc_lo_sample.py").write_text(SAMPLE_UDFS, encoding="utf-8")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.syspath_prepend(str(folder))
-        result = build_addin(folder / "xl_tthc.xlam", udf_modules=["tthc_lo_sample"])
+    with module_on_path(folder, "tthc_lo_sample", SAMPLE_UDFS) as name:
+        result = build_addin(folder / "xl_tthc.xlam", udf_modules=[name])
     # .xlam is not in LibreOffice's type detection: name the Excel VBA filter explicitly.
     run = subprocess.run(
         [SOFFICE, f"-env:UserInstallation=file://{folder}/profile", "--headless",

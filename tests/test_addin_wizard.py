@@ -13,6 +13,7 @@ import warnings
 from pathlib import Path
 
 import pytest
+from conftest import module_on_path
 from xlwings_offline import PREAMBLE
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -288,11 +289,8 @@ def test_a_single_overlong_word_is_cut_hard():
 
 @pytest.fixture(scope="module")
 def sample_module(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("udfs")
-    (folder / "tthc_wizard_sample.py").write_text(SAMPLE_UDFS, encoding="utf-8")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.syspath_prepend(str(folder))
-        yield "tthc_wizard_sample"
+    with module_on_path(tmp_path_factory.mktemp("udfs"), "tthc_wizard_sample", SAMPLE_UDFS) as name:
+        yield name
 
 
 def _extract(path):
