@@ -10,7 +10,9 @@ a total row ("Tổng cộng", "Cộng", "Σ") and an optional "Tỷ lệ %" row.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -222,14 +224,13 @@ def _body_values(sheet: Sheet, r: int, data_cols: list[tuple[str, int, bool]]) -
     n = len(cells)
     out = {}
     filled = False
+    shared = _WHOLES.get
     for f, c, ratio in data_cols:
         raw = cells[c] if c < n else None
-        if raw == "":
-            raw = None
-        if ratio:
-            v = _value(raw)
-        else:
-            v = _WHOLES.get((type(raw), raw)) or _count_value(raw)
+        v = None if ratio else shared((type(raw), raw))  # nearly every count cell of a table
+        if v is None:
+            raw = None if raw == "" else raw
+            v = _value(raw) if ratio else _count_value(raw)
         out[f] = v
         if not filled and (v.whole is not None or not v.blank):
             filled = True
@@ -318,6 +319,25 @@ def find_tables(sheet: Sheet, file: str, cutoff_day: int | None = None) -> list[
     return tables
 
 
+@dataclass(frozen=True)
+class _LabelKind:
+    stop: bool  # "Ghi chú", "Nơi nhận": the table is over
+    unit_header: bool  # another header row
+    subtotal: bool  # "Cộng I": a group subtotal, skipped
+    total: bool
+    ratio: bool  # "Tỷ lệ %"
+    heading: bool  # "I. Cấp tỉnh", "a) …"
+
+
+@lru_cache(maxsize=1 << 16)  # unit names repeat across a batch and across recalculations
+def _label_kind(label: str) -> _LabelKind:
+    folded = fold(label)
+    total = is_total_label(label)
+    return _LabelKind(folded.startswith(_STOP_LABELS), is_unit_header(label),
+                      bool(_SUBTOTAL.match(folded)) and not total, total, is_ratio_label(label),
+                      bool(_HEADING.match(folded)))
+
+
 def _read_body(sheet: Sheet, file: str, band: list[int], columns: list[Column], form: str) -> tuple[Table, int]:
     unit_col = next((c.index for c in columns if c.field == "unit"), None)
     stt_col = next((c.index for c in columns if c.field == "stt"), None)
@@ -345,30 +365,30 @@ def _read_body(sheet: Sheet, file: str, band: list[int], columns: list[Column], 
             continue
         blanks = 0
         label, label_col = _label_of(sheet, r, unit_col, first_field)
-        flabel = fold(label)
-        if flabel.startswith(_STOP_LABELS) or (is_unit_header(label) and r > band[-1] + 1):
+        kind = _label_kind(label)
+        if kind.stop or (kind.unit_header and r > band[-1] + 1):
             break
         values, has_numbers = _body_values(sheet, r, cells_of)
-        if _SUBTOTAL.match(flabel) and not is_total_label(label):
+        if kind.subtotal:
             r += 1  # "Cộng I", "Tổng số khối huyện": a group subtotal, not a unit
             continue
-        if is_total_label(label):
+        if kind.total:
             if table.total is not None and table.rows and table.total.index > table.rows[-1].index:
                 break  # a second total after the units: something else starts here
             table.total = Row(r, label, "total", values, label_col)
-        elif is_ratio_label(label) and table.total is not None and table.ratio_row is None:
+        elif kind.ratio and table.total is not None and table.ratio_row is None:
             table.ratio_row = Row(r, label, "ratio", values, label_col)
             r += 1
             break
         elif table.total is not None and table.rows and table.total.index > table.rows[-1].index:
-            if not (_HEADING.match(flabel) and not has_numbers):
+            if not (kind.heading and not has_numbers):
                 break  # rows after the total row belong to something else
             # a new group ("II. Cấp huyện") after a subtotal: the earlier total was a subtotal
             table.total = None
             r += 1
             continue
         elif not has_numbers:
-            if not label or _HEADING.match(flabel) or label.isupper() or len(label) > 80:
+            if not label or kind.heading or label.isupper() or len(label) > 80:
                 if len(label) > 80 and table.rows:
                     break
                 r += 1
