@@ -655,13 +655,11 @@ def _unweighted(rows: list[ConsolidatedRow], lang: str) -> list[Issue]:
             continue
         e = r.source
         weights = list(dict.fromkeys(STATED_WEIGHTS[f] for f in missing))
+        stated = [f"{label(f, lang)} {format_percent(r.stated[f] / 100)}" for f in missing]
+        expected = ", ".join(label(w, lang) for w in weights)
         out.append(Issue(e.file, e.sheet, e.row, e.columns.get(missing[0]), r.unit, missing[0], "unweighted_ratio",
-                         "warning", ", ".join(label(w, lang) for w in weights),
-                         ", ".join(f"{label(f, lang)} {format_percent(r.stated[f] / 100)}" for f in missing),
-                         message("unweighted_ratio", lang, unit=r.unit,
-                                 found="; ".join(f"{label(f, lang)} {format_percent(r.stated[f] / 100)}"
-                                                 for f in missing),
-                                 expected=", ".join(label(w, lang) for w in weights))))
+                         "warning", expected, ", ".join(stated),
+                         message("unweighted_ratio", lang, unit=r.unit, found="; ".join(stated), expected=expected)))
     return out
 
 

@@ -205,13 +205,10 @@ _WHOLES: dict[tuple[type, Any], Value] = {}  # shared values of whole counts (16
 
 
 def _count_value(raw: Any) -> Value:
-    """The value of a count cell; a numeric whole number >= 0 (nearly every cell) is
-    parsed once per batch and shared."""
-    key = (type(raw), raw)
-    v = _WHOLES.get(key)
-    if v is not None:
-        return v
+    """The value of a count cell not yet in ``_WHOLES``; a numeric whole number >= 0
+    (nearly every cell) is kept there, so it is parsed once per batch and shared."""
     v = _value(raw)
+    key = (type(raw), raw)
     if key[0] in (int, float) and v.usable and v.number.is_integer and v.number.value >= 0 and len(_WHOLES) < 1 << 17:
         v.whole = int(v.number.value)
         _WHOLES[key] = v
