@@ -476,13 +476,14 @@ def read_source(path: str | Path, profile: Profile | None = None, lang: str = "v
     prof = profile or load_profile(None)
     p = Path(path)
     src = Source(str(path))
+    data = None
     try:
         data = p.read_bytes()
         src.sha256, src.size = hashlib.sha256(data).hexdigest(), len(data)
     except OSError:
         pass  # open_workbook below says why
     try:
-        book, tables = read_tables(p, prof.cutoff_day)
+        book, tables = read_tables(p, prof.cutoff_day, data)
     except ReadError as e:
         src.error = e.text(lang)
         src.status = "unreadable"

@@ -252,9 +252,7 @@ def _load(path: Path, data_only: bool):
 def _format(path: Path) -> str:
     from .grid import _sniff
 
-    with path.open("rb") as f:
-        head = f.read(8)
-    fmt = _sniff(path, head)
+    fmt = _sniff(path, path.read_bytes())
     if fmt not in _OPENPYXL_FORMATS:
         raise ReadError(str(path), f"chỉ ghi được tệp .xlsx/.xlsm, tệp này là .{fmt}",
                         "Hãy mở bằng Excel và lưu dưới dạng .xlsx.",

@@ -2,13 +2,15 @@
 
 python-calamine reads the values and merged ranges of .xlsx .xlsm .xls .xlsb .ods fast.
 It shows an error cell, and a formula without a cached value, as a blank; for
-.xlsx/.xlsm :meth:`Workbook.cell_details` asks openpyxl about just those cells.
+.xlsx/.xlsm :meth:`Workbook.cell_details` looks those cells up in the sheet's XML.
+Each file is read from disk once: its bytes are sniffed, parsed and hashed.
 A file that cannot be opened raises :class:`ReadError` with the reason and a fix.
 Files are opened read-only and never written.
 """
 
 from __future__ import annotations
 
+import io
 import posixpath
 import re
 import zipfile
@@ -77,7 +79,9 @@ class Workbook:
     path: Path
     format: str  # xlsx | xlsm | xls | xlsb | ods
     sheets: list[Sheet]
-    # sheet -> details of its cells that hold a formula, an error or text
+    data: bytes | None = field(default=None, repr=False)  # the bytes that were read, when kept
+    _xml: dict[str, str] = field(default_factory=dict, repr=False)  # sheet -> its XML
+    # sheet -> details of every cell that holds a formula, an error or text
     _details: dict[str, dict[tuple[int, int], CellDetail]] = field(default_factory=dict, repr=False)
 
     @property
@@ -85,23 +89,39 @@ class Workbook:
         return self.format in ("xlsx", "xlsm")
 
     def cell_details(self, sheet: str, cells: Iterable[tuple[int, int]]) -> dict[tuple[int, int], CellDetail]:
-        """Formula, error and cached value of the given 0-based cells, from one read of
-        the sheet's XML (openpyxl when that cannot be parsed).  Empty for other formats."""
+        """Formula, error and cached value of the given 0-based cells, from the sheet's
+        XML (openpyxl when that cannot be parsed).  Empty for other formats.
+
+        A few cells (a batch file's blank ratio cells) are looked up one by one; many
+        (a column's siblings) or unusual XML take one pass over every cell."""
         wanted = set(cells)
         if not self.can_detail or not wanted:
             return {}
-        if sheet not in self._details:
-            try:
-                self._details[sheet] = _xml_details(self.path, sheet)
-            except (KeyError, ValueError, zipfile.BadZipFile, ET.ParseError):
-                return {rc: d for rc, d in _openpyxl_details(self.path, sheet, wanted).items()}
+        try:
+            if sheet not in self._details:
+                xml = self._sheet_xml(sheet)
+                if len(wanted) <= _FEW_CELLS and not _UNUSUAL_CELL.search(xml):
+                    found = {rc: _cell_detail(xml, rc) for rc in wanted}
+                    if all(d is not _SHARED for d in found.values()):
+                        return {rc: d or CellDetail() for rc, d in found.items()}
+                self._details[sheet] = _xml_details(self._sheet_xml(sheet))
+        except (KeyError, ValueError, StopIteration, zipfile.BadZipFile, ET.ParseError):
+            return {rc: d for rc, d in _openpyxl_details(self.path, sheet, wanted).items()}
         known = self._details[sheet]
         return {rc: known.get(rc, CellDetail()) for rc in wanted}
+
+    def _sheet_xml(self, sheet: str) -> str:
+        xml = self._xml.get(sheet)
+        if xml is None:
+            with zipfile.ZipFile(io.BytesIO(self.data) if self.data is not None else self.path) as z:
+                xml = self._xml[sheet] = z.read(_sheet_part(z, sheet)).decode("utf-8")
+        return xml
 
 
 _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
 _REL_ID = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}id"
 _CELL_REF = re.compile(r"([A-Z]+)(\d+)")
+_FEW_CELLS = 16
 
 
 def _rc(ref: str) -> tuple[int, int]:
@@ -114,12 +134,25 @@ def _rc(ref: str) -> tuple[int, int]:
     return int(m.group(2)) - 1, col - 1
 
 
+def _ref(rc: tuple[int, int]) -> str:
+    r, c = rc
+    letters = ""
+    c += 1
+    while c:
+        c, rem = divmod(c - 1, 26)
+        letters = chr(65 + rem) + letters
+    return f"{letters}{r + 1}"
+
+
 _CELL_XML = re.compile(r"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
 _ATTR = re.compile(r'\b(r|t)\s*=\s*"([^"]*)"')
 _F_XML = re.compile(r"<(?:\w+:)?f\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?f>)", re.S)
 _F_ATTR = re.compile(r'\b(t|si)\s*=\s*"([^"]*)"')
 _V_XML = re.compile(r"<(?:\w+:)?v\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?v>)", re.S)
 _SPECIAL = ("e", "str", "inlineStr")
+# a cell tag without a plain r="A1" reference: the one-by-one lookup cannot trust a miss
+_UNUSUAL_CELL = re.compile(r"""<(?:\w+:)?c(?:/?>|(?=\s)(?![^>]*? r="))""")
+_SHARED = CellDetail()  # marker: a shared formula whose master is elsewhere on the sheet
 
 
 def _sheet_part(z: zipfile.ZipFile, sheet: str) -> str:
@@ -131,46 +164,69 @@ def _sheet_part(z: zipfile.ZipFile, sheet: str) -> str:
     return target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
 
 
-def _xml_details(path: Path, sheet: str) -> dict[tuple[int, int], CellDetail]:
-    """The cells that hold a formula, an error or text, from one regular-expression
-    pass over the sheet's XML: far faster than an XML parser or openpyxl, which matters
-    when every file of a 1,000-file batch has a blank cell to explain."""
-    from openpyxl.formula.translate import Translator
+def _cell_detail(xml: str, rc: tuple[int, int]) -> CellDetail | None:
+    """The detail of one cell found by its reference, None when the sheet has no such
+    cell or it holds a plain value, ``_SHARED`` when it needs its shared formula's master."""
+    needle = f' r="{_ref(rc)}"'
+    pos = xml.find(needle)
+    while pos != -1:
+        start = xml.rfind("<", 0, pos)
+        m = _CELL_XML.match(xml, start)
+        if m is not None and m.start(1) <= pos < m.end(1):
+            return _detail(m, None)[1]
+        pos = xml.find(needle, pos + 1)
+    return None
 
-    with zipfile.ZipFile(path) as z:
-        part = _sheet_part(z, sheet)
-        xml = z.read(part).decode("utf-8")
-    shared: dict[str, tuple[str, str]] = {}  # si -> (master formula, master ref)
+
+def _detail(m: re.Match, shared: dict[str, tuple[str, str]] | None) -> tuple[str, CellDetail | None]:
+    """The reference and detail of the cell matched by ``_CELL_XML`` (None for a plain
+    value).  ``shared`` holds the masters of shared formulas seen so far (si -> formula,
+    ref); None when the cell is looked at alone."""
+    inner = m.group(2) or ""
+    attrs = dict(_ATTR.findall(m.group(1)))
+    kind = attrs.get("t")
+    fm = _F_XML.search(inner) if "f" in inner else None
+    ref = attrs.get("r", "")
+    if fm is None and kind not in _SPECIAL:
+        return ref, None
+    formula = None
+    if fm is not None:
+        fattrs = dict(_F_ATTR.findall(fm.group(1)))
+        text = unescape(fm.group(2)) if fm.group(2) else None
+        si = fattrs.get("si", "")
+        if text:
+            formula = "=" + text
+            if fattrs.get("t") == "shared" and shared is not None:
+                shared[si] = (text, ref)
+        elif shared is None:
+            if fattrs.get("t") == "shared":
+                return ref, _SHARED
+        elif si in shared:
+            from openpyxl.formula.translate import Translator
+
+            master, origin = shared[si]
+            formula = Translator("=" + master, origin=origin).translate_formula(ref)
+    vm = _V_XML.search(inner)
+    text = unescape(vm.group(1)) if vm is not None and vm.group(1) else None
+    d = CellDetail(formula=formula)
+    if kind == "e":
+        d.error = d.cached = text
+    elif kind in ("str", "inlineStr"):
+        d.cached = text or ""
+    elif text is not None and kind != "s":
+        d.cached = True if kind == "b" and text == "1" else False if kind == "b" else float(text)
+    return ref, d
+
+
+def _xml_details(xml: str) -> dict[tuple[int, int], CellDetail]:
+    """The cells that hold a formula, an error or text, from one regular-expression
+    pass over the sheet's XML: far faster than an XML parser or openpyxl."""
+    shared: dict[str, tuple[str, str]] = {}
     out: dict[tuple[int, int], CellDetail] = {}
     for m in _CELL_XML.finditer(xml):
-        inner = m.group(2) or ""
-        attrs = dict(_ATTR.findall(m.group(1)))
-        kind = attrs.get("t")
-        fm = _F_XML.search(inner) if "f" in inner else None
-        if fm is None and kind not in _SPECIAL:
-            continue
-        ref = attrs.get("r", "")
-        formula = None
-        if fm is not None:
-            fattrs = dict(_F_ATTR.findall(fm.group(1)))
-            text = unescape(fm.group(2)) if fm.group(2) else None
-            si = fattrs.get("si", "")
-            if fattrs.get("t") == "shared" and text:
-                shared[si] = (text, ref)
-            if text:
-                formula = "=" + text
-            elif si in shared:
-                master, origin = shared[si]
-                formula = Translator("=" + master, origin=origin).translate_formula(ref)
-        vm = _V_XML.search(inner)
-        text = unescape(vm.group(1)) if vm is not None and vm.group(1) else None
-        d = out[_rc(ref)] = CellDetail(formula=formula)
-        if kind == "e":
-            d.error = d.cached = text
-        elif kind in ("str", "inlineStr"):
-            d.cached = text or ""
-        elif text is not None and kind != "s":
-            d.cached = True if kind == "b" and text == "1" else False if kind == "b" else float(text)
+        ref, d = _detail(m, shared)
+        if d is not None:
+            out[_rc(ref)] = d
     return out
 
 
@@ -206,23 +262,23 @@ def _openpyxl_details(path: Path, sheet: str, cells: set[tuple[int, int]]) -> di
     return out
 
 
-def _sniff(path: Path, head: bytes) -> str:
+def _sniff(path: Path, data: bytes) -> str:
+    """The format of the file whose bytes are ``data``; ReadError for an empty,
+    encrypted, corrupt or oversized file, or one that is no workbook."""
     name = str(path)
-    if not head:
+    if not data:
         raise ReadError(name, "tệp rỗng (0 byte)", "Hãy lưu lại tệp từ Excel và gửi lại.",
                         reason_en="the file is empty (0 bytes)", hint_en="Save it again from Excel and resend it.")
-    if head.startswith(_OLE_MAGIC):
-        with path.open("rb") as f:
-            data = f.read()
+    if data.startswith(_OLE_MAGIC):
         if _ENCRYPTED in data:
             raise ReadError(name, "tệp được đặt mật khẩu", "Hãy mở bằng Excel, bỏ mật khẩu (Tệp > Thông tin > "
                             "Bảo vệ sổ làm việc) rồi lưu lại.",
                             reason_en="the file is password-protected",
                             hint_en="Open it in Excel, remove the password (File > Info > Protect Workbook) and save.")
         return "xls"
-    if head.startswith(b"PK"):
+    if data.startswith(b"PK"):
         try:
-            with zipfile.ZipFile(path) as z:
+            with zipfile.ZipFile(io.BytesIO(data)) as z:
                 names = set(z.namelist())
                 total = sum(i.file_size for i in z.infolist())
         except (zipfile.BadZipFile, OSError, EOFError) as e:
@@ -246,13 +302,13 @@ def _sniff(path: Path, head: bytes) -> str:
                     reason_en="not an Excel or ODS workbook", hint_en="Open it in Excel and save it as .xlsx.")
 
 
-def _raise_if_damaged_zip(path: Path, fmt: str) -> None:
+def _raise_if_damaged_zip(path: Path, data: bytes, fmt: str) -> None:
     """Name the damaged member when a zip workbook fails to open (checking every
     member's CRC up front would cost a third of a batch's reading time)."""
     if fmt == "xls":
         return
     try:
-        with zipfile.ZipFile(path) as z:
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
             bad = z.testzip()
     except Exception:  # noqa: BLE001 - the caller reports the original failure
         return
@@ -261,13 +317,14 @@ def _raise_if_damaged_zip(path: Path, fmt: str) -> None:
                         reason_en=f"corrupt zip member {bad}", hint_en="Ask for the file again.") from None
 
 
-def open_workbook(path: str | Path) -> Workbook:
-    """Read every sheet's values and merged ranges.  Raises ReadError."""
+def open_workbook(path: str | Path, data: bytes | None = None) -> Workbook:
+    """Read every sheet's values and merged ranges from the file, or from ``data`` (its
+    bytes, already read) when given.  Raises ReadError."""
     p = Path(path)
     name = str(p)
     try:
-        with p.open("rb") as f:
-            head = f.read(8)
+        if data is None:
+            data = p.read_bytes()
     except FileNotFoundError:
         raise ReadError(name, "không tìm thấy tệp", "Kiểm tra lại đường dẫn.",
                         reason_en="no such file", hint_en="Check the path.") from None
@@ -278,15 +335,15 @@ def open_workbook(path: str | Path) -> Workbook:
         raise ReadError(name, "không có quyền đọc tệp (tệp đang bị khóa?)", "Đóng tệp trong Excel rồi thử lại.",
                         reason_en="permission denied (is the file locked?)",
                         hint_en="Close it in Excel and try again.") from None
-    fmt = _sniff(p, head)
+    fmt = _sniff(p, data)
     try:
-        book = pc.CalamineWorkbook.from_path(name)
+        book = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except pc.PasswordError:
         raise ReadError(name, "tệp được đặt mật khẩu", "Hãy bỏ mật khẩu trong Excel rồi lưu lại.",
                         reason_en="the file is password-protected",
                         hint_en="Remove the password in Excel and save again.") from None
     except Exception as e:  # calamine raises several unrelated types for broken files
-        _raise_if_damaged_zip(p, fmt)
+        _raise_if_damaged_zip(p, data, fmt)
         raise ReadError(name, f"tệp bị hỏng, không đọc được ({type(e).__name__}: {e})",
                         "Hãy mở bằng Excel, lưu lại dưới dạng .xlsx và gửi lại.",
                         reason_en=f"the file is damaged ({type(e).__name__}: {e})",
@@ -301,11 +358,11 @@ def open_workbook(path: str | Path) -> Workbook:
                 values = s.to_python(skip_empty_area=False)
                 merged = [(a[0], a[1], b[0], b[1]) for a, b in (s.merged_cell_ranges or [])]
             except Exception as e:
-                _raise_if_damaged_zip(p, fmt)
+                _raise_if_damaged_zip(p, data, fmt)
                 raise ReadError(name, f"trang tính bị hỏng ({e})", "Hãy sao chép dữ liệu sang trang tính mới.",
                                 reason_en=f"the sheet is damaged ({e})",
                                 hint_en="Copy the data to a new sheet.", sheet=meta.name) from None
             sheets.append(Sheet(meta.name, values, merged))
     finally:
         book.close()
-    return Workbook(p, fmt, sheets)
+    return Workbook(p, fmt, sheets, data if fmt in ("xlsx", "xlsm") else None)

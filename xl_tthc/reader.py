@@ -420,9 +420,11 @@ def resolve_blanks(book: Workbook, table: Table) -> None:
             v.error = "uncached"
 
 
-def read_tables(path: str | Path, cutoff_day: int | None = None) -> tuple[Workbook, list[Table]]:
-    """Open a workbook and read every result table on every sheet.  Raises ReadError."""
-    book = open_workbook(path)
+def read_tables(path: str | Path, cutoff_day: int | None = None,
+                data: bytes | None = None) -> tuple[Workbook, list[Table]]:
+    """Open a workbook (or its bytes ``data``, already read) and read every result
+    table on every sheet.  Raises ReadError."""
+    book = open_workbook(path, data)
     tables: list[Table] = []
     for sheet in book.sheets:
         for t in find_tables(sheet, str(path), cutoff_day):
