@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from fractions import Fraction
 from typing import Iterable, Mapping
 
@@ -322,59 +323,87 @@ def share_formula(form: Form, field: str, total_row: int) -> str | None:
 @dataclass
 class Computed:
     """Every value of a filled form: ``rows`` (inputs and formula results per unit
-    row), ``total`` and ``shares``.  Ratios are exact Fractions rounded like the
-    template's ROUND, "" where the denominator is 0; blank inputs count as 0."""
+    row), ``total`` and ``shares``.  Exact: an ``int`` where every term is an integer,
+    otherwise a Fraction; ratios rounded like the template's ROUND (Fractions), ""
+    where the denominator is 0; blank inputs count as 0."""
 
-    rows: list[dict[str, Fraction | str | None]]
-    total: dict[str, Fraction | str | None]
+    rows: list[dict[str, Fraction | int | str | None]]
+    total: dict[str, Fraction | int | str | None]
     shares: dict[str, Fraction | str]
 
 
-def _eval(pattern: str, values: Mapping[str, Fraction | str | None]) -> Fraction | str:
-    """Evaluate one of the patterns built above on exact values."""
-    def num(f: str) -> Fraction:
-        v = values.get(f)
-        return v if isinstance(v, Fraction) else Fraction(0)
+_RATIO = re.compile(r'IF\(\{(\w+)\}=0,"",ROUND\((.+)/\{\w+\},\d+\)\)')
+_SCALE = 10**RATIO_DECIMALS
 
-    m = re.fullmatch(r'IF\(\{(\w+)\}=0,"",ROUND\((.+)/\{\w+\},\d+\)\)', pattern)
+
+@lru_cache(maxsize=None)
+def _parse(pattern: str) -> tuple[str | None, tuple[str, ...]]:
+    """A pattern built above as (denominator, summed fields): (None, parts) for a sum,
+    (den, numerator parts) for a ratio IF(den=0,"",ROUND(num/den,4))."""
+    m = _RATIO.fullmatch(pattern)
     if m:
-        den = num(m.group(1))
-        top = sum((num(f) for f in _REF.findall(m.group(2))), Fraction(0))
-        return "" if den == 0 else excel_round(top / den, RATIO_DECIMALS)
-    return sum((num(f) for f in _REF.findall(pattern)), Fraction(0))
+        return m.group(1), tuple(_REF.findall(m.group(2)))
+    return None, tuple(_REF.findall(pattern))
 
 
-def _ratio_cell(num: Fraction, den: Fraction) -> Fraction | str:
-    return "" if den == 0 else excel_round(num / den, RATIO_DECIMALS)
+def _number(v: object) -> Fraction | int:
+    """A computed value as a term: itself when a number (int or Fraction), else 0."""
+    return v if type(v) is int or isinstance(v, Fraction) else 0  # type: ignore[return-value]
+
+
+def _eval(pattern: str, values: Mapping[str, Fraction | int | str | None]) -> Fraction | int | str:
+    """Evaluate one of the patterns built above on exact values."""
+    den, parts = _parse(pattern)
+    top = sum(_number(values.get(f)) for f in parts)
+    return top if den is None else _ratio_cell(top, _number(values.get(den)))
+
+
+def _ratio_cell(num: Fraction | int, den: Fraction | int) -> Fraction | str:
+    """num/den rounded like ROUND(num/den, RATIO_DECIMALS), "" for a zero denominator."""
+    if den == 0:
+        return ""
+    if type(num) is int and type(den) is int:  # excel_round of num/den, in integers
+        q, r = divmod(abs(num) * _SCALE, abs(den))
+        if 2 * r >= abs(den):
+            q += 1
+        return Fraction(-q if (num < 0) != (den < 0) else q, _SCALE)
+    return excel_round(Fraction(num) / den, RATIO_DECIMALS)
+
+
+def _input(v: object) -> Fraction | int | None:
+    """An input cell's value: an int as it is, a blank as None, else an exact Fraction."""
+    if type(v) is int:
+        return v  # type: ignore[return-value]
+    return None if v is None or v == "" else Fraction(v)  # type: ignore[arg-type]
 
 
 def compute(form: Form, rows: Iterable[Mapping[str, object]]) -> Computed:
     """Recompute every formula cell of ``form`` filled with ``rows`` (input values
     keyed by field; numbers, or None for a blank)."""
-    out_rows: list[dict[str, Fraction | str | None]] = []
+    plain = [(c.field, c.kind == "label") for c in form.columns if c.kind == "label" or c.formula is None]
+    formulas = [(c.field, *_parse(c.formula)) for c in form.columns if c.formula is not None]
+    out_rows: list[dict[str, Fraction | int | str | None]] = []
     for given in rows:
-        vals: dict[str, Fraction | str | None] = {}
-        for c in form.columns:
-            if c.kind == "label":
-                vals[c.field] = given.get(c.field)  # type: ignore[assignment]
-            elif c.formula is None:
-                v = given.get(c.field)
-                vals[c.field] = None if v is None or v == "" else Fraction(v)  # type: ignore[arg-type]
-        for c in form.columns:
-            if c.formula is not None:
-                vals[c.field] = _eval(c.formula, vals)
+        get = given.get
+        vals: dict[str, Fraction | int | str | None] = {}
+        for f, is_label in plain:
+            v = get(f)
+            vals[f] = v if is_label or type(v) is int else _input(v)  # type: ignore[assignment]
+        for f, den, parts in formulas:
+            top = sum(_number(vals.get(p)) for p in parts)
+            vals[f] = top if den is None else _ratio_cell(top, _number(vals.get(den)))
         out_rows.append(vals)
-    total: dict[str, Fraction | str | None] = {}
+    total: dict[str, Fraction | int | str | None] = {}
     for c in form.columns:
         if c.total == "sum":
-            total[c.field] = sum((v for r in out_rows if isinstance(v := r[c.field], Fraction)), Fraction(0))
+            total[c.field] = sum(_number(r[c.field]) for r in out_rows)
     for c in form.columns:
         if c.total == "row":
             total[c.field] = _eval(c.formula, total)  # type: ignore[arg-type]
         elif c.total == "weighted":
-            pairs = [(r[c.field], r[c.weight]) for r in out_rows if isinstance(r[c.field], Fraction)]
-            den = sum((w or Fraction(0) for _, w in pairs), Fraction(0))
-            top = sum((v * (w or 0) for v, w in pairs), Fraction(0))
+            pairs = [(v, _number(r[c.weight])) for r in out_rows if (v := r[c.field]) is not None and v != ""]
+            den = sum(w for _, w in pairs)
+            top = sum(v * w for v, w in pairs)
             total[c.field] = _ratio_cell(top, den)
     shares = {c.field: _ratio_cell(total[c.field], total[c.share])  # type: ignore[arg-type]
               for c in form.columns if c.share is not None and form.ratio_row}
