@@ -180,3 +180,20 @@ def test_same_rows_same_bytes(tmp_path):
         save_workbook(wb, path, rows=[rows])
         data.append(path.read_bytes())
     assert data[0] == data[1]
+
+
+def test_a_lower_compression_level_changes_only_the_zip(tmp_path):
+    import zipfile
+
+    parts = {}
+    for level in (None, 1):
+        wb, rows, path = _book(tmp_path, f"{level}.xlsx")
+        for r in range(1, 400):
+            rows.append(r, [r, f"đơn vị {r}", Formula(f"A{r}*2", 2 * r)])
+            rows.hyperlink(r, 2, f"tệp {r}.xlsx")
+        save_workbook(wb, path, rows=[rows], compresslevel=level)
+        with zipfile.ZipFile(path) as z:
+            assert z.testzip() is None
+            parts[level] = {n: z.read(n) for n in z.namelist()}
+    assert parts[1] == parts[None]
+    assert (tmp_path / "1.xlsx").read_bytes() != (tmp_path / "None.xlsx").read_bytes()

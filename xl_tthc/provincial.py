@@ -18,7 +18,9 @@ stored as a string with Excel's quote prefix, never as a formula.
 Speed: the rows of every sheet (a few thousand departments and detail rows) are
 written as :class:`xl_tthc.templates.SheetRows`, straight SpreadsheetML without
 openpyxl cell objects; openpyxl writes only the frame around them (form header,
-widths, print setup, validation, conditional formatting, charts, styles).
+widths, print setup, validation, conditional formatting, charts, styles).  The parts
+are deflated at zlib level 1: for 1,000 departments (4 MB of XML) 13 ms instead of
+the 51 ms of the default level 6, for a file a quarter bigger (0.61 MB, not 0.49 MB).
 """
 
 from __future__ import annotations
@@ -269,5 +271,5 @@ def write_provincial(result: Consolidation, path: str | Path) -> Path:
     _charts(wb, ws, layout)
     streamed = [layout.rows, _detail(wb, result), _issues(wb, result, links), _sources(wb, result, links)]
     wb.calculation.fullCalcOnLoad = True
-    save_workbook(wb, out, rows=streamed)
+    save_workbook(wb, out, rows=streamed, compresslevel=1)
     return out

@@ -44,6 +44,7 @@ from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
+from openpyxl.xml.functions import Element
 
 from .forms import FORM_PROPERTY, Form, FormColumn, compute, get_form, share_formula, total_formula
 from .rules import IDENTITIES
@@ -444,12 +445,46 @@ _AFTER_LINKS = re.compile(rb"<(?:printOptions|pageMargins|pageSetup|headerFooter
                           rb"|</worksheet>")
 
 
+def _inline(text: str) -> tuple[str | None, bool]:
+    """The end of an inline text cell after its style attribute (None when nothing is
+    left of ``text`` once cleaned), and whether it needs the quote prefix."""
+    if _SPECIAL.search(text) is None:
+        escaped = text
+    else:
+        text = _ILLEGAL.sub("", text)
+        escaped = _escape(text)
+    if not text:
+        return None, False
+    space = ' xml:space="preserve"' if text[0].isspace() or text[-1].isspace() else ""
+    return f' t="inlineStr"><is><t{space}>{escaped}</t></is></c>', text.startswith(_FORMULA_LEAD)
+
+
+_NO_STYLES = [[0] * n for n in range(64)]  # the styles of unstyled rows, by length
+
+
 class _StyleAttributes(dict):
     """Style index -> the cell attribute naming it (none for the default style)."""
 
     def __missing__(self, s: int) -> str:
         a = self[s] = f' s="{s}"' if s else ""
         return a
+
+
+_HYPERLINK = f"{_REL_NS}/hyperlink"
+
+
+class _Hyperlink(Relationship):
+    """The relationship of a hyperlink of :class:`SheetRows`: what
+    ``Relationship(type="hyperlink", TargetMode="External", Target=target)`` is and
+    writes, without the validation and generic serialisation of openpyxl's descriptors
+    (a tenth of the provincial workbook's writing for a few thousand links)."""
+
+    def __init__(self, target: str) -> None:  # noqa: D107 (the RelationshipList gives the Id)
+        self.__dict__.update(Type=_HYPERLINK, Target=target, TargetMode="External", Id=None)
+
+    def to_tree(self, tagname: str | None = None, idx: Any = None, namespace: Any = None) -> Any:
+        return Element("Relationship", {"Type": self.Type, "Target": self.Target, "TargetMode": "External",
+                                        "Id": self.Id})
 
 
 class SheetRows:
@@ -472,9 +507,12 @@ class SheetRows:
         self.max_column = 0
         self._chunks: list[str] = []
         self._links: list[tuple[str, str]] = []
-        self._letters: list[str] = []
         self._attr = _StyleAttributes()
         self._quoted: dict[int, int] = {}
+        self._heads: list[str] = []  # '<c r="A', '<c r="B', …
+        self._styles: list[int] | None = None  # the styles of the last row, and their cell openings
+        self._open: list[tuple[str, str, int]] = []
+        self._texts: dict[str, tuple[str | None, bool]] = {}  # text -> _inline(text)
 
     def style(self, cell: Cell | None = None, **attributes: Any) -> int:
         """The style index of the (detached) prototype ``cell``, or of one styled with
@@ -500,57 +538,68 @@ class SheetRows:
         if r <= self.last_row:
             raise ValueError(f"{self.ws.title}: row {r} after row {self.last_row}; rows go down")
         n = len(values)
-        if styles is not None and len(styles) != n:
+        if styles is None:
+            styles = _NO_STYLES[n] if n < len(_NO_STYLES) else [0] * n
+        elif len(styles) != n:
             raise ValueError(f"{self.ws.title}: {n} values but {len(styles)} styles")
-        while len(self._letters) < n:
-            self._letters.append(get_column_letter(len(self._letters) + 1))
-        letters, attr = self._letters, self._attr
-        out = [f'<row r="{r}">']
-        for i, v in enumerate(values):
-            s = 0 if styles is None else styles[i]
+        if styles != self._styles:  # the cell openings of these styles: '<c r="B', ' s="3"'
+            heads = self._heads
+            while len(heads) < n:
+                heads.append(f'<c r="{get_column_letter(len(heads) + 1)}')
+            self._styles = list(styles)
+            self._open = list(zip(heads, [self._attr[s] for s in styles], styles))
+        texts = self._texts
+        rs = str(r)
+        out = [f'<row r="{rs}">']
+        add = out.append
+        for (head, attr, s), v in zip(self._open, values):
             t = type(v)
             if t is int:  # the common cases first
-                out.append(f'<c r="{letters[i]}{r}"{attr[s]}><v>{v}</v></c>')
-                continue
-            if v is None:
+                add(f"{head}{rs}\"{attr}><v>{v}</v></c>")
+            elif t is str:
+                text = texts.get(v)
+                if text is None:
+                    text = texts[v] = _inline(v)
+                body, quote = text
+                if body is None:
+                    if s:
+                        add(f'{head}{rs}"{attr}/>')
+                elif quote:
+                    add(f'{head}{rs}"{self._attr[self._quote(s)]}{body}')
+                else:
+                    add(f'{head}{rs}"{attr}{body}')
+            elif v is None:
                 if s:
-                    out.append(f'<c r="{letters[i]}{r}"{attr[s]}/>')
-                continue
-            if t is Formula:
+                    add(f'{head}{rs}"{attr}/>')
+            elif t is Formula:
                 typ, val = self._typed(v.value)
-                out.append(f'<c r="{letters[i]}{r}"{attr[s]}{typ}><f>{_xml_text(v.text)}</f>'
-                           f'{val}</c>')
-                continue
-            if t is not str and (t is bool or isinstance(v, numbers.Number)):
+                add(f'{head}{rs}"{attr}{typ}><f>{_xml_text(v.text)}</f>{val}</c>')
+            elif t is bool or isinstance(v, numbers.Number):
                 typ, val = self._typed(v)
-                out.append(f'<c r="{letters[i]}{r}"{attr[s]}{typ}>{val}</c>')
-                continue
-            if t is not str:
-                v = str(v)
-            if _SPECIAL.search(v) is None:
-                text = v
+                add(f'{head}{rs}"{attr}{typ}>{val}</c>')
             else:
-                v = _ILLEGAL.sub("", v)
-                text = _escape(v)
-            if not v:
-                if s:
-                    out.append(f'<c r="{letters[i]}{r}"{attr[s]}/>')
-                continue
-            if v.startswith(_FORMULA_LEAD):
-                s = self._quote(s)
-            space = ' xml:space="preserve"' if v[0].isspace() or v[-1].isspace() else ""
-            out.append(f'<c r="{letters[i]}{r}"{attr[s]} t="inlineStr"><is><t{space}>{text}</t>'
-                       f'</is></c>')
-        out.append("</row>")
+                body, quote = _inline(str(v))
+                if body is None:
+                    if s:
+                        add(f'{head}{rs}"{attr}/>')
+                else:
+                    add(f'{head}{rs}"{self._attr[self._quote(s)] if quote else attr}{body}')
+        add("</row>")
         self._chunks.append("".join(out))
         if not self.first_row:
             self.first_row = r
         self.last_row = r
-        self.max_column = max(self.max_column, n)
+        if n > self.max_column:
+            self.max_column = n
 
     def _typed(self, v: Any) -> tuple[str, str]:
         """A value's type attribute and ``<v>`` element (a formula's cached result:
         None for none, a string as ``t="str"``)."""
+        t = type(v)
+        if t is int:  # the common cases first
+            return "", f"<v>{v}</v>"
+        if t is float and math.isfinite(v):
+            return "", f"<v>{v!r}</v>"
         if v is None:
             return "", ""
         if isinstance(v, str):
@@ -595,9 +644,9 @@ class SheetRows:
         if self._links:
             links = []
             for ref, target in self._links:
-                rel = Relationship(type="hyperlink", TargetMode="External", Target=target)
+                rel = _Hyperlink(target)
                 rels.append(rel)
-                links.append(f'<hyperlink xmlns:r="{_REL_NS}" ref="{ref}" r:id="{rel.id}"/>')
+                links.append(f'<hyperlink xmlns:r="{_REL_NS}" ref="{ref}" r:id="{rel.Id}"/>')
             block = "".join(links).encode("utf-8")
             end = xml.find(b"</hyperlinks>")
             if end >= 0:
@@ -644,8 +693,9 @@ class _Package(zipfile.ZipFile):
     :class:`SheetRows` on the way in."""
 
     def __init__(self, file: Any, wb: openpyxl.Workbook, cached: Mapping[str, Mapping[str, Any]],
-                 rows: Iterable[SheetRows]) -> None:
+                 rows: Iterable[SheetRows], level: int | None = None) -> None:
         super().__init__(file, "w", zipfile.ZIP_DEFLATED, allowZip64=True)
+        self._level = level
         self._wb = wb
         self._cached = cached
         self._rows = {id(r.ws): r for r in rows}
@@ -671,17 +721,19 @@ class _Package(zipfile.ZipFile):
         info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
         info.compress_type = zipfile.ZIP_DEFLATED
         info.external_attr = 0o600 << 16
-        super().writestr(info, data)
+        super().writestr(info, data, compresslevel=self._level)
 
 
 def save_workbook(wb: openpyxl.Workbook, path: str | Path,
-                  cached: Mapping[str, Mapping[str, Any]] | None = None, rows: Iterable[SheetRows] = ()) -> None:
+                  cached: Mapping[str, Mapping[str, Any]] | None = None, rows: Iterable[SheetRows] = (), *,
+                  compresslevel: int | None = None) -> None:
     """Save ``wb`` to ``path`` with the cached results of its formulas (``cached``:
     sheet title -> {"C9": value}), so readers that do not calculate (and Excel before
     its recalculation on load) see the values, and with the streamed ``rows`` of its
-    sheets.  The bytes depend only on the content."""
+    sheets.  ``compresslevel``: zlib's, 1 (fastest) to 9 (smallest), None for its
+    default (6).  The bytes depend only on the content."""
     wb.properties.created = wb.properties.modified = _FIXED_TIME
     wb.properties.creator = "xl_tthc"
     buf = io.BytesIO()
-    ExcelWriter(wb, _Package(buf, wb, cached or {}, rows)).save()
+    ExcelWriter(wb, _Package(buf, wb, cached or {}, rows, compresslevel)).save()
     Path(path).write_bytes(buf.getvalue())
