@@ -93,3 +93,33 @@ def test_details_come_from_the_bytes_read(formulas_xlsx: Path) -> None:
     formulas_xlsx.write_bytes(b"")
     assert book.cell_details("Kết quả", [(0, 2)])[(0, 2)].formula == "=A1+B1"
     assert zipfile.is_zipfile(io.BytesIO(book.data))
+
+
+def _shape(tables) -> list:
+    return [(t.sheet, t.header_rows, [(c.index, c.field, c.path) for c in t.columns], t.form,
+             [(r.index, r.label, {f: (v.raw, v.number, v.percent) for f, v in r.values.items()}) for r in t.rows],
+             t.total and t.total.index, t.ratio_row and t.ratio_row.index) for t in tables]
+
+
+def test_headers_kept_across_files_read_as_alone(binh_thuan_xlsx: Path, soc_trang_xlsx: Path,
+                                                 tmp_path: Path) -> None:
+    """Header bands are remembered across a batch by their content; a file reads the
+    same after others as on its own, and a band that differs only in its merged cells
+    is read afresh."""
+    from xl_tthc import reader
+
+    narrower = tmp_path / "narrower.xlsx"  # the same texts, one parent header merged narrower
+    wb = openpyxl.load_workbook(soc_trang_xlsx)
+    ws = wb.worksheets[0]
+    ws.unmerge_cells("F6:L6")
+    ws.merge_cells("F6:H6")
+    wb.save(narrower)
+    files = [*SAMPLES, binh_thuan_xlsx, soc_trang_xlsx, narrower]
+    alone = {}
+    for f in files:
+        reader._HEADERS.clear()
+        reader._row_kind.cache_clear()
+        alone[f] = _shape(reader.read_tables(f)[1])
+    for f in reversed(files + files):
+        assert _shape(reader.read_tables(f)[1]) == alone[f], f.name
+    assert alone[narrower] != alone[soc_trang_xlsx]

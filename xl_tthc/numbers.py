@@ -14,6 +14,7 @@ import unicodedata
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from functools import lru_cache
 from typing import Literal
 
 __all__ = [
@@ -105,6 +106,11 @@ def clean_text(text: str) -> str:
     return _SPACES.sub("", t)
 
 
+@lru_cache(maxsize=1 << 16)  # stated ratios (0.9286) recur across a batch
+def _float_number(x: float) -> Number:
+    return Number(to_fraction(x), decimals=_float_decimals(x))
+
+
 def parse_number(raw: object) -> Number | None:
     """Parse a cell value.  Returns None for a blank or a lone dash; raises NumberError
     for text that is not a number.
@@ -122,7 +128,7 @@ def parse_number(raw: object) -> Number | None:
         return Number(Fraction(int(raw)))  # the common case: a whole count, no decimals
     if isinstance(raw, (int, float, Fraction, Decimal)):
         if isinstance(raw, float):
-            return Number(to_fraction(raw), decimals=_float_decimals(raw))
+            return _float_number(raw)
         return Number(to_fraction(raw))
     text = str(raw)
     t = clean_text(text)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, NamedTuple
 
 from .fields import FEE_FIELDS, RESULT_FIELDS, SATISFACTION_FIELDS, is_ratio_field
 from .grid import Sheet, Workbook, open_workbook
@@ -152,19 +152,31 @@ def _map_columns(paths: dict[int, tuple[str, ...]]) -> list[Column]:
 
 def _band(sheet: Sheet, anchor: int) -> list[int]:
     top = anchor
-    while top - 1 >= 0 and anchor - top < 3:
-        cells = _row_cells(sheet, top - 1)
-        if len(cells) >= 2 and _is_header_row(cells) and all(len(str(v)) < 80 for _, v in cells):
-            top -= 1
-        else:
-            break
+    while top - 1 >= 0 and anchor - top < 3 and _row_kind(*_typed(sheet.values[top - 1])).above:
+        top -= 1
     bottom = anchor
-    while bottom + 1 < sheet.height and bottom - top + 1 < MAX_BAND:
-        cells = _row_cells(sheet, bottom + 1)
-        if not _is_header_row(cells) or _is_numbering_row(cells):
-            break
+    while bottom + 1 < sheet.height and bottom - top + 1 < MAX_BAND and \
+            _row_kind(*_typed(sheet.values[bottom + 1])).below:
         bottom += 1
     return list(range(top, bottom + 1))
+
+
+def _typed(values: list[Any]) -> tuple[tuple, tuple]:
+    """A row as a cache key: its values and their types (1, 1.0 and True are equal)."""
+    return tuple(values), tuple(map(type, values))
+
+
+class _RowKind(NamedTuple):
+    above: bool  # may join a header band above its anchor: two or more short texts
+    below: bool  # may join it below: text only, and no column numbering (1 2 3=4+5 …)
+
+
+@lru_cache(maxsize=1 << 14)  # header rows repeat across a batch's files
+def _row_kind(values: tuple, _types: tuple) -> _RowKind:
+    cells = [(c, v) for c, v in enumerate(values) if v not in ("", None)]
+    header = _is_header_row(cells)
+    return _RowKind(header and len(cells) >= 2 and all(len(str(v)) < 80 for _, v in cells),
+                    header and not _is_numbering_row(cells))
 
 
 def _anchor_candidates(sheet: Sheet, start: int) -> Iterator[tuple[int, int]]:
@@ -241,7 +253,7 @@ def _set_percent_scale(table: Table) -> None:
 
     def scale(values: list[Value]) -> bool:
         nums = [v.number.value for v in values if v.usable and not v.number.from_text]
-        above = sum(1 for x in nums if x > Fraction(10001, 10000))
+        above = sum(1 for x in nums if x > _ONE_PLUS)
         return above > sum(1 for x in nums if 0 < x < 1)
 
     for col in table.columns:
@@ -254,6 +266,9 @@ def _set_percent_scale(table: Table) -> None:
         _apply_scale(vals, scale(vals))
 
 
+_ONE_PLUS = Fraction(10001, 10000)
+
+
 def _apply_scale(values: list[Value], hundred: bool) -> None:
     for v in values:
         if not v.usable:
@@ -262,7 +277,13 @@ def _apply_scale(values: list[Value], hundred: bool) -> None:
         if n.from_text or hundred:
             v.percent, v.percent_decimals = n.value, n.decimals
         else:
-            v.percent, v.percent_decimals = n.value * 100, max(0, n.decimals - 2)
+            v.percent, v.percent_decimals = _hundredfold(n)
+
+
+@lru_cache(maxsize=1 << 16)  # the same fractions (0.9286) recur across a batch
+def _hundredfold(n: Number) -> tuple[Fraction, int]:
+    """A numeric ratio cell (0.9286) in percent (92.86) and its decimals."""
+    return n.value * 100, max(0, n.decimals - 2)
 
 
 def _form(fields: set[str]) -> str | None:
@@ -294,26 +315,46 @@ def find_tables(sheet: Sheet, file: str, cutoff_day: int | None = None) -> list[
     while r < sheet.height:
         found = None
         for anchor, _ in _anchor_candidates(sheet, r):
-            band = _band(sheet, anchor)
-            cells = [c for b in band for c, _ in _row_cells(sheet, b)]
-            if not cells:
-                continue
-            paths = _header_paths(sheet, band, min(cells), max(cells))
-            columns = _map_columns(paths)
-            mapped = {c.field for c in columns if c.field}
-            form = _form(mapped - {"unit", "stt"})
-            if form and len(mapped - {"unit", "stt"}) >= 2:
-                found = (band, columns, form)
+            found = _header_at(sheet, anchor)
+            if found:
                 break
         if not found:
             break
         band, columns, form = found
-        table, end = _read_body(sheet, file, band, columns, form)
+        table, end = _read_body(sheet, file, list(band), columns, form)
         table.title = _title(sheet, band[0])
         table.period = parse_period(table.title, cutoff_day) or parse_period(sheet.name, cutoff_day)
         tables.append(table)
         r = max(end, band[-1] + 1)
     return tables
+
+
+_Header = tuple[tuple[int, ...], list[Column], str]  # band rows, columns, form
+_HEADERS: dict[tuple, _Header | None] = {}
+
+
+def _header_at(sheet: Sheet, anchor: int) -> _Header | None:
+    """The header band, columns and form of a table anchored at row ``anchor``, or
+    None when it is no table.  A batch's files mostly share a template, so the columns
+    are kept per content of the band's rows and of their merged cells."""
+    band = _band(sheet, anchor)
+    lo, hi = band[0], band[-1]
+    merges = tuple((m, _typed([sheet.get(m[0], m[1])])) for m in sheet.merged if m[2] >= lo and m[0] <= hi)
+    key = (lo, tuple(_typed(sheet.values[r]) for r in band), merges)
+    if key in _HEADERS:
+        return _HEADERS[key]
+    cells = [c for b in band for c, _ in _row_cells(sheet, b)]
+    found = None
+    if cells:
+        columns = _map_columns(_header_paths(sheet, band, min(cells), max(cells)))
+        mapped = {c.field for c in columns if c.field} - {"unit", "stt"}
+        form = _form(mapped)
+        if form and len(mapped) >= 2:
+            found = (tuple(band), columns, form)
+    if len(_HEADERS) >= 1 << 12:
+        _HEADERS.clear()
+    _HEADERS[key] = found
+    return found
 
 
 @dataclass(frozen=True)

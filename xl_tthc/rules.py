@@ -16,7 +16,7 @@ from typing import Iterable
 
 from .fields import RATIOS, SHARE_OF, STATED_RATIOS, is_ratio_field, label, share_of
 from .issues import RULES, Issue, column_letter, message, sort_issues
-from .numbers import Number, excel_round, format_decimal, format_percent
+from .numbers import Number, format_decimal, format_percent
 from .profiles import Profile
 from .table import Row, Table, Value
 from .text import fold
@@ -134,17 +134,18 @@ def _decimal_issue(ctx: _Ctx, row: Row, f: str, v: Value, suggestion: str) -> No
             used=("chấm" if vi else "dot"), suggestion=suggestion)
 
 
-def _sum(row: Row, fields: Iterable[str]) -> Fraction | None:
-    whole, rest = 0, Fraction(0)  # counts are whole numbers: add them as ints
+def _sum(row: Row, fields: Iterable[str]) -> int | Fraction | None:
+    total = 0  # counts are whole numbers: an int unless some value is not
     for f in fields:
+        v = row.values.get(f)
+        if v is not None and v.whole is not None:
+            total += v.whole
+            continue
         x = row.count(f)
         if x is None:
             return None
-        if x.denominator == 1:
-            whole += x.numerator
-        else:
-            rest += x
-    return rest + whole
+        total += x
+    return total
 
 
 def _present(table: Table, fields: Iterable[str]) -> bool:
@@ -277,10 +278,21 @@ def _denominator_options(ratio: str, profile: Profile) -> list[str]:
     return [default] + [d for d in (r.denominator, *r.alt_denominators) if d != default]
 
 
-def _agrees(stated: Fraction, decimals: int, exact: Fraction) -> bool:
+def _agrees(stated: Fraction, decimals: int, num: int | Fraction, den: int | Fraction) -> bool:
+    """Whether a stated percent with ``decimals`` decimals is num / den (den != 0) in
+    percent, rounded as Excel's ROUND does; in integers, as it runs for every ratio
+    cell of a batch."""
     if decimals > 6:
-        return abs(stated - exact) < Fraction(1, 10**6)
-    return excel_round(exact, decimals) == stated
+        return abs(stated - Fraction(num) * 100 / den) < Fraction(1, 10**6)
+    scale = 10**decimals
+    top = num.numerator * den.denominator * 100 * scale  # num / den * 100 * scale = top / bottom
+    bottom = num.denominator * den.numerator
+    if bottom < 0:
+        top, bottom = -top, -bottom
+    n, r = divmod(abs(top), bottom)
+    if 2 * r >= bottom:
+        n += 1
+    return stated.numerator * scale == (-n if top < 0 else n) * stated.denominator
 
 
 def _zero_ok(v: Value, convention: str) -> bool:
@@ -313,8 +325,8 @@ def _ratio_cell(ctx: _Ctx, row: Row, field: str, v: Value, num: Fraction | None,
         return
     if not v.usable:
         return
-    exact = num / den * 100
-    if not _agrees(v.percent, v.percent_decimals, exact):
+    if not _agrees(v.percent, v.percent_decimals, num, den):
+        exact = Fraction(num) * 100 / den
         # text as the staff typed it; a numeric cell (0,9487 formatted as %) as a percent
         typed = isinstance(v.raw, str)
         d = min(v.percent_decimals, 2) if typed and v.percent_decimals <= 6 else 2
@@ -356,7 +368,7 @@ def _pick(t: Table, options: list[str], get) -> str:
             num, den, v = get(row, d)
             if num is None or not den or v is None or not v.usable:
                 continue
-            if _agrees(v.percent, v.percent_decimals, num / den * 100):
+            if _agrees(v.percent, v.percent_decimals, num, den):
                 ok += 1
             else:
                 bad += 1
@@ -392,6 +404,11 @@ def _ratio_rules(ctx: _Ctx, row: Row, denominators: dict[str, str], totals: Row 
 def _unit_sums(t: Table) -> Row:
     sums = Row(t.total.index, t.total.label, "sum", {})
     for f in t.count_fields:
+        wholes = [v.whole for r in t.rows if (v := r.values.get(f)) is not None]
+        if len(wholes) == len(t.rows) and None not in wholes:  # nearly always: add ints
+            total = sum(wholes)
+            sums.values[f] = Value(None, Number(Fraction(total)), whole=total)
+            continue
         vals = [r.count(f) for r in t.rows]
         if all(x is not None for x in vals):
             sums.values[f] = Value(None, Number(sum(vals, Fraction(0))))
@@ -433,7 +450,7 @@ def _share_rules(ctx: _Ctx, online_whole: str | None) -> None:
         if num is None:
             continue
         agreeing = [w for w in wholes if total.count(w) and _agrees(v.percent, v.percent_decimals,
-                                                                      num / total.count(w) * 100)]
+                                                                      num, total.count(w))]
         if v.number.style == "en" and ctx.profile.decimal == "vi":
             _decimal_issue(ctx, row, f, v, format_percent(v.percent / 100, v.percent_decimals))
         if agreeing:
@@ -444,7 +461,7 @@ def _share_rules(ctx: _Ctx, online_whole: str | None) -> None:
         if not den:
             continue
         ctx.add("total_row", row, f, key="ratio_mismatch", found=_raw_text(v),
-                expected=format_decimal(num / den * 100, v.percent_decimals), unit="")
+                expected=format_decimal(Fraction(num) * 100 / den, v.percent_decimals), unit="")
     for f, whole in conventions.items():
         ctx.add("denominator_convention", None, f, denominator=label(whole, ctx.lang),
                 default=label(SHARE_OF[f][0], ctx.lang), unit="")
