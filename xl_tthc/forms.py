@@ -334,6 +334,7 @@ class Computed:
 
 _RATIO = re.compile(r'IF\(\{(\w+)\}=0,"",ROUND\((.+)/\{\w+\},\d+\)\)')
 _SCALE = 10**RATIO_DECIMALS
+_SHARES: dict[int, Fraction] = {}  # q -> q/10000 for the q seen, 0 <= q <= 10000
 
 
 @lru_cache(maxsize=None)
@@ -366,7 +367,14 @@ def _ratio_cell(num: Fraction | int, den: Fraction | int) -> Fraction | str:
         q, r = divmod(abs(num) * _SCALE, abs(den))
         if 2 * r >= abs(den):
             q += 1
-        return Fraction(-q if (num < 0) != (den < 0) else q, _SCALE)
+        if (num < 0) != (den < 0):
+            q = -q
+        share = _SHARES.get(q)
+        if share is None:
+            share = Fraction(q, _SCALE)
+            if 0 <= q <= _SCALE:  # a ratio of 0 % to 100 %: each Fraction made once
+                _SHARES[q] = share
+        return share
     return excel_round(Fraction(num) / den, RATIO_DECIMALS)
 
 
@@ -390,7 +398,11 @@ def compute(form: Form, rows: Iterable[Mapping[str, object]]) -> Computed:
             v = get(f)
             vals[f] = v if is_label or type(v) is int else _input(v)  # type: ignore[assignment]
         for f, den, parts in formulas:
-            top = sum(_number(vals.get(p)) for p in parts)
+            top = 0
+            for p in parts:
+                v = vals.get(p)
+                if type(v) is int or isinstance(v, Fraction):
+                    top += v  # type: ignore[operator]
             vals[f] = top if den is None else _ratio_cell(top, _number(vals.get(den)))
         out_rows.append(vals)
     total: dict[str, Fraction | int | str | None] = {}

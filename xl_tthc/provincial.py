@@ -129,8 +129,9 @@ def _consolidated(wb: openpyxl.Workbook, result: Consolidation) -> tuple[Workshe
     ws = wb.active
     form = provincial_form([r.figures for r in result.rows], result.online_denominator, result.stated)
     ws.title = form.sheet
-    rows = [{"unit": r.unit, **{f: r.figures[f] for f in form.fields if f in r.figures},
-             **{f: v / 100 for f, v in r.stated.items() if f in form.fields}} for r in result.rows]
+    fields = form.fields
+    rows = [{"unit": r.unit, **{f: r.figures[f] for f in fields if f in r.figures},
+             **{f: v / 100 for f, v in r.stated.items() if f in fields}} for r in result.rows]
     consolidated = sum(1 for s in result.sources if s.status == "consolidated")
     layout = write_form(ws, form, rows, period_label=result.period.label if result.period else None,
                         unit_label=f"Trung tâm Phục vụ hành chính công (tổng hợp từ {consolidated}/"

@@ -40,6 +40,7 @@ from openpyxl.formatting.rule import FormulaRule
 from openpyxl.packaging.custom import StringProperty
 from openpyxl.packaging.relationship import Relationship, RelationshipList
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Side
+from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
@@ -117,20 +118,41 @@ def _write_header(ws: Worksheet, form: Form, top: int) -> None:
             if end > c or bottom > row:
                 ws.merge_cells(start_row=row, start_column=c + 1, end_row=bottom, end_column=end + 1)
             c = end + 1
+    # every header cell looks the same: the first is styled, the others get its ids
+    look = None
     for r in range(top, top + depth):
         for c in range(1, n + 1):
             cell = ws.cell(r, c)
-            cell.font = Font(name=_FONT, bold=True, size=10)
-            cell.alignment = _CENTER
-            cell.border = _BORDER
-            cell.fill = _HEADER_FILL
+            if look is None:
+                cell.font = Font(name=_FONT, bold=True, size=10)
+                cell.alignment = _CENTER
+                cell.border = _BORDER
+                cell.fill = _HEADER_FILL
+                look = cell._style
+            else:
+                _copy_ids(look, cell, ("fontId", "alignmentId", "borderId", "fillId"))
     nrow = top + depth
+    look = None
     for c, col in enumerate(form.columns, start=1):
         cell = ws.cell(nrow, c, col.numbering)
-        cell.font = Font(name=_FONT, italic=True, size=9)
-        cell.alignment = _CENTER
-        cell.border = _BORDER
-        cell.number_format = "@"
+        if look is None:
+            cell.font = Font(name=_FONT, italic=True, size=9)
+            cell.alignment = _CENTER
+            cell.border = _BORDER
+            cell.number_format = "@"
+            look = cell._style
+        else:
+            _copy_ids(look, cell, ("fontId", "alignmentId", "borderId", "numFmtId"))
+
+
+def _copy_ids(source: StyleArray, cell: Any, ids: Sequence[str]) -> None:
+    """Give ``cell`` the style ``ids`` (``"fontId"``, …) of the StyleArray ``source``:
+    what assigning its font, alignment, … again would do, without openpyxl looking each
+    one up in the workbook's style lists."""
+    if cell._style is None:
+        cell._style = StyleArray()
+    for name in ids:
+        setattr(cell._style, name, getattr(source, name))
 
 
 def _identity_conditions(form: Form, row: int) -> list[str]:
@@ -211,8 +233,15 @@ def _row_styles(ws: Worksheet, form: Form, formulas: Sequence[bool], *, bold: bo
     """The styles of one row of ``form`` as detached prototype cells (never written),
     one per column; ``formulas[i]`` tells whether column ``i`` holds a formula."""
     protos = []
+    looks: dict[tuple, Cell] = {}  # columns that look alike share the first one's style
     for c, (col, is_formula) in enumerate(zip(form.columns, formulas), start=1):
         cell = Cell(ws, row=1, column=c)
+        look = (col.kind, col.field == "stt", is_formula)
+        if look in looks:
+            cell._style = copy(looks[look]._style)
+            protos.append(cell)
+            continue
+        looks[look] = cell
         cell.border = _BORDER
         cell.font = Font(name=_FONT, size=10, bold=bold, italic=italic)
         cell.number_format = _FORMATS[col.kind] if col.field != "stt" else "0"
@@ -231,13 +260,13 @@ def _row_styles(ws: Worksheet, form: Form, formulas: Sequence[bool], *, bold: bo
     return protos
 
 
-def _formula_template(form: Form, pattern: str) -> str:
-    """The unit-row pattern ``pattern`` ("{received_online}/{received_new}") as a
-    ``str.format`` template of the row number ("F{0}/E{0}"): what
-    :func:`xl_tthc.forms.row_formula` gives, without a regular expression per cell."""
+def _formula_pieces(form: Form, pattern: str) -> list[str]:
+    """The unit-row pattern ``pattern`` ("{received_online}/{received_new}") as the
+    pieces that the row number joins ("F", "/E"): ``"9".join(pieces)`` is what
+    :func:`xl_tthc.forms.row_formula` gives for row 9, without a regular expression
+    per cell."""
     parts = _FIELD_REF.split(pattern)
-    return "".join(p.replace("{", "{{").replace("}", "}}") if i % 2 == 0 else form.letter(p) + "{0}"
-                   for i, p in enumerate(parts))
+    return [parts[i] + form.letter(parts[i + 1]) for i in range(0, len(parts) - 1, 2)] + [parts[-1]]
 
 
 def _put_cells(ws: Worksheet, r: int, values: Sequence[Any], protos: Sequence[Cell]) -> None:
@@ -300,20 +329,25 @@ def write_form(ws: Worksheet, form: Form | str, rows: Sequence[Mapping[str, Any]
     if rows:
         write = _row_writer(ws, sink, _row_styles(ws, form, [c.formula is not None for c in form.columns],
                                                   inputs=True))
-        plan = [(c.field, form.letter(c.field), None if c.formula is None else _formula_template(form, c.formula))
+        plan = [(c.field, form.letter(c.field), None if c.formula is None else _formula_pieces(form, c.formula))
                 for c in form.columns]
         for i, (given, values) in enumerate(zip(rows, computed.rows)):
             r = first + i
+            rs = str(r)
             cells: list[Any] = []
-            for name, letter, template in plan:
-                if name == "stt":
-                    cells.append(i + 1)
-                elif template is not None:
-                    cached[f"{letter}{r}"] = v = _cache_value(values[name])
-                    cells.append(Formula(template.format(r), v))
+            add = cells.append
+            for name, letter, pieces in plan:
+                if pieces is not None:
+                    v = values[name]
+                    if type(v) is not int:
+                        v = _cache_value(v)
+                    cached[letter + rs] = v
+                    add(Formula(rs.join(pieces), v))
+                elif name == "stt":
+                    add(i + 1)
                 else:
                     v = given.get(name)
-                    cells.append(_cache_value(v) if isinstance(v, Fraction) else v)
+                    add(v if v is None or type(v) is int or not isinstance(v, Fraction) else _cache_value(v))
             write(r, cells)
 
     def summary(r: int, label: str, formulas: list[str | None], results: Mapping[str, Any], **style: bool) -> None:
