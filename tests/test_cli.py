@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
 import seeds
+import xl_tthc.cli as cli_package
 from xl_tthc.cli import COMMANDS, cli
 
 
@@ -16,9 +21,11 @@ def run(*args):
 
 
 def _commands(group, prefix=()):
-    for name, command in sorted(group.commands.items()):
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):
+        command = group.get_command(ctx, name)
         yield prefix + (name,), command
-        if hasattr(command, "commands"):
+        if isinstance(command, click.Group):
             yield from _commands(command, prefix + (name,))
 
 
@@ -30,7 +37,20 @@ def test_every_command_is_documented(path, command):
 
 
 def test_every_registered_module_is_a_command():
-    assert len(COMMANDS) == len(cli.commands)
+    ctx = click.Context(cli)
+    assert all(isinstance(cli.get_command(ctx, name), click.Command) for name, _ in COMMANDS)
+    assert cli.get_command(ctx, "nope") is None
+    modules = {p.stem for p in Path(cli_package.__file__).parent.glob("*.py")} - {"__init__", "common"}
+    assert modules == {module for _, module in COMMANDS}
+
+
+def test_a_command_loads_only_its_own_module():
+    """``xl-tthc consolidate`` must not pay for importing the other commands."""
+    code = ("import sys; from xl_tthc.cli import main; sys.argv = ['xl-tthc', 'consolidate', '--help']\n"
+            "try:\n    main()\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in sys.modules if m.startswith('xl_tthc.cli.')))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "['xl_tthc.cli.common', 'xl_tthc.cli.consolidate']"
 
 
 def test_check_exit_codes(tmp_path, binh_thuan_xlsx, soc_trang_xlsx):

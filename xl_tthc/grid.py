@@ -100,7 +100,7 @@ class Workbook:
         try:
             if sheet not in self._details:
                 xml = self._sheet_xml(sheet)
-                if len(wanted) <= _FEW_CELLS and not _UNUSUAL_CELL.search(xml):
+                if len(wanted) <= _FEW_CELLS and _plain_refs(xml):
                     found = {rc: _cell_detail(xml, rc) for rc in wanted}
                     if all(d is not _SHARED for d in found.values()):
                         return {rc: d or CellDetail() for rc, d in found.items()}
@@ -153,6 +153,16 @@ _SPECIAL = ("e", "str", "inlineStr")
 # a cell tag without a plain r="A1" reference: the one-by-one lookup cannot trust a miss
 _UNUSUAL_CELL = re.compile(r"""<(?:\w+:)?c(?:/?>|(?=\s)(?![^>]*? r="))""")
 _SHARED = CellDetail()  # marker: a shared formula whose master is elsewhere on the sheet
+
+
+def _plain_refs(xml: str) -> bool:
+    """Whether every cell tag has a plain r="A1" reference, so that a cell the
+    one-by-one lookup does not find is not there.  Excel, LibreOffice and openpyxl
+    write r first: counting settles it without the slower regular expression."""
+    cells = xml.count("<c ")  # none: the tags may carry a namespace prefix
+    if cells and cells == xml.count('<c r="') and "<c>" not in xml and "<c/>" not in xml:
+        return True
+    return _UNUSUAL_CELL.search(xml) is None
 
 
 def _sheet_part(z: zipfile.ZipFile, sheet: str) -> str:

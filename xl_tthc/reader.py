@@ -219,6 +219,8 @@ _WHOLES: dict[tuple[type, Any], Value] = {}  # shared values of whole counts (16
 def _count_value(raw: Any) -> Value:
     """The value of a count cell not yet in ``_WHOLES``; a numeric whole number >= 0
     (nearly every cell) is kept there, so it is parsed once per batch and shared."""
+    if raw is None:
+        return Value(None)  # a blank: its own value, as resolve_blanks may explain it
     v = _value(raw)
     key = (type(raw), raw)
     if key[0] in (int, float) and v.usable and v.number.is_integer and v.number.value >= 0 and len(_WHOLES) < 1 << 17:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
+from functools import lru_cache
 from typing import Iterable
 
 from .fields import RATIOS, SHARE_OF, STATED_RATIOS, is_ratio_field, label, share_of
@@ -162,25 +163,30 @@ class _Plan:
 
 
 def _plan(t: Table) -> _Plan:
+    return _plan_for(frozenset(c.field for c in t.columns if c.field))
+
+
+@lru_cache(maxsize=256)  # a batch has a few layouts
+def _plan_for(fields: frozenset[str]) -> _Plan:
     identities, covered = [], set()
     for whole, alternatives, rule, key in IDENTITIES:
-        parts = next((p for p in alternatives if _present(t, p)), None) if t.column(whole) else None
+        parts = next((p for p in alternatives if fields.issuperset(p)), None) if whole in fields else None
         if parts is not None:
             identities.append((whole, parts, rule, key))
             covered.update((*parts, whole))
     subsets = []
     for part, wholes in SUBSETS:
-        whole = next((w for w in wholes if t.column(w)), None)
-        if part not in covered and whole is not None and t.column(part):
+        whole = next((w for w in wholes if w in fields), None)
+        if part not in covered and whole is not None and part in fields:
             subsets.append((part, whole))
     balance = None
-    if t.column("resolved") and t.column("pending"):
-        if t.column("received"):
+    if "resolved" in fields and "pending" in fields:
+        if "received" in fields:
             balance = (("received",), (), "received")
-        elif _present(t, ("carried_over", "received_new")):
+        elif fields.issuperset(("carried_over", "received_new")):
             balance = (("carried_over", "received_new"), (), "received_new")
         if balance:
-            extras = tuple(f for f in ("returned", "withdrawn") if t.column(f))
+            extras = tuple(f for f in ("returned", "withdrawn") if f in fields)
             balance = (balance[0], extras, balance[2])
     return _Plan(tuple(identities), tuple(subsets), balance)
 

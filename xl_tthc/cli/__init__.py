@@ -13,7 +13,7 @@ import click
 
 __all__ = ["main", "cli"]
 
-# module name in this package -> click command attribute
+# command name -> its module in this package (a click command of the same name)
 COMMANDS: tuple[tuple[str, str], ...] = (
     ("check", "check"),
     ("addin", "addin"),
@@ -25,14 +25,24 @@ COMMANDS: tuple[tuple[str, str], ...] = (
 )
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _LazyGroup(click.Group):
+    """Imports a command's module only when that command is asked for, so that
+    ``xl-tthc consolidate`` does not load what ``recompute`` or ``addin`` need."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(name for name, _ in COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        module = dict(COMMANDS).get(name)
+        if module is None:
+            return None
+        return getattr(importlib.import_module(f"{__name__}.{module}"), name)
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="xl-tthc")
 def cli() -> None:
     """xl-tthc: read, check, recompute and consolidate TTHC result workbooks."""
-
-
-for _module, _attr in COMMANDS:
-    cli.add_command(getattr(importlib.import_module(f"{__name__}.{_module}"), _attr))
 
 
 def main() -> None:
