@@ -44,6 +44,8 @@ from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
+from openpyxl.drawing.spreadsheet_drawing import SpreadsheetDrawing
+from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.writer.excel import ExcelWriter
 from openpyxl.xml.functions import Element
 
@@ -656,18 +658,16 @@ class SheetRows:
         """``xml`` (the sheet as openpyxl wrote it) with these rows in its sheetData, the
         dimension grown to cover them, and their hyperlinks (relationships added to
         ``rels``, which openpyxl writes after the sheet)."""
+        head, chunks, tail = self._parts(xml, rels)
+        return head + "".join(chunks).encode("utf-8") + tail if chunks else head + tail
+
+    def _parts(self, xml: bytes, rels: RelationshipList) -> tuple[bytes, list[str], bytes]:
+        """What :meth:`_splice` joins: the sheet before these rows (its dimension grown
+        to cover them), the rows, and the sheet after them (with their hyperlinks), so
+        that a big sheet need not be copied whole before it is compressed."""
         if not self._chunks and not self._links:
-            return xml
+            return xml, [], b""
         xml = xml.replace(b"<sheetData/>", b"<sheetData></sheetData>", 1)
-        start = xml.index(b"<sheetData>")
-        end = at = xml.index(b"</sheetData>", start)
-        for m in _ROW.finditer(xml, start, end):  # the streamed rows go before the first later row
-            if int(m[1]) >= self.first_row:
-                if int(m[1]) <= self.last_row:
-                    raise ValueError(f"{self.ws.title}: row {int(m[1])} has both openpyxl cells and streamed rows")
-                at = m.start()
-                break
-        xml = xml[:at] + "".join(self._chunks).encode("utf-8") + xml[at:]
         if self._chunks:
             m = _DIMENSION.search(xml)
             if m:
@@ -688,7 +688,15 @@ class SheetRows:
             else:
                 at = _AFTER_LINKS.search(xml, xml.index(b"</sheetData>")).start()
                 xml = xml[:at] + b"<hyperlinks>" + block + b"</hyperlinks>" + xml[at:]
-        return xml
+        start = xml.index(b"<sheetData>")
+        end = at = xml.index(b"</sheetData>", start)
+        for m in _ROW.finditer(xml, start, end):  # the streamed rows go before the first later row
+            if int(m[1]) >= self.first_row:
+                if int(m[1]) <= self.last_row:
+                    raise ValueError(f"{self.ws.title}: row {int(m[1])} has both openpyxl cells and streamed rows")
+                at = m.start()
+                break
+        return xml[:at], self._chunks, xml[at:]
 
 
 # --- saving ---------------------------------------------------------------------------
@@ -721,6 +729,9 @@ def _inject(xml: bytes, values: Mapping[str, Any]) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
+_ROWS_AT_ONCE = 256  # streamed rows encoded and compressed together
+
+
 class _Package(zipfile.ZipFile):
     """The zip openpyxl's writer writes the workbook into: every part compressed once,
     with a fixed date; a worksheet part gets its cached formula values and its
@@ -743,6 +754,9 @@ class _Package(zipfile.ZipFile):
         name = getattr(zinfo_or_arcname, "filename", zinfo_or_arcname)
         if isinstance(data, str):
             data = data.encode("utf-8")
+        info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o600 << 16
         if name.startswith("xl/worksheets/sheet"):
             # the sheet being written is the first with this part name (later ones may
             # still carry the number of an earlier save)
@@ -751,11 +765,40 @@ class _Package(zipfile.ZipFile):
                 if ws.title in self._cached:
                     data = _inject(data, self._cached[ws.title])
                 if id(ws) in self._rows:
-                    data = self._rows[id(ws)]._splice(data, ws._rels)
-        info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-        info.compress_type = zipfile.ZIP_DEFLATED
-        info.external_attr = 0o600 << 16
+                    head, rows, tail = self._rows[id(ws)]._parts(data, ws._rels)
+                    if rows:
+                        self._write_rows(info, head, rows, tail)
+                        return
+                    data = head + tail
         super().writestr(info, data, compresslevel=self._level)
+
+    def _write_rows(self, info: zipfile.ZipInfo, head: bytes, rows: list[str], tail: bytes) -> None:
+        """Write the part ``head`` + ``rows`` + ``tail``, compressing the rows a few
+        hundred at a time as they are encoded (the sheet is never whole in memory)."""
+        info._compresslevel = self._level  # what writestr(compresslevel=) sets
+        with self.open(info, "w") as part:
+            part.write(head)
+            for i in range(0, len(rows), _ROWS_AT_ONCE):
+                part.write("".join(rows[i:i + _ROWS_AT_ONCE]).encode("utf-8"))
+            part.write(tail)
+
+
+class _Writer(ExcelWriter):
+    """openpyxl's writer, a worksheet written in memory rather than to a temporary file
+    (creating and removing five files took a few milliseconds)."""
+
+    def write_worksheet(self, ws: Worksheet) -> None:
+        if self.workbook.write_only:
+            super().write_worksheet(ws)
+            return
+        ws._drawing = SpreadsheetDrawing()
+        ws._drawing.charts = ws._charts
+        ws._drawing.images = ws._images
+        writer = WorksheetWriter(ws, out=io.BytesIO())
+        writer.write()
+        ws._rels = writer._rels
+        self._archive.writestr(ws.path[1:], writer.read())
+        self.manifest.append(ws)
 
 
 def save_workbook(wb: openpyxl.Workbook, path: str | Path,
@@ -769,5 +812,5 @@ def save_workbook(wb: openpyxl.Workbook, path: str | Path,
     wb.properties.created = wb.properties.modified = _FIXED_TIME
     wb.properties.creator = "xl_tthc"
     buf = io.BytesIO()
-    ExcelWriter(wb, _Package(buf, wb, cached or {}, rows, compresslevel)).save()
+    _Writer(wb, _Package(buf, wb, cached or {}, rows, compresslevel)).save()
     Path(path).write_bytes(buf.getvalue())
