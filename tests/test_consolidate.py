@@ -187,3 +187,18 @@ def test_collect_inputs_recurses_dedupes_and_skips_the_output(good, tmp_path):
     files = sorted(folder.iterdir())
     got = collect_inputs([folder, files[0], folder / ".." / folder.name / files[1].name], exclude=[files[2]])
     assert len(got) == len(files) - 1 and files[2] not in got
+
+
+def test_collect_inputs_skips_an_earlier_provincial_workbook(good, tmp_path):
+    """A provincial workbook left in the folder under any name is not read back; a
+    department file made from one of our templates (custom properties too) is read."""
+    folder, _ = good
+    mixed = tmp_path / "mixed"
+    shutil.copytree(folder, mixed)
+    write_provincial(consolidate([folder]), mixed / "ket_qua_thang_truoc.xlsx")
+    template = Path(__file__).resolve().parents[1] / "workbooks" / "templates"
+    department = next(p for p in sorted(template.glob("*.xlsx")) if "provincial" not in p.name)
+    shutil.copy(department, mixed / "zz_tu_mau.xlsx")
+    got = {p.name for p in collect_inputs([mixed])}
+    assert "ket_qua_thang_truoc.xlsx" not in got and "zz_tu_mau.xlsx" in got
+    assert got == {p.name for p in folder.iterdir()} | {"zz_tu_mau.xlsx"}

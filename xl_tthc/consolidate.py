@@ -299,12 +299,34 @@ def _ratios(figures: dict[str, int], online_denominator: str) -> dict[str, float
 def is_provincial_workbook(path: str | Path) -> bool:
     """True for a provincial workbook written by xl-tthc (it carries the form property
     of :mod:`xl_tthc.forms`), so a folder holding an earlier output is not read back."""
+    if not _may_have_custom_properties(Path(path)):
+        return False
     try:
         with zipfile.ZipFile(path) as z:
             custom = z.read("docProps/custom.xml").decode("utf-8", "replace")
     except (OSError, KeyError, zipfile.BadZipFile):
         return False
     return FORM_PROPERTY in custom and "provincial_appendix" in custom
+
+
+_CUSTOM_PART = b"docProps/custom.xml"
+
+
+def _may_have_custom_properties(path: Path) -> bool:
+    """False when the zip's central directory, read from the file's tail, lists no
+    custom-properties part: most workbooks of a folder, told apart without unzipping."""
+    try:
+        with path.open("rb") as f:
+            size = f.seek(0, os.SEEK_END)
+            f.seek(max(0, size - 65536))
+            tail = f.read()
+    except OSError:
+        return False
+    end = tail.rfind(b"PK\x05\x06")  # end of central directory: its size, then its offset
+    if end < 0 or end + 22 > len(tail):
+        return True  # not a plain zip: let zipfile decide
+    start = end - int.from_bytes(tail[end + 12:end + 16], "little")
+    return start < 0 or _CUSTOM_PART in tail[start:end]
 
 
 def collect_inputs(inputs: Iterable[str | Path], exclude: Iterable[str | Path] = ()) -> list[Path]:
