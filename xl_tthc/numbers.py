@@ -106,8 +106,10 @@ def clean_text(text: str) -> str:
     return _SPACES.sub("", t)
 
 
-@lru_cache(maxsize=1 << 16)  # stated ratios (0.9286) recur across a batch
+@lru_cache(maxsize=1 << 16)  # stated ratios (0.9286) and counts recur across a batch
 def _float_number(x: float) -> Number:
+    if x.is_integer() and abs(x) < 2**53:
+        return Number(Fraction(int(x)))
     return Number(to_fraction(x), decimals=_float_decimals(x))
 
 
@@ -122,6 +124,8 @@ def parse_number(raw: object) -> Number | None:
     """
     if raw is None:
         return None
+    if type(raw) is float:
+        return _float_number(raw)
     if isinstance(raw, bool):
         raise NumberError(str(raw), "a TRUE/FALSE value, not a number")
     if type(raw) is int or (type(raw) is float and raw.is_integer() and abs(raw) < 2**53):
