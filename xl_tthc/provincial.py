@@ -210,20 +210,28 @@ def _detail(wb: openpyxl.Workbook, result: Consolidation) -> SheetRows:
                   (6, 36, 36, 12, 30, 14, 7), "C2")
     # stated ratios as fractions shown as %; no extra style when there are none
     styles = [0] * (7 + len(fields)) + [rows.style(number_format=RATIO_FORMAT)] * len(stated) if stated else None
-    names: dict[str, str] = {}
-    for i, d in enumerate(result.details, start=1):
-        name = names.get(d.file)
-        if name is None:
-            name = names[d.file] = Path(d.file).name
-        figures = d.figures
-        values = [i, _text(d.unit), _text(d.label), kinds[d.kind], name, _text(d.sheet), d.row,
-                  *[figures.get(f) for f in fields]]
+    details = result.details  # a property: the rows' details gathered anew at each call
+    names = _Names()
+    for i, d in enumerate(details, start=1):
+        values = [i, _text(d.unit), _text(d.label), kinds[d.kind], names[d.file], _text(d.sheet), d.row,
+                  *map(d.figures.get, fields)]
         if stated:
             values += [float(d.stated[f] / 100) if f in d.stated else None for f in stated]
         rows.append(i + 1, values, styles)
-    if result.details:
-        rows.ws.auto_filter.ref = f"A1:{get_column_letter(7 + len(fields) + len(stated))}{len(result.details) + 1}"
+    if details:
+        rows.ws.auto_filter.ref = f"A1:{get_column_letter(7 + len(fields) + len(stated))}{len(details) + 1}"
     return rows
+
+
+class _Names(dict):
+    """File path -> its name (``Path(path).name``), each worked out once."""
+
+    def __missing__(self, path: str) -> str:
+        name = os.path.basename(path)
+        if not name or name in (".", ".."):  # "a/b/", "a/.": as pathlib sees them
+            name = Path(path).name
+        self[path] = name
+        return name
 
 
 def _issues(wb: openpyxl.Workbook, result: Consolidation, links: _Links) -> SheetRows:
@@ -232,10 +240,11 @@ def _issues(wb: openpyxl.Workbook, result: Consolidation, links: _Links) -> Shee
                   (6, 30, 14, 7, 32, 22, 18, 10, 14, 14, 90), "B2")
     link = rows.style(font=_LINK)
     to_file, to_cell = [0, link, *[0] * 9], [0, link, 0, link, *[0] * 7]
+    names = _Names()
     for i, issue in enumerate(result.issues, start=1):
         r = i + 1
         severity = SEVERITY_VI.get(issue.severity, issue.severity) if result.lang == "vi" else issue.severity
-        rows.append(r, [i, Path(issue.file).name, _text(issue.sheet), (issue.cell or "A1") if issue.sheet else None,
+        rows.append(r, [i, names[issue.file], _text(issue.sheet), (issue.cell or "A1") if issue.sheet else None,
                         _text(issue.unit), label(issue.field) if issue.field else None, _text(issue.rule),
                         _text(severity), _text(issue.found), _text(issue.expected), _text(issue.message)],
                     to_cell if issue.sheet else to_file)

@@ -515,8 +515,8 @@ class _Hyperlink(Relationship):
     writes, without the validation and generic serialisation of openpyxl's descriptors
     (a tenth of the provincial workbook's writing for a few thousand links)."""
 
-    def __init__(self, target: str) -> None:  # noqa: D107 (the RelationshipList gives the Id)
-        self.__dict__.update(Type=_HYPERLINK, Target=target, TargetMode="External", Id=None)
+    def __init__(self, target: str, id: str) -> None:  # noqa: A002, D107
+        self.__dict__.update(Type=_HYPERLINK, Target=target, TargetMode="External", Id=id)
 
     def to_tree(self, tagname: str | None = None, idx: Any = None, namespace: Any = None) -> Any:
         return Element("Relationship", {"Type": self.Type, "Target": self.Target, "TargetMode": "External",
@@ -677,10 +677,11 @@ class SheetRows:
                 xml = xml[:m.start()] + f'<dimension ref="{ref}"/>'.encode() + xml[m.end():]
         if self._links:
             links = []
-            for ref, target in self._links:
-                rel = _Hyperlink(target)
-                rels.append(rel)
-                links.append(f'<hyperlink xmlns:r="{_REL_NS}" ref="{ref}" r:id="{rel.Id}"/>')
+            n = len(rels)
+            for ref, target in self._links:  # the Ids RelationshipList.append gives
+                n += 1
+                list.append(rels, _Hyperlink(target, f"rId{n}"))
+                links.append(f'<hyperlink xmlns:r="{_REL_NS}" ref="{ref}" r:id="rId{n}"/>')
             block = "".join(links).encode("utf-8")
             end = xml.find(b"</hyperlinks>")
             if end >= 0:
