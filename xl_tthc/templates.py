@@ -668,6 +668,7 @@ class SheetRows:
         if not self._chunks and not self._links:
             return xml, [], b""
         xml = xml.replace(b"<sheetData/>", b"<sheetData></sheetData>", 1)
+        self._insertion_point(xml)  # a row of both kinds fails before anything changes
         if self._chunks:
             m = _DIMENSION.search(xml)
             if m:
@@ -689,15 +690,20 @@ class SheetRows:
             else:
                 at = _AFTER_LINKS.search(xml, xml.index(b"</sheetData>")).start()
                 xml = xml[:at] + b"<hyperlinks>" + block + b"</hyperlinks>" + xml[at:]
+        at = self._insertion_point(xml)
+        return xml[:at], self._chunks, xml[at:]
+
+    def _insertion_point(self, xml: bytes) -> int:
+        """Where these rows go in ``xml``: before its first later row, or at the end of
+        its sheetData."""
         start = xml.index(b"<sheetData>")
-        end = at = xml.index(b"</sheetData>", start)
-        for m in _ROW.finditer(xml, start, end):  # the streamed rows go before the first later row
+        end = xml.index(b"</sheetData>", start)
+        for m in _ROW.finditer(xml, start, end):
             if int(m[1]) >= self.first_row:
                 if int(m[1]) <= self.last_row:
                     raise ValueError(f"{self.ws.title}: row {int(m[1])} has both openpyxl cells and streamed rows")
-                at = m.start()
-                break
-        return xml[:at], self._chunks, xml[at:]
+                return m.start()
+        return end
 
 
 # --- saving ---------------------------------------------------------------------------
