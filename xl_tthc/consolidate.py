@@ -33,6 +33,7 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import signal
 import zipfile
 from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor
@@ -545,6 +546,13 @@ def _read_one(args: tuple[str, Profile, str]) -> Source:
     return read_source(*args)
 
 
+def _leave_interrupts_to_the_parent() -> None:
+    """A worker ignores Ctrl-C, which a terminal sends to every process of the command:
+    the parent drops the queued files and the workers stop after their current ones,
+    instead of each printing where the interrupt happened to find it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def read_sources(paths: list[Path], profile: Profile, lang: str, jobs: int | None,
                  progress: Callable[[int, int], None] | None) -> list[Source]:
     """Every file read, in input order; in ``jobs`` worker processes for many files."""
@@ -561,7 +569,7 @@ def read_sources(paths: list[Path], profile: Profile, lang: str, jobs: int | Non
                 progress(len(out), n)
         return out
     chunk = max(1, min(32, n // (workers * 8)))
-    pool = ProcessPoolExecutor(max_workers=min(workers, n))
+    pool = ProcessPoolExecutor(max_workers=min(workers, n), initializer=_leave_interrupts_to_the_parent)
     try:
         for src in pool.map(_read_one, args, chunksize=chunk):
             out.append(src)
