@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import importlib
 import sys
-import threading
 from pathlib import Path
 
 import click
@@ -15,27 +13,18 @@ from ..grid import ReadError
 from ..issues import has_errors
 from ..numbers import format_count
 from ..profiles import ProfileError, load_profile
+from ..provincial import write_provincial
 from .common import (check_output_path, echo_json, force_option, issue_table, json_option, lang_option,
                      profile_option, stderr_is_tty, write_atomically)
 
 
 class _Progress:
-    """A progress bar on stderr when stderr is a terminal (``label``), and the writer
-    imported in a thread once the first file is read: the import (openpyxl, a tenth of
-    a second) then overlaps the reading.  Not earlier: the worker processes are forked
-    when reading starts, and a fork during an import could leave them a held lock."""
+    """A progress bar on stderr, only when stderr is a terminal."""
 
-    def __init__(self, label: str | None) -> None:
+    def __init__(self, label: str) -> None:
         self.label, self.bar = label, None
-        self.writer: threading.Thread | None = None
 
     def __call__(self, done: int, total: int) -> None:
-        if self.writer is None:
-            self.writer = threading.Thread(target=importlib.import_module, args=("xl_tthc.provincial",),
-                                           daemon=True)
-            self.writer.start()
-        if self.label is None:
-            return
         if self.bar is None:
             self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
             self.bar.__enter__()
@@ -83,7 +72,7 @@ def consolidate(inputs: tuple[Path, ...], out: Path, period: str | None, previou
         prof = load_profile(profile)
     except ProfileError as e:
         raise click.UsageError(str(e))
-    progress = _Progress(("Đang đọc" if lang == "vi" else "Reading") if stderr_is_tty() else None)
+    progress = _Progress("Đang đọc" if lang == "vi" else "Reading") if stderr_is_tty() else None
     try:
         try:
             result = consolidate_files(files, period=period, previous=previous, jobs=jobs, profile=prof,
@@ -93,9 +82,8 @@ def consolidate(inputs: tuple[Path, ...], out: Path, period: str | None, previou
         except ReadError as e:
             raise click.UsageError(f"{previous}: {e.text(lang)}")
         finally:
-            progress.close()
-        from ..provincial import write_provincial
-
+            if progress:
+                progress.close()
         write_atomically(out, lambda tmp: write_provincial(result, tmp))
     except KeyboardInterrupt:  # Ctrl-C: the workers are stopped and no output is left half-written
         click.echo(f"\n{'Đã dừng theo yêu cầu; chưa ghi' if lang == 'vi' else 'Interrupted; nothing written to'} "
