@@ -380,13 +380,10 @@ def parse_period_option(text: str, cutoff_day: int | None = None) -> Period | No
 
 def _figures(row: Row, fields: Iterable[str]) -> dict[str, int]:
     out = {}
-    values = row.values
     for f in fields:
-        v = values.get(f)
-        if v is not None and v.whole is not None:
-            out[f] = v.whole
-        elif (x := row.count(f)) is not None and x.denominator == 1:
-            out[f] = int(x)
+        x = row.exact(f)
+        if type(x) is int:
+            out[f] = x
     return out
 
 

@@ -22,6 +22,8 @@ from typing import Any, Iterable
 
 import python_calamine as pc
 
+from .issues import column_letter
+
 __all__ = ["ReadError", "Sheet", "Workbook", "open_workbook", "CellDetail", "MAX_UNPACKED_BYTES"]
 
 MAX_UNPACKED_BYTES = 2 * 1024**3  # refuse zip bombs: more than 2 GiB of XML
@@ -104,7 +106,7 @@ class Workbook:
                     found = {rc: _cell_detail(xml, rc) for rc in wanted}
                     if all(d is not _SHARED for d in found.values()):
                         return {rc: d or CellDetail() for rc, d in found.items()}
-                self._details[sheet] = _xml_details(self._sheet_xml(sheet))
+                self._details[sheet] = _xml_details(xml)
         except (KeyError, ValueError, StopIteration, zipfile.BadZipFile, ET.ParseError):
             return {rc: d for rc, d in _openpyxl_details(self.path, sheet, wanted).items()}
         known = self._details[sheet]
@@ -132,16 +134,6 @@ def _rc(ref: str) -> tuple[int, int]:
     for ch in m.group(1):
         col = col * 26 + ord(ch) - 64
     return int(m.group(2)) - 1, col - 1
-
-
-def _ref(rc: tuple[int, int]) -> str:
-    r, c = rc
-    letters = ""
-    c += 1
-    while c:
-        c, rem = divmod(c - 1, 26)
-        letters = chr(65 + rem) + letters
-    return f"{letters}{r + 1}"
 
 
 _CELL_XML = re.compile(r"<(?:\w+:)?c\b([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)", re.S)
@@ -177,7 +169,7 @@ def _sheet_part(z: zipfile.ZipFile, sheet: str) -> str:
 def _cell_detail(xml: str, rc: tuple[int, int]) -> CellDetail | None:
     """The detail of one cell found by its reference, None when the sheet has no such
     cell or it holds a plain value, ``_SHARED`` when it needs its shared formula's master."""
-    needle = f' r="{_ref(rc)}"'
+    needle = f' r="{column_letter(rc[1])}{rc[0] + 1}"'
     pos = xml.find(needle)
     while pos != -1:
         start = xml.rfind("<", 0, pos)

@@ -124,15 +124,13 @@ def parse_number(raw: object) -> Number | None:
     """
     if raw is None:
         return None
-    if type(raw) is float:
-        return _float_number(raw)
+    if isinstance(raw, float):
+        return _float_number(float(raw))
     if isinstance(raw, bool):
         raise NumberError(str(raw), "a TRUE/FALSE value, not a number")
-    if type(raw) is int or (type(raw) is float and raw.is_integer() and abs(raw) < 2**53):
-        return Number(Fraction(int(raw)))  # the common case: a whole count, no decimals
-    if isinstance(raw, (int, float, Fraction, Decimal)):
-        if isinstance(raw, float):
-            return _float_number(raw)
+    if type(raw) is int:
+        return Number(Fraction(raw))  # the common case: a whole count, no decimals
+    if isinstance(raw, (int, Fraction, Decimal)):
         return Number(to_fraction(raw))
     text = str(raw)
     t = clean_text(text)

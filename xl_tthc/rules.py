@@ -138,11 +138,7 @@ def _decimal_issue(ctx: _Ctx, row: Row, f: str, v: Value, suggestion: str) -> No
 def _sum(row: Row, fields: Iterable[str]) -> int | Fraction | None:
     total = 0  # counts are whole numbers: an int unless some value is not
     for f in fields:
-        v = row.values.get(f)
-        if v is not None and v.whole is not None:
-            total += v.whole
-            continue
-        x = row.count(f)
+        x = row.exact(f)
         if x is None:
             return None
         total += x
@@ -203,19 +199,13 @@ class _Counts:
     def __getitem__(self, f: str) -> list:
         col = self._cols.get(f)
         if col is None:
-            col = self._cols[f] = [v.whole if (v := r.values.get(f)) is not None and v.whole is not None
-                                   else _exact(r, f) for r in self.rows]
+            col = self._cols[f] = [r.exact(f) for r in self.rows]
         return col
 
     def sum(self, fields: tuple[str, ...]) -> list:
         if len(fields) == 1:
             return self[fields[0]]
         return [None if None in xs else sum(xs) for xs in zip(*(self[f] for f in fields))]
-
-
-def _exact(row: Row, f: str) -> int | Fraction | None:
-    x = row.count(f)
-    return x.numerator if x is not None and x.denominator == 1 else x
 
 
 def _identity_rules(ctx: _Ctx, rows: list[Row], plan: _Plan, counts: _Counts) -> None:

@@ -70,6 +70,15 @@ class Row:
     def excel_row(self) -> int:
         return self.index + 1
 
+    def exact(self, name: str) -> int | Fraction | None:
+        """:meth:`count` as an int when whole: a shared whole count's int, without
+        building a Fraction (the rules and the consolidation ask for every cell)."""
+        v = self.values.get(name)
+        if v is not None and v.whole is not None:
+            return v.whole
+        x = self.count(name)
+        return x.numerator if x is not None and x.denominator == 1 else x
+
     def count(self, name: str) -> Fraction | None:
         """The exact value of a count field, None when absent or unusable."""
         v = self.values.get(name)
