@@ -24,7 +24,7 @@ from typing import Iterable, Mapping
 
 from .fields import FIELDS, RATIOS, SHARE_OF, STATED_RATIOS, STATED_WEIGHTS
 from .issues import column_letter
-from .numbers import excel_round
+from .numbers import round_scaled
 
 __all__ = [
     "FormColumn",
@@ -352,10 +352,14 @@ def _number(v: object) -> Fraction | int:
     return v if type(v) is int or isinstance(v, Fraction) else 0  # type: ignore[return-value]
 
 
-def _eval(pattern: str, values: Mapping[str, Fraction | int | str | None]) -> Fraction | int | str:
-    """Evaluate one of the patterns built above on exact values."""
-    den, parts = _parse(pattern)
-    top = sum(_number(values.get(f)) for f in parts)
+def _eval(den: str | None, parts: tuple[str, ...],
+          values: Mapping[str, Fraction | int | str | None]) -> Fraction | int | str:
+    """Evaluate a pattern built above, as :func:`_parse` gives it, on exact values."""
+    top = 0
+    for p in parts:
+        v = values.get(p)
+        if type(v) is int or isinstance(v, Fraction):
+            top += v  # type: ignore[operator]
     return top if den is None else _ratio_cell(top, _number(values.get(den)))
 
 
@@ -363,19 +367,13 @@ def _ratio_cell(num: Fraction | int, den: Fraction | int) -> Fraction | str:
     """num/den rounded like ROUND(num/den, RATIO_DECIMALS), "" for a zero denominator."""
     if den == 0:
         return ""
-    if type(num) is int and type(den) is int:  # excel_round of num/den, in integers
-        q, r = divmod(abs(num) * _SCALE, abs(den))
-        if 2 * r >= abs(den):
-            q += 1
-        if (num < 0) != (den < 0):
-            q = -q
-        share = _SHARES.get(q)
-        if share is None:
-            share = Fraction(q, _SCALE)
-            if 0 <= q <= _SCALE:  # a ratio of 0 % to 100 %: each Fraction made once
-                _SHARES[q] = share
-        return share
-    return excel_round(Fraction(num) / den, RATIO_DECIMALS)
+    q = round_scaled(num, den, RATIO_DECIMALS)
+    share = _SHARES.get(q)
+    if share is None:
+        share = Fraction(q, _SCALE)
+        if 0 <= q <= _SCALE:  # a ratio of 0 % to 100 %: each Fraction made once
+            _SHARES[q] = share
+    return share
 
 
 def _input(v: object) -> Fraction | int | None:
@@ -398,12 +396,7 @@ def compute(form: Form, rows: Iterable[Mapping[str, object]]) -> Computed:
             v = get(f)
             vals[f] = v if is_label or type(v) is int else _input(v)  # type: ignore[assignment]
         for f, den, parts in formulas:
-            top = 0
-            for p in parts:
-                v = vals.get(p)
-                if type(v) is int or isinstance(v, Fraction):
-                    top += v  # type: ignore[operator]
-            vals[f] = top if den is None else _ratio_cell(top, _number(vals.get(den)))
+            vals[f] = _eval(den, parts, vals)
         out_rows.append(vals)
     total: dict[str, Fraction | int | str | None] = {}
     for c in form.columns:
@@ -411,7 +404,7 @@ def compute(form: Form, rows: Iterable[Mapping[str, object]]) -> Computed:
             total[c.field] = sum(_number(r[c.field]) for r in out_rows)
     for c in form.columns:
         if c.total == "row":
-            total[c.field] = _eval(c.formula, total)  # type: ignore[arg-type]
+            total[c.field] = _eval(*_parse(c.formula), total)  # type: ignore[arg-type]
         elif c.total == "weighted":
             pairs = [(v, _number(r[c.weight])) for r in out_rows if (v := r[c.field]) is not None and v != ""]
             den = sum(w for _, w in pairs)

@@ -171,16 +171,25 @@ def parse_number(raw: object) -> Number | None:
     return Number(sign * value, decimals=decimals, percent=percent, style=style, from_text=True, text=text)
 
 
+def round_scaled(num: int | Fraction, den: int | Fraction, decimals: int) -> int:
+    """ROUND(num / den, decimals) * 10**decimals, as an int (den != 0, decimals >= 0):
+    Excel's rounding, half away from zero, in integers; it runs for every ratio cell of
+    a batch, so no Fraction is built."""
+    top = num.numerator * den.denominator * 10**decimals  # num / den * 10**decimals = top / bottom
+    bottom = num.denominator * den.numerator
+    if bottom < 0:
+        top, bottom = -top, -bottom
+    n, r = divmod(abs(top), bottom)
+    if 2 * r >= bottom:
+        n += 1
+    return -n if top < 0 else n
+
+
 def excel_round(x: Fraction, decimals: int = 0) -> Fraction:
     """Excel's ROUND: half away from zero, exact."""
     x = Fraction(x)
-    if decimals >= 0:  # in integers: this runs for every stated ratio of a batch
-        scale = 10**decimals
-        top = x.numerator * scale
-        n, r = divmod(abs(top), x.denominator)
-        if 2 * r >= x.denominator:
-            n += 1
-        return Fraction(-n if top < 0 else n, scale)
+    if decimals >= 0:
+        return Fraction(round_scaled(x.numerator, x.denominator, decimals), 10**decimals)
     scale = Fraction(10) ** decimals
     scaled = x * scale
     sign = -1 if scaled < 0 else 1

@@ -17,7 +17,7 @@ from typing import Iterable
 
 from .fields import RATIOS, SHARE_OF, STATED_RATIOS, is_ratio_field, label, share_of
 from .issues import RULES, Issue, column_letter, message, sort_issues
-from .numbers import Number, format_decimal, format_percent
+from .numbers import Number, format_decimal, format_percent, round_scaled
 from .profiles import Profile
 from .table import Row, Table, Value
 from .text import fold
@@ -280,15 +280,7 @@ def _agrees(stated: Fraction, decimals: int, num: int | Fraction, den: int | Fra
     cell of a batch."""
     if decimals > 6:
         return abs(stated - Fraction(num) * 100 / den) < Fraction(1, 10**6)
-    scale = 10**decimals
-    top = num.numerator * den.denominator * 100 * scale  # num / den * 100 * scale = top / bottom
-    bottom = num.denominator * den.numerator
-    if bottom < 0:
-        top, bottom = -top, -bottom
-    n, r = divmod(abs(top), bottom)
-    if 2 * r >= bottom:
-        n += 1
-    return stated.numerator * scale == (-n if top < 0 else n) * stated.denominator
+    return stated.numerator * 10**decimals == round_scaled(num * 100, den, decimals) * stated.denominator
 
 
 def _zero_ok(v: Value, convention: str) -> bool:
