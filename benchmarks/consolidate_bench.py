@@ -9,14 +9,24 @@ with formulas, fields of procedures without a total row), then times, in one run
       sheet of every file, ``concat``, ``to_excel``;
   (c) the floor: python-calamine merely reading every sheet of every file.
 
+Then, to show what the target consolidate/floor <= 2 leaves for the tool's own work:
+
+  (d) the least any consolidation in Python does (least_pipeline.py): a fresh interpreter
+      reading, hashing and parsing (python-calamine) every file in as many worker
+      processes as ``consolidate`` uses, keeping nothing and writing nothing;
+  (e) importing openpyxl, the library that writes the output workbook, in a fresh
+      interpreter (less an empty interpreter's start).
+
     python benchmarks/consolidate_bench.py [--n 1000] [--dir DIR] [--keep]
 
-Prints the three times and the ratios consolidate/floor and baseline/consolidate.
+Prints the times, the ratios consolidate/floor and baseline/consolidate, and the time
+twice the floor leaves for recognising, checking and writing once (d) and (e) are paid.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import shutil
 import subprocess
@@ -81,6 +91,20 @@ def run_floor(files: list[Path]) -> float:
     return time.perf_counter() - t
 
 
+def _fresh(*args: str) -> float:
+    t = time.perf_counter()
+    subprocess.run([sys.executable, *args], check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - t
+
+
+def run_least(folder: Path) -> float:
+    return min(_fresh(str(ROOT / "benchmarks" / "least_pipeline.py"), str(folder)) for _ in range(3))
+
+
+def run_writer_import() -> float:
+    return min(_fresh("-c", "import openpyxl") for _ in range(5)) - min(_fresh("-c", "pass") for _ in range(5))
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=1000, help="department workbooks to generate (default 1000)")
@@ -97,11 +121,19 @@ def main() -> None:
         floor = run_floor(files)
         cons = run_consolidate(inputs, work / "tong_hop.xlsx")
         base = run_baseline(files, work / "baseline.xlsx")
+        least = run_least(inputs)
+        writer = run_writer_import()
+        left = 2 * floor - least - writer
         print(f"(a) xl-tthc consolidate     {cons:8.2f} s")
         print(f"(b) pandas baseline         {base:8.2f} s")
         print(f"(c) calamine reading floor  {floor:8.2f} s")
         print(f"consolidate / floor    = {cons / floor:5.2f}x  (target <= 2)")
         print(f"baseline / consolidate = {base / cons:5.2f}x  (target >= 5)")
+        print(f"(d) read, hash and parse every file in {os.cpu_count()} processes, fresh interpreter"
+              f"  {least:5.2f} s")
+        print(f"(e) importing openpyxl (writes the output)  {writer:5.2f} s")
+        print(f"twice the floor less (d) and (e) leaves {left:5.2f} s to recognise, check and write "
+              f"{len(files)} files ({1000 * left / len(files):.3f} ms a file)")
     finally:
         if not args.keep and args.dir is None:
             shutil.rmtree(work, ignore_errors=True)
