@@ -1,0 +1,71 @@
+"""The benchmark scripts run, on small sizes, and count what they claim to; their timings
+are printed for people and never asserted here."""
+
+from __future__ import annotations
+
+import random
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import python_calamine as pc
+
+import departments as D
+
+ROOT = Path(__file__).resolve().parents[1]
+BENCH = ROOT / "benchmarks"
+NUMBER = r"(-?\d+\.\d+)"
+
+
+def _run(*args: str) -> str:
+    proc = subprocess.run([sys.executable, *args], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return proc.stdout
+
+
+def _figure(out: str, label: str) -> float:
+    match = re.search(re.escape(label) + r".*?" + NUMBER, out)
+    assert match, f"no figure for {label!r} in:\n{out}"
+    return float(match.group(1))
+
+
+def test_consolidate_bench_prints_every_figure(tmp_path):
+    out = _run(str(BENCH / "consolidate_bench.py"), "--n", "8", "--dir", str(tmp_path), "--keep")
+    times = [_figure(out, label) for label in ("(a) xl-tthc consolidate", "(b) pandas baseline",
+                                               "(c) calamine reading floor", "(d) read, hash and parse",
+                                               "(e) importing openpyxl")]
+    assert all(t >= 0 for t in times)
+    cons, base, floor, least, writer = times
+    assert _figure(out, "baseline / consolidate =") > 0 and _figure(out, "consolidate / floor    =") > 0
+    # the printed times are rounded to 10 ms
+    assert abs(_figure(out, "twice the floor less (d) and (e) leaves") - (2 * floor - least - writer)) < 0.03
+    assert len(list((tmp_path / "departments").glob("*.xlsx"))) == 8
+    assert (tmp_path / "tong_hop.xlsx").stat().st_size > 0
+
+
+def test_least_pipeline_parses_every_row_of_every_file(tmp_path):
+    rng = random.Random(7)
+    for i, layout in enumerate(D.LAYOUTS * 2):
+        sub = tmp_path / ("a" if i % 2 else "b")
+        sub.mkdir(exist_ok=True)
+        D.write_department(sub / f"{i}.xlsx", layout, f"UBND xã {i}", D.department(rng, layout), "tháng 03 năm 2024")
+    expected = 0
+    for f in tmp_path.rglob("*.xlsx"):
+        book = pc.CalamineWorkbook.from_path(str(f))
+        expected += sum(len(book.get_sheet_by_name(n).to_python()) for n in book.sheet_names)
+    assert expected > 0
+    assert int(_run(str(BENCH / "least_pipeline.py"), str(tmp_path)).strip()) == expected
+
+
+def test_write_bench_runs(tmp_path):
+    out = _run(str(BENCH / "write_bench.py"), "--n", "8", "--dir", str(tmp_path), "--repeat", "1")
+    assert _figure(out, "(a) write_provincial") > 0
+    assert _figure(out, "openpyxl cells / write_provincial =") > 0
+
+
+def test_udf_bench_finds_the_broken_rows_it_plants():
+    # every 500th commune row is unbalanced: 1,000 rows plant two
+    out = _run(str(BENCH / "udf_bench.py"), "--column", "20", "--rows", "1000", "--repeat", "1")
+    assert re.search(r"TTHC_CHECK over a 1,000-row table, 15 columns \(\d+ findings on 2 rows\)", out), out
+    assert "target < 100 ms" in out
