@@ -13,9 +13,9 @@ Then, to show what the target consolidate/floor <= 2 leaves for the tool's own w
 
   (d) the least any consolidation in Python does (least_pipeline.py): a fresh interpreter
       reading, hashing and parsing (python-calamine) every file in as many worker
-      processes as ``consolidate`` uses, keeping nothing and writing nothing;
+      processes as ``consolidate`` uses, keeping nothing and writing nothing (best of 3);
   (e) importing openpyxl, the library that writes the output workbook, in a fresh
-      interpreter (less an empty interpreter's start).
+      interpreter, less an empty interpreter's start (best of 5 each).
 
     python benchmarks/consolidate_bench.py [--n 1000] [--dir DIR] [--keep]
 
