@@ -1,11 +1,11 @@
 """Benchmark: writing the provincial workbook (``write_provincial``) against baselines.
 
-Loads a pickled :class:`xl_tthc.consolidate.Consolidation` (``--result``) or
+Loads a pickled :class:`xl_tthc.consolidate.consolidation.Consolidation` (``--result``) or
 generates N department workbooks (default 1,000, the layouts of
 benchmarks/consolidate_bench.py) and consolidates them, then times, in one run:
 
   (a) ``write_provincial(result, OUT)``: five sheets, rows written straight as
-      SpreadsheetML (xl_tthc.templates.SheetRows);
+      SpreadsheetML (xl_tthc.forms.templates.SheetRows);
   (b) the same cells written the plain openpyxl way: one cell object per value with
       its style, hyperlinks, widths, merged cells, then ``Workbook.save`` (the cells
       are taken from (a)'s output, loaded before the clock starts; no cached formula
@@ -35,8 +35,8 @@ from typing import Callable
 ROOT = Path(__file__).resolve().parent
 sys.path.insert(0, str(ROOT))
 
-from xl_tthc.consolidate import Consolidation, consolidate  # noqa: E402
-from xl_tthc.provincial import write_provincial  # noqa: E402
+from xl_tthc.consolidate.consolidation import Consolidation, consolidate  # noqa: E402
+from xl_tthc.consolidate.provincial import write_provincial  # noqa: E402
 
 
 def best(fn: Callable[[], object], repeat: int) -> float:

@@ -4,7 +4,7 @@
   Đúng hẹn | Trễ hẹn | Tỷ lệ đúng hẹn (%)"), the department's row and a total row;
 * ``full``: the Sóc Trăng layout (three merged header rows, 13 count columns), the
   department's row, the total row and the "Tỷ lệ %" row;
-* ``form``: the department result form of :mod:`xl_tthc.forms` (one row per field of
+* ``form``: the department result form of :mod:`xl_tthc.forms.definitions` (one row per field of
   procedures, formulas with cached values), department named in the title;
 * ``fields``: fields of procedures without a total row, department named in a
   heading line above the table ("SỞ TƯ PHÁP");
@@ -26,9 +26,9 @@ from pathlib import Path
 import openpyxl
 
 import seeds
-from xl_tthc.forms import get_form
-from xl_tthc.numbers import format_decimal
-from xl_tthc.templates import save_workbook, write_form
+from xl_tthc.forms.definitions import get_form
+from xl_tthc.domain.numbers import format_decimal
+from xl_tthc.forms.templates import save_workbook, write_form
 
 LAYOUTS = ("row", "full", "form", "fields")
 FIELD_NAMES = ("Hộ tịch", "Chứng thực", "Lý lịch tư pháp", "Quốc tịch", "Nuôi con nuôi", "Luật sư", "Công chứng",

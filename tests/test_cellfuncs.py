@@ -1,5 +1,5 @@
-"""xl_tthc.cellfuncs against the core on the same inputs: ratios (xl_tthc.numbers,
-fields.RATIOS), number text, the check of a range (xl_tthc.check on the same file),
+"""xl_tthc.sheet.cellfuncs against the core on the same inputs: ratios (xl_tthc.domain.numbers,
+fields.RATIOS), number text, the check of a range (xl_tthc.rules.check on the same file),
 row status and narrative."""
 
 from __future__ import annotations
@@ -10,13 +10,13 @@ import numpy as np
 import pytest
 
 import seeds
-from xl_tthc import cellfuncs as cf
-from xl_tthc.check import check_file
-from xl_tthc.fields import RATIOS
-from xl_tthc.grid import open_workbook
-from xl_tthc.issues import SEVERITIES
-from xl_tthc.narrative import narrative
-from xl_tthc.numbers import format_percent, parse_number, ratio
+from xl_tthc.sheet import cellfuncs as cf
+from xl_tthc.rules.check import check_file
+from xl_tthc.domain.fields import RATIOS
+from xl_tthc.read.grid import open_workbook
+from xl_tthc.domain.issues import SEVERITIES
+from xl_tthc.prose.narrative import narrative
+from xl_tthc.domain.numbers import format_percent, parse_number, ratio
 
 
 def core_number(v):

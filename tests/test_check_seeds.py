@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import seeds
 from xl_tthc import check_file, read_tables
-from xl_tthc.profiles import PROFILES
+from xl_tthc.domain.profiles import PROFILES
 
 
 def flatten(report, keys=("cell", "rule")):

@@ -14,8 +14,8 @@ from msoffcrypto.format.ooxml import OOXMLFile
 
 import departments as D
 import seeds
-from xl_tthc.consolidate import collect_inputs, consolidate, parse_period_option
-from xl_tthc.provincial import write_provincial
+from xl_tthc.consolidate.consolidation import collect_inputs, consolidate, parse_period_option
+from xl_tthc.consolidate.provincial import write_provincial
 
 PERIOD = "tháng 03 năm 2024"
 UNITS = ("Sở Tư pháp", "Sở Y tế", "Sở Xây dựng", "Công an tỉnh", "Sở Nội vụ", "Sở Tài chính", "Sở Công Thương",

@@ -22,8 +22,8 @@ from openpyxl.utils import quote_sheetname
 import departments as D
 from lo import read_values, recalculate
 from xl_tthc.cli import cli
-from xl_tthc.consolidate import consolidate
-from xl_tthc.provincial import SHEETS, write_provincial
+from xl_tthc.consolidate.consolidation import consolidate
+from xl_tthc.consolidate.provincial import SHEETS, write_provincial
 
 PERIOD = "tháng 03 năm 2024"
 UNITS = ("Sở Tư pháp", "Sở Y tế", "Sở Xây dựng", "Công an tỉnh", "Sở Nội vụ", "Sở Tài chính", "Sở Công Thương",
@@ -213,7 +213,7 @@ def test_an_interrupted_run_leaves_no_output(folder, tmp_path):
 def test_links_to_sources_are_the_resolved_files_relative_to_the_output(tmp_path, monkeypatch):
     """Each folder is resolved once, yet every link is what ``Path.resolve()`` and
     ``os.path.relpath`` give: through symlinked files and folders, "..", relative paths."""
-    from xl_tthc.provincial import _Links
+    from xl_tthc.consolidate.provincial import _Links
 
     (tmp_path / "in" / "sub").mkdir(parents=True)
     (tmp_path / "out").mkdir()

@@ -19,11 +19,11 @@ from click.testing import CliRunner
 import departments as D
 from lo import read_values, recalculate
 from xl_tthc.cli import cli
-from xl_tthc.consolidate import consolidate
-from xl_tthc.fields import STATED_WEIGHTS, label
-from xl_tthc.issues import MESSAGES, RULES
-from xl_tthc.numbers import excel_round
-from xl_tthc.provincial import SHEETS, write_provincial
+from xl_tthc.consolidate.consolidation import consolidate
+from xl_tthc.domain.fields import STATED_WEIGHTS, label
+from xl_tthc.domain.issues import MESSAGES, RULES
+from xl_tthc.domain.numbers import excel_round
+from xl_tthc.consolidate.provincial import SHEETS, write_provincial
 
 PERIOD = "tháng 03 năm 2024"
 

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from xl_tthc.crosscheck import crosscheck
-from xl_tthc.numbers import parse_number
-from xl_tthc.prose import ProseError, extract, read_report, sentences
+from xl_tthc.prose.crosscheck import crosscheck
+from xl_tthc.domain.numbers import parse_number
+from xl_tthc.prose.report import ProseError, extract, read_report, sentences
 
 FIXTURES = Path(__file__).parent / "fixtures" / "prose"
 BINH_THUAN = FIXTURES / "000_940a727b160e5016.txt"

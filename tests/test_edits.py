@@ -6,7 +6,7 @@ import openpyxl
 import pytest
 
 import seeds
-from xl_tthc.edits import (AddSheet, DeleteNote, DeleteSheet, Fill, Note, NumberFormat, WriteFormula, WriteValue,
+from xl_tthc.sheet.edits import (AddSheet, DeleteNote, DeleteSheet, Fill, Note, NumberFormat, WriteFormula, WriteValue,
                            apply_to_file, batches, cell_ref, load_grids, parse_cell, read_fills)
 
 

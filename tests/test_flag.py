@@ -10,8 +10,8 @@ from openpyxl.styles import PatternFill
 from openpyxl.xml.functions import tostring
 
 import seeds
-from xl_tthc import flag
-from xl_tthc.edits import apply_to_file, cell_ref, load_grids, read_fills
+from xl_tthc.sheet import flag
+from xl_tthc.sheet.edits import apply_to_file, cell_ref, load_grids, read_fills
 
 SHEET = "Phụ lục"
 

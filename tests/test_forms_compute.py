@@ -1,4 +1,4 @@
-""":func:`xl_tthc.forms.compute` against a plain Fraction recomputation of every
+""":func:`xl_tthc.forms.definitions.compute` against a plain Fraction recomputation of every
 pattern (the way it was first written: every term a Fraction, every ratio through
 ``excel_round``): the same values for every form and input of any kind, and the cached
 values written to workbooks (int or float) of the same type."""
@@ -12,8 +12,8 @@ from fractions import Fraction
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from xl_tthc.forms import FORMS, RATIO_DECIMALS, compute
-from xl_tthc.numbers import excel_round
+from xl_tthc.forms.definitions import FORMS, RATIO_DECIMALS, compute
+from xl_tthc.domain.numbers import excel_round
 
 _REF = re.compile(r"\{(\w+)\}")
 _RATIO = re.compile(r'IF\(\{(\w+)\}=0,"",ROUND\((.+)/\{\w+\},\d+\)\)')

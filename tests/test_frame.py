@@ -8,7 +8,7 @@ import pytest
 
 import seeds
 from xl_tthc import read_tables
-from xl_tthc.schema import ResultsFrame
+from xl_tthc.read.schema import ResultsFrame
 
 
 def test_frame_of_soc_trang(soc_trang_xlsx):

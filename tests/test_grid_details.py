@@ -12,7 +12,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from xl_tthc.grid import CellDetail, _xml_details, open_workbook
+from xl_tthc.read.grid import CellDetail, _xml_details, open_workbook
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = sorted((ROOT / "workbooks" / "samples").glob("*.xlsx"))
@@ -106,7 +106,7 @@ def test_headers_kept_across_files_read_as_alone(binh_thuan_xlsx: Path, soc_tran
     """Header bands are remembered across a batch by their content; a file reads the
     same after others as on its own, and a band that differs only in its merged cells
     is read afresh."""
-    from xl_tthc import reader
+    from xl_tthc.read import reader
 
     narrower = tmp_path / "narrower.xlsx"  # the same texts, one parent header merged narrower
     wb = openpyxl.load_workbook(soc_trang_xlsx)

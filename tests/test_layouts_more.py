@@ -3,10 +3,10 @@ share columns under each count, numbered unit names, parents above the unit head
 
 from __future__ import annotations
 
-from xl_tthc.grid import Sheet
-from xl_tthc.profiles import Profile
-from xl_tthc.reader import find_tables
-from xl_tthc.rules import check_table
+from xl_tthc.read.grid import Sheet
+from xl_tthc.domain.profiles import Profile
+from xl_tthc.read.reader import find_tables
+from xl_tthc.rules.table_rules import check_table
 
 
 def sheet(rows, merged=()):

@@ -15,8 +15,8 @@ import seeds
 import xl_tthc
 from udfs import macros
 from udfs import xlwings_adapter as xa
-from xl_tthc import flag
-from xl_tthc.edits import load_grids
+from xl_tthc.sheet import flag
+from xl_tthc.sheet.edits import load_grids
 
 SHEET = "Phụ lục"
 

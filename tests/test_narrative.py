@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from test_crosscheck import binh_thuan_appendix, soc_trang_appendix
-from xl_tthc.crosscheck import crosscheck
-from xl_tthc.narrative import complete_totals, narrative
-from xl_tthc.numbers import format_count, format_decimal, parse_number
+from xl_tthc.prose.crosscheck import crosscheck
+from xl_tthc.prose.narrative import complete_totals, narrative
+from xl_tthc.domain.numbers import format_count, format_decimal, parse_number
 
 SOC_TRANG_TEXT = """\
 Tổng số hồ sơ tiếp nhận trong tháng 02 năm 2021 là 8.605 hồ sơ (kỳ trước chuyển sang 1.378 hồ sơ, tiếp nhận mới \

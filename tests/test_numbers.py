@@ -8,7 +8,7 @@ from fractions import Fraction
 import pytest
 from hypothesis import given, strategies as st
 
-from xl_tthc.numbers import NumberError, excel_round, format_count, format_decimal, format_percent, parse_number
+from xl_tthc.domain.numbers import NumberError, excel_round, format_count, format_decimal, format_percent, parse_number
 
 
 @pytest.mark.parametrize("text, value, percent, style, decimals", [

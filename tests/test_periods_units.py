@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from xl_tthc.periods import parse_period
-from xl_tthc.units import match_unit
+from xl_tthc.domain.periods import parse_period
+from xl_tthc.domain.units import match_unit
 
 
 @pytest.mark.parametrize("text, key, start, end", [
@@ -58,7 +58,7 @@ def test_unknown_units_get_the_nearest_names():
 def test_no_registered_unit_looks_local() -> None:
     """match_unit answers "local" before looking in the registry: that is only the same
     answer because no registered name or alias is a district- or commune-level name."""
-    from xl_tthc.units import REGISTRY, is_local_unit
+    from xl_tthc.domain.units import REGISTRY, is_local_unit
 
     local = [n for u in REGISTRY for n in (u.name, *u.aliases) if is_local_unit(n)]
     assert local == []

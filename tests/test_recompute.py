@@ -14,8 +14,8 @@ from click.testing import CliRunner
 import seeds
 from lo import read_values, recalculate
 from xl_tthc.cli import cli
-from xl_tthc.edits import WriteFormula, load_grids
-from xl_tthc.recompute import recompute_file, recompute_sheet
+from xl_tthc.sheet.edits import WriteFormula, load_grids
+from xl_tthc.sheet.recompute import recompute_file, recompute_sheet
 
 TYPED_TOTAL = ("Tổng cộng", None, 3850, 4232, 4225, 7, "99%")  # C27 and G27 typed over, wrong
 
@@ -89,7 +89,7 @@ def test_soc_trang_formulas_reproduce_the_stated_figures(tmp_path):
 
 
 def test_a_formula_already_in_place_is_left_alone():
-    from xl_tthc.grid import Sheet
+    from xl_tthc.read.grid import Sheet
 
     values = [["Tên đơn vị", "Đã tiếp nhận", "Đã giải quyết", "Đúng hạn", "Trễ hạn"],
               ["Sở Tư pháp", 10, 8, 7, 1], ["Sở Y tế", 5, 5, 5, 0], ["Tổng cộng", 15, 13, 12, 1]]

@@ -8,13 +8,13 @@ from fractions import Fraction
 
 from hypothesis import given, settings, strategies as st
 
-from xl_tthc.grid import Sheet
-from xl_tthc.issues import column_letter
-from xl_tthc.numbers import format_decimal
-from xl_tthc.profiles import Profile
-from xl_tthc.reader import find_tables
-from xl_tthc.rules import check_table
-from xl_tthc.units import REGISTRY
+from xl_tthc.read.grid import Sheet
+from xl_tthc.domain.issues import column_letter
+from xl_tthc.domain.numbers import format_decimal
+from xl_tthc.domain.profiles import Profile
+from xl_tthc.read.reader import find_tables
+from xl_tthc.rules.table_rules import check_table
+from xl_tthc.domain.units import REGISTRY
 
 FIELDS = ("received", "carried_over", "received_new", "received_online", "resolved", "resolved_early",
           "resolved_on_time", "resolved_late", "pending", "pending_in_time", "pending_overdue", "ontime_rate")

@@ -9,10 +9,10 @@ import pytest
 from click.testing import CliRunner
 
 import seeds
-from xl_tthc.check import check_file
+from xl_tthc.rules.check import check_file
 from xl_tthc.cli import cli
-from xl_tthc.forms import compute, get_form
-from xl_tthc.samples import DEPARTMENTS, PLANTED, department_rows, file_name, write_samples
+from xl_tthc.forms.definitions import compute, get_form
+from xl_tthc.forms.samples import DEPARTMENTS, PLANTED, department_rows, file_name, write_samples
 
 REPO = Path(__file__).resolve().parents[1]
 SAMPLES = REPO / "workbooks" / "samples"
@@ -27,7 +27,7 @@ def test_committed_samples_equal_generated(generated: list[Path]) -> None:
     assert sorted(p.name for p in SAMPLES.glob("*.xlsx")) == sorted(p.name for p in generated)
     for p in generated:
         assert (SAMPLES / p.name).read_bytes() == p.read_bytes(), (
-            f"workbooks/samples/{p.name} is stale: run python -m xl_tthc.samples workbooks/samples")
+            f"workbooks/samples/{p.name} is stale: run python -m xl_tthc.forms.samples workbooks/samples")
 
 
 SOC_TRANG = {row[0]: row[1:] for row in seeds.SOC_TRANG_ROWS}

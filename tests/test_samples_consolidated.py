@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import seeds
-from xl_tthc.consolidate import consolidate
+from xl_tthc.consolidate.consolidation import consolidate
 
 SAMPLES = Path(__file__).resolve().parents[1] / "workbooks" / "samples"
 FIELDS = ("received", "carried_over", "received_new", "resolved", "resolved_early", "resolved_on_time",

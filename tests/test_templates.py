@@ -13,11 +13,11 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from xl_tthc.check import check_file
+from xl_tthc.rules.check import check_file
 from xl_tthc.cli import cli
-from xl_tthc.forms import FORM_PROPERTY, FORMS, compute, get_form
-from xl_tthc.reader import read_tables
-from xl_tthc.templates import build_template, form_of, save_template, save_workbook, write_form
+from xl_tthc.forms.definitions import FORM_PROPERTY, FORMS, compute, get_form
+from xl_tthc.read.reader import read_tables
+from xl_tthc.forms.templates import build_template, form_of, save_template, save_workbook, write_form
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATES = REPO / "workbooks" / "templates"

@@ -13,11 +13,11 @@ from openpyxl.formula.translate import Translator
 
 from lo import read_values, recalculate, to_pdf
 from test_templates import FILLED, filled_workbook, same
-from xl_tthc.check import check_file
-from xl_tthc.forms import FORMS, get_form
-from xl_tthc.reader import read_tables
-from xl_tthc.samples import PLANTED
-from xl_tthc.templates import write_form, save_workbook
+from xl_tthc.rules.check import check_file
+from xl_tthc.forms.definitions import FORMS, get_form
+from xl_tthc.read.reader import read_tables
+from xl_tthc.forms.samples import PLANTED
+from xl_tthc.forms.templates import write_form, save_workbook
 
 pytestmark = pytest.mark.libreoffice
 REPO = Path(__file__).resolve().parents[1]

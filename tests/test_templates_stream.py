@@ -1,4 +1,4 @@
-"""Rows written straight as SpreadsheetML (:class:`xl_tthc.templates.SheetRows`) and
+"""Rows written straight as SpreadsheetML (:class:`xl_tthc.forms.templates.SheetRows`) and
 spliced into the sheets openpyxl writes: read back through openpyxl and
 python-calamine they are the values, types, styles, formulas with cached values and
 hyperlinks that were appended; text stays text; a streamed form equals the form
@@ -17,8 +17,8 @@ from openpyxl.packaging.relationship import RelationshipList
 from openpyxl.styles import Font, PatternFill
 
 from test_templates import FILLED
-from xl_tthc.forms import FORMS, get_form, row_formula
-from xl_tthc.templates import Formula, SheetRows, save_workbook, write_form
+from xl_tthc.forms.definitions import FORMS, get_form, row_formula
+from xl_tthc.forms.templates import Formula, SheetRows, save_workbook, write_form
 
 BOLD = Font(bold=True)
 # text as appended -> text as read back ("" and characters XML cannot hold are dropped)
@@ -160,7 +160,7 @@ def test_a_streamed_form_is_the_form_written_as_openpyxl_cells(name, tmp_path):
     assert layouts[True].cached == layouts[False].cached
     plain, streamed = _cells(paths[False]), _cells(paths[True])
     assert streamed == plain
-    for r in range(layouts[True].first_row, layouts[True].last_row + 1):  # the formulas of xl_tthc.forms
+    for r in range(layouts[True].first_row, layouts[True].last_row + 1):  # the formulas of xl_tthc.forms.definitions
         for c in form.columns:
             if c.formula is not None:
                 assert streamed[f"{form.letter(c.field)}{r}"][0] == row_formula(form, c.field, r)

@@ -1,5 +1,5 @@
 """udfs/functions.py: the xlwings declarations (names, Vietnamese help, argument
-options), thin wrappers over xl_tthc.cellfuncs, and the same module served the way
+options), thin wrappers over xl_tthc.sheet.cellfuncs, and the same module served the way
 xlwings' server engine calls custom functions (every argument a 2-D matrix)."""
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import seeds
 import udfs.functions as udf
 from udfs.addin.build import UDF_MODULES
 from udfs.addin.udfgen import load_with_metadata
-from xl_tthc import cellfuncs as cf
+from xl_tthc.sheet import cellfuncs as cf
 
 NAMES = {"TTHC_ONTIME_RATE", "TTHC_LATE_RATE", "TTHC_ONLINE_RATE", "TTHC_RATE", "TTHC_CHECK", "TTHC_ROW_STATUS",
          "TTHC_NUMBER", "TTHC_PERCENT_TEXT", "TTHC_NARRATIVE"}

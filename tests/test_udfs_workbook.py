@@ -18,10 +18,10 @@ from formulas.functions import Array  # noqa: E402
 from formulas.tokens.operand import XlError  # noqa: E402
 
 import udfs.functions as udf  # noqa: E402
-from xl_tthc import cellfuncs  # noqa: E402
-from xl_tthc.check import check_file  # noqa: E402
-from xl_tthc.issues import SEVERITIES  # noqa: E402
-from xl_tthc.templates import save_workbook, write_form  # noqa: E402
+from xl_tthc.sheet import cellfuncs  # noqa: E402
+from xl_tthc.rules.check import check_file  # noqa: E402
+from xl_tthc.domain.issues import SEVERITIES  # noqa: E402
+from xl_tthc.forms.templates import save_workbook, write_form  # noqa: E402
 
 ROWS = [  # a department's fields of procedures, with the cases that matter
     {"unit": "Hộ tịch", "carried_over": 12, "received_new": 1692, "received_online": 1500, "received_offline": 192,

@@ -1,7 +1,7 @@
 """The TTHC_* worksheet functions, declared for xlwings.
 
 Each function only does "the Excel stuff" (the declaration, the Vietnamese help that
-Excel's function wizard shows) and calls :mod:`xl_tthc.cellfuncs`, where arguments
+Excel's function wizard shows) and calls :mod:`xl_tthc.sheet.cellfuncs`, where arguments
 are normalised and the core answers.  Range arguments are read with ``ndim=2`` (a
 single cell arrives as [[v]], as the xlwings server engine always sends it) and
 ``err_to_str=True`` (error cells arrive as "#DIV/0!" and are passed on).
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import xlwings as xw
 
-from xl_tthc import cellfuncs
+from xl_tthc.sheet import cellfuncs
 
 __all__ = [
     "TTHC_ONTIME_RATE",

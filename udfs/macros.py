@@ -18,12 +18,12 @@ from pathlib import Path
 import xlwings as xw
 
 import xl_tthc
-from xl_tthc import flag
-from xl_tthc.edits import AddSheet, ColumnWidth, DeleteSheet, WriteValue
-from xl_tthc.grid import ReadError
-from xl_tthc.numbers import format_count
-from xl_tthc.reader import find_tables
-from xl_tthc.recompute import recompute_sheet
+from xl_tthc.sheet import flag
+from xl_tthc.sheet.edits import AddSheet, ColumnWidth, DeleteSheet, WriteValue
+from xl_tthc.read.grid import ReadError
+from xl_tthc.domain.numbers import format_count
+from xl_tthc.read.reader import find_tables
+from xl_tthc.sheet.recompute import recompute_sheet
 
 from . import xlwings_adapter as xa
 
@@ -133,8 +133,8 @@ def _free_path(folder: Path, stem: str) -> Path:
 @_macro
 def consolidate(book):
     """Tổng hợp: consolidate a folder of department workbooks into a new workbook."""
-    from xl_tthc.consolidate import consolidate as consolidate_files
-    from xl_tthc.provincial import write_provincial
+    from xl_tthc.consolidate.consolidation import consolidate as consolidate_files
+    from xl_tthc.consolidate.provincial import write_provincial
 
     folder = xa.ask_folder(book, "Chọn thư mục chứa các tệp báo cáo của đơn vị")
     if folder is None:
@@ -158,8 +158,8 @@ def consolidate(book):
 @_macro
 def insert_template(book):
     """Mẫu biểu: add a sheet from one of the official forms."""
-    from xl_tthc.forms import FORMS
-    from xl_tthc.templates import save_template
+    from xl_tthc.forms.definitions import FORMS
+    from xl_tthc.forms.templates import save_template
 
     names = list(FORMS)
     lines = "\n".join(f"{i}. {FORMS[n].appendix.title()} – {FORMS[n].sheet}" for i, n in enumerate(names, 1))
@@ -180,7 +180,7 @@ def insert_template(book):
 @_macro
 def narrative(book):
     """Báo cáo: write the summary paragraphs of the active table on "Báo cáo TTHC"."""
-    from xl_tthc.narrative import narrative as write_narrative
+    from xl_tthc.prose.narrative import narrative as write_narrative
 
     grid = xa.read_sheet(book.sheets.active)
     tables = [t for t in find_tables(grid.sheet, book.name) if t.form == "results"]

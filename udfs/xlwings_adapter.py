@@ -2,7 +2,7 @@
 the ribbon macros need.
 
 Reading the active sheet is one bulk call for the values and one for the formulas of
-its used range.  Applying follows :func:`xl_tthc.edits.batches`: one call per
+its used range.  Applying follows :func:`xl_tthc.sheet.edits.batches`: one call per
 rectangle of values or formulas, one ``set_colors`` matrix per sheet for fills; only
 notes and the fills/notes of the (few) marked cells go cell by cell, as Excel has no
 bulk call for them.  No decision is taken here.
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from xl_tthc.edits import Batch, Edit, SheetGrid, batches
-from xl_tthc.grid import Sheet
+from xl_tthc.sheet.edits import Batch, Edit, SheetGrid, batches
+from xl_tthc.read.grid import Sheet
 
 __all__ = ["AdapterError", "read_sheet", "read_values", "read_fills", "noted_cells", "apply", "alert", "ask_folder",
            "ask_text", "copy_first_sheet"]

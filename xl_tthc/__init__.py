@@ -4,15 +4,15 @@ The core library behind the ``xl-tthc`` command line and the Excel add-in.  It n
 imports xlwings or the CLI framework.
 """
 
-from .check import FileReport, TableReport, check_file, check_files
-from .grid import ReadError, open_workbook
-from .issues import Issue
-from .numbers import excel_round, format_count, format_percent, parse_number
-from .periods import Period, parse_period
-from .profiles import Profile, load_profile
-from .reader import find_tables, read_tables
-from .table import Table
-from .units import match_unit
+from .rules.check import FileReport, TableReport, check_file, check_files
+from .read.grid import ReadError, open_workbook
+from .domain.issues import Issue
+from .domain.numbers import excel_round, format_count, format_percent, parse_number
+from .domain.periods import Period, parse_period
+from .domain.profiles import Profile, load_profile
+from .read.reader import find_tables, read_tables
+from .read.table import Table
+from .domain.units import match_unit
 
 __version__ = "0.1.0"
 

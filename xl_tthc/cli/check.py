@@ -6,9 +6,9 @@ import sys
 
 import click
 
-from ..check import check_files
-from ..issues import has_errors
-from ..profiles import ProfileError, load_profile
+from ..rules.check import check_files
+from ..domain.issues import has_errors
+from ..domain.profiles import ProfileError, load_profile
 from .common import echo_json, issue_table, json_option, lang_option, profile_option
 
 

@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterable
 
 import click
 
-from ..issues import Issue
+from ..domain.issues import Issue
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON on stdout.")
 lang_option = click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,

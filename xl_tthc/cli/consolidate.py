@@ -7,13 +7,13 @@ from pathlib import Path
 
 import click
 
-from ..consolidate import collect_inputs, consolidate as consolidate_files, status_label
-from ..fields import label
-from ..grid import ReadError
-from ..issues import has_errors
-from ..numbers import format_count
-from ..profiles import ProfileError, load_profile
-from ..provincial import write_provincial
+from ..consolidate.consolidation import collect_inputs, consolidate as consolidate_files, status_label
+from ..domain.fields import label
+from ..read.grid import ReadError
+from ..domain.issues import has_errors
+from ..domain.numbers import format_count
+from ..domain.profiles import ProfileError, load_profile
+from ..consolidate.provincial import write_provincial
 from .common import (check_output_path, echo_json, force_option, issue_table, json_option, lang_option,
                      profile_option, stderr_is_tty, write_atomically)
 

@@ -6,10 +6,10 @@ import sys
 
 import click
 
-from ..grid import ReadError
-from ..issues import has_errors
-from ..prose import ProseError
-from ..prose_check import crosscheck_report
+from ..read.grid import ReadError
+from ..domain.issues import has_errors
+from ..prose.report import ProseError
+from ..prose.prose_check import crosscheck_report
 from .common import echo_json, issue_table, json_option, lang_option
 
 

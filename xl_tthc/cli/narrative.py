@@ -6,8 +6,8 @@ import sys
 
 import click
 
-from ..grid import ReadError
-from ..prose_check import narrate_file
+from ..read.grid import ReadError
+from ..prose.prose_check import narrate_file
 from .common import echo_json, json_option, lang_option
 
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
-from ..grid import ReadError
-from ..issues import has_errors
-from ..profiles import ProfileError, load_profile
-from ..recompute import recompute_file
+from ..read.grid import ReadError
+from ..domain.issues import has_errors
+from ..domain.profiles import ProfileError, load_profile
+from ..sheet.recompute import recompute_file
 from .common import check_output_path, echo_json, force_option, issue_table, json_option, lang_option, profile_option
 
 

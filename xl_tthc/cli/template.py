@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from ..forms import FORMS
-from ..templates import save_template
+from ..forms.definitions import FORMS
+from ..forms.templates import save_template
 from .common import check_output_path, echo_json, force_option, json_option, write_atomically
 
 

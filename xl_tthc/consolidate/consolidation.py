@@ -42,19 +42,19 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from .check import check_book
-from .fields import COUNT_FIELDS, RATIOS, RESULT_FIELDS, STATED_RATIOS, STATED_WEIGHTS, label
-from .forms import FORM_PROPERTY
-from .grid import ReadError
-from .issues import Issue, has_errors, message, sort_issues
-from .numbers import format_count, format_percent, ratio
-from .periods import Period, parse_period
-from .profiles import Profile, load_profile
-from .reader import read_tables
-from .rules import IDENTITIES
-from .table import Row, Table
-from .text import fold
-from .units import REGISTRY, match_unit
+from ..rules.check import check_book
+from ..domain.fields import COUNT_FIELDS, RATIOS, RESULT_FIELDS, STATED_RATIOS, STATED_WEIGHTS, label
+from ..forms.definitions import FORM_PROPERTY
+from ..read.grid import ReadError
+from ..domain.issues import Issue, has_errors, message, sort_issues
+from ..domain.numbers import format_count, format_percent, ratio
+from ..domain.periods import Period, parse_period
+from ..domain.profiles import Profile, load_profile
+from ..read.reader import read_tables
+from ..rules.table_rules import IDENTITIES
+from ..read.table import Row, Table
+from ..domain.text import fold
+from ..domain.units import REGISTRY, match_unit
 
 __all__ = [
     "WORKBOOK_SUFFIXES",
@@ -299,7 +299,7 @@ def _ratios(figures: dict[str, int], online_denominator: str) -> dict[str, float
 
 def is_provincial_workbook(path: str | Path) -> bool:
     """True for a provincial workbook written by xl-tthc (it carries the form property
-    of :mod:`xl_tthc.forms`), so a folder holding an earlier output is not read back."""
+    of :mod:`xl_tthc.forms.definitions`), so a folder holding an earlier output is not read back."""
     if not _may_have_custom_properties(Path(path)):
         return False
     try:

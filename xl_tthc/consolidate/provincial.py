@@ -1,7 +1,7 @@
 """Writing the provincial workbook of a consolidation (openpyxl).
 
-Sheets: "Phụ lục I" (the provincial appendix form of :mod:`xl_tthc.forms`, written by
-:func:`xl_tthc.templates.write_form`: one row per department, totals, ratios and the
+Sheets: "Phụ lục I" (the provincial appendix form of :mod:`xl_tthc.forms.definitions`, written by
+:func:`xl_tthc.forms.templates.write_form`: one row per department, totals, ratios and the
 "Tỷ lệ %" row as formulas; one column per stated digital-service ratio some department
 reports, its total the mean weighted by fields.STATED_WEIGHTS), "Biểu đồ"
 (native bar charts of the on-time and online rates), "Chi tiết" (every row read from
@@ -9,14 +9,14 @@ every department file), "Phát hiện" (every finding, linked to its source file
 cell) and "Nguồn" (every input file with its SHA-256, period, rows read and status).
 
 Formulas carry their values: each formula cell's ``<v>`` is the exact recomputation of
-:func:`xl_tthc.forms.compute`.  Readers that do not recalculate (calamine, pandas,
+:func:`xl_tthc.forms.definitions.compute`.  Readers that do not recalculate (calamine, pandas,
 viewers) see the numbers; Excel and LibreOffice recalculate on load and get the same.
 
 Text from department files is always written as text: a name beginning with "=" is
 stored as a string with Excel's quote prefix, never as a formula.
 
 Speed: the rows of every sheet (a few thousand departments and detail rows) are
-written as :class:`xl_tthc.templates.SheetRows`, straight SpreadsheetML without
+written as :class:`xl_tthc.forms.templates.SheetRows`, straight SpreadsheetML without
 openpyxl cell objects; openpyxl writes only the frame around them (form header,
 widths, print setup, validation, conditional formatting, charts, styles).  The parts
 are deflated at zlib level 1: for 1,000 departments (4 MB of XML) 13 ms instead of
@@ -37,10 +37,10 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter, quote_sheetname
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .consolidate import CONSOLIDATED_RATIOS, Consolidation, ratio_terms, status_label
-from .fields import SHARE_OF, STATED_RATIOS, label
-from .forms import RATIO_DECIMALS, Form, FormColumn, get_form
-from .templates import Layout, SheetRows, mark_form, save_workbook, write_form
+from .consolidation import CONSOLIDATED_RATIOS, Consolidation, ratio_terms, status_label
+from ..domain.fields import SHARE_OF, STATED_RATIOS, label
+from ..forms.definitions import RATIO_DECIMALS, Form, FormColumn, get_form
+from ..forms.templates import Layout, SheetRows, mark_form, save_workbook, write_form
 
 _REF = re.compile(r"\{(\w+)\}")
 
@@ -84,7 +84,7 @@ def _table(wb: openpyxl.Workbook, key: str, labels: Sequence[str], widths: Seque
 
 def provincial_form(rows: list[dict[str, int]], online_denominator: str = "received_new",
                     stated: Sequence[str] = ()) -> Form:
-    """The provincial appendix form of :mod:`xl_tthc.forms` fitted to the figures of the
+    """The provincial appendix form of :mod:`xl_tthc.forms.definitions` fitted to the figures of the
     departments (``rows``): columns nobody reported are left out; where a department
     gives only "trước hạn và đúng hạn", that column replaces the early/on-time pair; a
     whole whose parts some department lacks is an input column instead of a formula;

@@ -22,9 +22,9 @@ from functools import lru_cache
 from fractions import Fraction
 from typing import Iterable, Mapping
 
-from .fields import FIELDS, RATIOS, SHARE_OF, STATED_RATIOS, STATED_WEIGHTS
-from .issues import column_letter
-from .numbers import round_scaled
+from ..domain.fields import FIELDS, RATIOS, SHARE_OF, STATED_RATIOS, STATED_WEIGHTS
+from ..domain.issues import column_letter
+from ..domain.numbers import round_scaled
 
 __all__ = [
     "FormColumn",

@@ -8,7 +8,7 @@ so every row obeys the identities exactly.
 
 Three workbooks carry the mistakes staff really make (:data:`PLANTED`): a rate typed
 over its formula, a rate whose cached value is stale, and a row whose channels do not
-add up.  Rebuild the committed set with ``python -m xl_tthc.samples workbooks/samples``.
+add up.  Rebuild the committed set with ``python -m xl_tthc.forms.samples workbooks/samples``.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from pathlib import Path
 
 import openpyxl
 
-from .forms import get_form
+from .definitions import get_form
 from .templates import mark_form, save_workbook, write_form
-from .text import strip_accents
+from ..domain.text import strip_accents
 
 __all__ = ["PERIOD", "DEPARTMENTS", "Department", "Planted", "PLANTED", "department_rows", "write_samples"]
 

@@ -1,4 +1,4 @@
-"""Writing the appendix forms of :mod:`xl_tthc.forms` as Excel worksheets (openpyxl).
+"""Writing the appendix forms of :mod:`xl_tthc.forms.definitions` as Excel worksheets (openpyxl).
 
 :func:`write_form` lays one form into a worksheet: the title with the period and unit
 placeholders, the multi-row merged Vietnamese header and its column-numbering row,
@@ -49,8 +49,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 from openpyxl.xml.functions import Element
 
-from .forms import FORM_PROPERTY, Form, FormColumn, compute, get_form, share_formula, total_formula
-from .rules import IDENTITIES
+from .definitions import FORM_PROPERTY, Form, FormColumn, compute, get_form, share_formula, total_formula
+from ..rules.table_rules import IDENTITIES
 
 __all__ = ["Layout", "write_form", "build_template", "save_template", "save_workbook", "mark_form", "form_of", "TEMPLATE_ROWS",
            "PLACEHOLDER", "SheetRows", "Formula"]
@@ -76,7 +76,7 @@ _FIELD_REF = re.compile(r"\{(\w+)\}")
 @dataclass
 class Layout:
     """Where a form landed on its sheet (1-based rows) and the cached values of its
-    formula cells ({"C9": value}), from :func:`xl_tthc.forms.compute`."""
+    formula cells ({"C9": value}), from :func:`xl_tthc.forms.definitions.compute`."""
 
     form: Form
     header_rows: tuple[int, int]
@@ -158,7 +158,7 @@ def _copy_ids(source: StyleArray, cell: Any, ids: Sequence[str]) -> None:
 
 
 def _identity_conditions(form: Form, row: int) -> list[str]:
-    """Excel conditions true when an identity of :data:`xl_tthc.rules.IDENTITIES` (or
+    """Excel conditions true when an identity of :data:`xl_tthc.rules.table_rules.IDENTITIES` (or
     the balance received = resolved + pending) fails on ``row``."""
     have = set(form.fields)
     ref = lambda f: f"${form.letter(f)}{row}"  # noqa: E731
@@ -265,7 +265,7 @@ def _row_styles(ws: Worksheet, form: Form, formulas: Sequence[bool], *, bold: bo
 def _formula_pieces(form: Form, pattern: str) -> list[str]:
     """The unit-row pattern ``pattern`` ("{received_online}/{received_new}") as the
     pieces that the row number joins ("F", "/E"): ``"9".join(pieces)`` is what
-    :func:`xl_tthc.forms.row_formula` gives for row 9, without a regular expression
+    :func:`xl_tthc.forms.definitions.row_formula` gives for row 9, without a regular expression
     per cell."""
     parts = _FIELD_REF.split(pattern)
     return [parts[i] + form.letter(parts[i + 1]) for i in range(0, len(parts) - 1, 2)] + [parts[-1]]

@@ -20,11 +20,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from fractions import Fraction
 
-from .fields import label
-from .issues import RULES, Issue, message
+from ..domain.fields import label
+from ..domain.issues import RULES, Issue, message
 from .narrative import IDENTITIES, complete_totals
-from .numbers import excel_round, format_count, format_percent
-from .prose import Figure, extract
+from ..domain.numbers import excel_round, format_count, format_percent
+from .report import Figure, extract
 
 __all__ = ["crosscheck"]
 

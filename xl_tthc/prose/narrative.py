@@ -15,8 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
 
-from .fields import RESULT_FIELDS
-from .numbers import format_count, format_percent, ratio
+from ..domain.fields import RESULT_FIELDS
+from ..domain.numbers import format_count, format_percent, ratio
 
 __all__ = ["Totals", "complete_totals", "narrative"]
 

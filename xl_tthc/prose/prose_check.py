@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .crosscheck import crosscheck
-from .issues import Issue
+from ..domain.issues import Issue
 from .narrative import narrative
-from .prose import read_report
-from .reader import read_tables
-from .table import Table
+from .report import read_report
+from ..read.reader import read_tables
+from ..read.table import Table
 
 __all__ = ["Narrative", "narrate_file", "crosscheck_report"]
 

@@ -22,8 +22,8 @@ from fractions import Fraction
 from pathlib import Path
 from xml.etree import ElementTree
 
-from .fields import SHARE_OF
-from .numbers import parse_number
+from ..domain.fields import SHARE_OF
+from ..domain.numbers import parse_number
 
 __all__ = ["ProseError", "Sentence", "Figure", "read_report", "sentences", "extract"]
 

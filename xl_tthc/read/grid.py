@@ -22,7 +22,7 @@ from typing import Any, Iterable
 
 import python_calamine as pc
 
-from .issues import column_letter
+from ..domain.issues import column_letter
 
 __all__ = ["ReadError", "Sheet", "Workbook", "open_workbook", "CellDetail", "MAX_UNPACKED_BYTES"]
 

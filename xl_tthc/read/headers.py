@@ -2,7 +2,7 @@
 
 A column's header is read as its whole path through the merged header rows
 ("Đã giải quyết / Quá hạn" is ``resolved_late``, "Đang giải quyết / Quá hạn" is
-``pending_overdue``), folded with :func:`xl_tthc.text.fold`.  Every header text of
+``pending_overdue``), folded with :func:`xl_tthc.domain.text.fold`.  Every header text of
 domain.md is matched here and nowhere else.
 """
 
@@ -12,8 +12,8 @@ import re
 from functools import lru_cache
 from typing import Sequence
 
-from .fields import SHARE_OF, SHARE_PREFIX
-from .text import fold
+from ..domain.fields import SHARE_OF, SHARE_PREFIX
+from ..domain.text import fold
 
 __all__ = ["classify", "is_unit_header", "is_stt_header", "TOTAL_LABELS", "is_total_label", "is_ratio_label"]
 

@@ -2,7 +2,7 @@
 
 A table starts at a header row holding a unit header ("Tên đơn vị", "Lĩnh vực", "STT").
 Its header band is the run of text-only rows around it (merged, multi-row headers);
-each column's header path through the band is classified by :mod:`xl_tthc.headers`.
+each column's header path through the band is classified by :mod:`xl_tthc.read.headers`.
 After the band come an optional column-numbering row (``1 2 3=4+6 …``), unit rows,
 a total row ("Tổng cộng", "Cộng", "Σ") and an optional "Tỷ lệ %" row.
 """
@@ -16,13 +16,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator, NamedTuple
 
-from .fields import FEE_FIELDS, RESULT_FIELDS, SATISFACTION_FIELDS, is_ratio_field
+from ..domain.fields import FEE_FIELDS, RESULT_FIELDS, SATISFACTION_FIELDS, is_ratio_field
 from .grid import Sheet, Workbook, open_workbook
 from .headers import classify, is_ratio_label, is_stt_header, is_total_label, is_unit_header
-from .numbers import NumberError, parse_number
-from .periods import parse_period
+from ..domain.numbers import NumberError, parse_number
+from ..domain.periods import parse_period
 from .table import Column, Row, Table, Value
-from .text import fold
+from ..domain.text import fold
 
 __all__ = ["read_tables", "find_tables"]
 

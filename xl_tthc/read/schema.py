@@ -1,5 +1,5 @@
 """The canonical results frame of the Python API, as a pandera schema: what
-:meth:`xl_tthc.table.Table.frame` returns and what a caller may rely on.
+:meth:`xl_tthc.read.table.Table.frame` returns and what a caller may rely on.
 
 Column names are the canonical fields of domain.md; every count present is a
 non-negative nullable integer (a value the rules found unusable is NA, and the rules,
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import pandera.pandas as pa
 
-from .fields import COUNT_FIELDS
+from ..domain.fields import COUNT_FIELDS
 
 __all__ = ["ResultsFrame"]
 

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
-from .fields import COUNT_FIELDS, is_ratio_field
-from .issues import column_letter
-from .numbers import Number
-from .periods import Period
+from ..domain.fields import COUNT_FIELDS, is_ratio_field
+from ..domain.issues import column_letter
+from ..domain.numbers import Number
+from ..domain.periods import Period
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -145,7 +145,7 @@ class Table:
     def frame(self) -> "pd.DataFrame":
         """Unit rows and the total row as a pandas DataFrame of the canonical count
         fields (nullable integers; unusable or fractional values are NA), validated by
-        :class:`xl_tthc.schema.ResultsFrame`.  ``excel_row`` keeps the position."""
+        :class:`xl_tthc.read.schema.ResultsFrame`.  ``excel_row`` keeps the position."""
         import pandas as pd
 
         from .schema import ResultsFrame

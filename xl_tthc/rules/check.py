@@ -10,13 +10,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from .grid import ReadError, Workbook
-from .issues import Issue, has_errors, message, sort_issues
-from .profiles import Profile, load_profile
-from .reader import read_tables
-from .rules import check_table
+from ..read.grid import ReadError, Workbook
+from ..domain.issues import Issue, has_errors, message, sort_issues
+from ..domain.profiles import Profile, load_profile
+from ..read.reader import read_tables
+from .table_rules import check_table
 from .stale import mark_stale
-from .table import Table
+from ..read.table import Table
 
 __all__ = ["TableReport", "FileReport", "check_file", "check_files"]
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from .grid import Workbook
-from .issues import Issue, message
-from .fields import label
-from .table import Table
+from ..read.grid import Workbook
+from ..domain.issues import Issue, message
+from ..domain.fields import label
+from ..read.table import Table
 
 __all__ = ["mark_stale", "VALUE_RULES"]
 

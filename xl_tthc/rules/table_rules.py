@@ -15,13 +15,13 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Iterable
 
-from .fields import RATIOS, SHARE_OF, STATED_RATIOS, is_ratio_field, label, share_of
-from .issues import RULES, Issue, column_letter, message, sort_issues
-from .numbers import Number, format_decimal, format_percent, round_scaled
-from .profiles import Profile
-from .table import Row, Table, Value
-from .text import fold
-from .units import is_retired, match_unit, successor
+from ..domain.fields import RATIOS, SHARE_OF, STATED_RATIOS, is_ratio_field, label, share_of
+from ..domain.issues import RULES, Issue, column_letter, message, sort_issues
+from ..domain.numbers import Number, format_decimal, format_percent, round_scaled
+from ..domain.profiles import Profile
+from ..read.table import Row, Table, Value
+from ..domain.text import fold
+from ..domain.units import is_retired, match_unit, successor
 
 __all__ = ["check_table", "ratio_denominators"]
 

@@ -25,15 +25,15 @@ import math
 from fractions import Fraction
 from typing import Any, Callable, Sequence
 
-from .fields import RATIOS
-from .grid import Sheet
-from .issues import SEVERITIES, Issue, message, sort_issues
-from .narrative import narrative
-from .numbers import NumberError, format_percent, parse_number, ratio, to_fraction
-from .profiles import PROFILES, Profile, ProfileError, load_profile
-from .reader import find_tables
-from .rules import IDENTITIES, check_table
-from .table import Table
+from ..domain.fields import RATIOS
+from ..read.grid import Sheet
+from ..domain.issues import SEVERITIES, Issue, message, sort_issues
+from ..prose.narrative import narrative
+from ..domain.numbers import NumberError, format_percent, parse_number, ratio, to_fraction
+from ..domain.profiles import PROFILES, Profile, ProfileError, load_profile
+from ..read.reader import find_tables
+from ..rules.table_rules import IDENTITIES, check_table
+from ..read.table import Table
 
 __all__ = [
     "EXCEL_ERRORS",

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Union
 
-from .grid import ReadError, Sheet
-from .issues import column_letter
+from ..read.grid import ReadError, Sheet
+from ..domain.issues import column_letter
 
 __all__ = [
     "WriteValue", "WriteFormula", "NumberFormat", "ColumnWidth", "Fill", "Note", "DeleteNote",
@@ -233,7 +233,7 @@ _OPENPYXL_FORMATS = ("xlsx", "xlsm")
 @dataclass
 class SheetGrid:
     """A sheet as the buttons see it: values (cached results for formula cells) and
-    merged ranges as a :class:`~xl_tthc.grid.Sheet`, the formulas by 0-based cell,
+    merged ranges as a :class:`~xl_tthc.read.grid.Sheet`, the formulas by 0-based cell,
     and the cells that carry a note."""
 
     sheet: Sheet
@@ -250,7 +250,7 @@ def _load(path: Path, data_only: bool):
 
 
 def _format(path: Path) -> str:
-    from .grid import _sniff
+    from ..read.grid import _sniff
 
     fmt = _sniff(path, path.read_bytes())
     if fmt not in _OPENPYXL_FORMATS:

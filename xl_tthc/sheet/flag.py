@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 from .edits import AddSheet, ColumnWidth, DeleteNote, DeleteSheet, Edit, Fill, Note, WriteFormula, WriteValue
-from .grid import Sheet
-from .issues import Issue, sort_issues
-from .profiles import Profile, load_profile
-from .reader import find_tables
-from .rules import check_table
+from ..read.grid import Sheet
+from ..domain.issues import Issue, sort_issues
+from ..domain.profiles import Profile, load_profile
+from ..read.reader import find_tables
+from ..rules.table_rules import check_table
 
 __all__ = ["ISSUE_SHEET", "MARK_SHEET", "COLORS", "Mark", "check_sheet", "targets", "fills_needed", "read_marks", "flag_edits",
            "clear_edits"]

@@ -1,14 +1,14 @@
 """The decision part of "Tính lại" and ``xl-tthc recompute``.
 
 For every recognised table on a sheet, put back the native formulas a template would
-hold: the count columns the official forms of :mod:`xl_tthc.forms` compute (received
+hold: the count columns the official forms of :mod:`xl_tthc.forms.definitions` compute (received
 = carried_over + received_new, resolved = early + on time + late, …; where a layout
-has other parts, the alternative of the identities of :mod:`xl_tthc.rules`), SUM on the
+has other parts, the alternative of the identities of :mod:`xl_tthc.rules.table_rules`), SUM on the
 total row, ratio columns as ``IF(den=0, …, ROUND(num/den, …))`` per row and as the
 ratio of the sums on the total row, and each share of the "Tỷ lệ %" row from the total
 row.  Every formula is plain Excel (SUM, IF, ROUND, + and /).
 
-The result is an edit list (:mod:`xl_tthc.edits`) plus, for each cell it rewrites,
+The result is an edit list (:mod:`xl_tthc.sheet.edits`) plus, for each cell it rewrites,
 what the cell held and what the formula will compute; a cell whose typed-over value
 differs becomes a ``stale_value`` Issue.  A cell that already holds a formula whose
 result agrees is left alone; cells whose inputs are not numbers, and footnoted ratio
@@ -24,19 +24,19 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from .edits import Edit, NumberFormat, WriteFormula, apply_to_file, cell_ref, load_grids
-from .fields import RATIOS, SHARE_OF, label
-from .forms import FORMS
-from .grid import Sheet
-from .issues import Issue, message, sort_issues
-from .numbers import excel_round, format_count, format_decimal, format_percent
-from .profiles import Profile, load_profile
-from .reader import find_tables
-from .rules import IDENTITIES, ratio_denominators
-from .table import Row, Table, Value
+from ..domain.fields import RATIOS, SHARE_OF, label
+from ..forms.definitions import FORMS
+from ..read.grid import Sheet
+from ..domain.issues import Issue, message, sort_issues
+from ..domain.numbers import excel_round, format_count, format_decimal, format_percent
+from ..domain.profiles import Profile, load_profile
+from ..read.reader import find_tables
+from ..rules.table_rules import IDENTITIES, ratio_denominators
+from ..read.table import Row, Table, Value
 
 __all__ = ["Change", "Recomputation", "recompute_sheet", "recompute_file"]
 
-# field -> its parts, in every form of xl_tthc.forms that computes it as a plain sum
+# field -> its parts, in every form of xl_tthc.forms.definitions that computes it as a plain sum
 _FORM_SUMS: dict[str, list[tuple[str, ...]]] = {}
 for _form in FORMS.values():
     for _col in _form.columns:
