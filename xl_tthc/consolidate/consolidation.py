@@ -34,7 +34,6 @@ import hashlib
 import os
 import re
 import signal
-import zipfile
 from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
@@ -44,7 +43,7 @@ from typing import Any, Callable, Iterable
 
 from ..rules.check import check_book
 from ..domain.fields import COUNT_FIELDS, RATIOS, RESULT_FIELDS, STATED_RATIOS, STATED_WEIGHTS, label
-from ..forms.definitions import FORM_PROPERTY
+from ..read.marker import EXCLUDED_MARK, PROVINCIAL, form_marker
 from ..read.grid import ReadError
 from ..domain.issues import Issue, has_errors, message, sort_issues
 from ..domain.numbers import format_count, format_percent, ratio
@@ -300,14 +299,7 @@ def _ratios(figures: dict[str, int], online_denominator: str) -> dict[str, float
 def is_provincial_workbook(path: str | Path) -> bool:
     """True for a provincial workbook written by xl-tthc (it carries the form property
     of :mod:`xl_tthc.forms.definitions`), so a folder holding an earlier output is not read back."""
-    if not _may_have_custom_properties(Path(path)):
-        return False
-    try:
-        with zipfile.ZipFile(path) as z:
-            custom = z.read("docProps/custom.xml").decode("utf-8", "replace")
-    except (OSError, KeyError, zipfile.BadZipFile):
-        return False
-    return FORM_PROPERTY in custom and "provincial_appendix" in custom
+    return _may_have_custom_properties(Path(path)) and form_marker(path) == PROVINCIAL
 
 
 _CUSTOM_PART = b"docProps/custom.xml"

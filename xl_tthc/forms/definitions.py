@@ -25,6 +25,7 @@ from typing import Iterable, Mapping
 from ..domain.fields import FIELDS, RATIOS, SHARE_OF, STATED_RATIOS, STATED_WEIGHTS
 from ..domain.issues import column_letter
 from ..domain.numbers import round_scaled
+from ..read.marker import FORM_PROPERTY, PROVINCIAL, PROVINCIAL_SHEET
 
 __all__ = [
     "FormColumn",
@@ -41,8 +42,6 @@ __all__ = [
 ]
 
 RATIO_DECIMALS = 4  # of the fraction: 0,9487 = 94,87%
-# Custom document property naming the form a workbook was generated from.
-FORM_PROPERTY = "xl_tthc_form"
 
 _REF = re.compile(r"\{(\w+)\}")
 
@@ -207,11 +206,11 @@ def _provincial_appendix() -> Form:
         cols.append(FormColumn(f, (_STATED[f],), str(18 + i), total="weighted", weight=STATED_WEIGHTS[f],
                                width=12))
     return Form(
-        "provincial_appendix",
+        PROVINCIAL,
         "Provincial consolidated appendix: one row per department, with digital-service ratios",
         "PHỤ LỤC I",
         "TÌNH HÌNH, KẾT QUẢ GIẢI QUYẾT THỦ TỤC HÀNH CHÍNH",
-        "Phụ lục I",
+        PROVINCIAL_SHEET,
         tuple(cols),
         unit_label="Cơ quan tổng hợp",
     )

@@ -18,6 +18,7 @@ from typing import Any, Iterator, NamedTuple
 
 from ..domain.fields import FEE_FIELDS, RESULT_FIELDS, SATISFACTION_FIELDS, is_ratio_field
 from .grid import Sheet, Workbook, open_workbook
+from .marker import EXCLUDED_MARK, PROVINCIAL, PROVINCIAL_SHEET, form_marker
 from .headers import classify, is_ratio_label, is_stt_header, is_total_label, is_unit_header
 from ..domain.numbers import NumberError, parse_number
 from ..domain.periods import parse_period
@@ -364,6 +365,7 @@ class _LabelKind:
     stop: bool  # "Ghi chú", "Nơi nhận": the table is over
     unit_header: bool  # another header row
     subtotal: bool  # "Cộng I": a group subtotal, skipped
+    excluded: bool  # "Sở Tư pháp (không tổng hợp: …)": a department a consolidation left out, skipped
     total: bool
     ratio: bool  # "Tỷ lệ %"
     heading: bool  # "I. Cấp tỉnh", "a) …"
@@ -374,7 +376,7 @@ def _label_kind(label: str) -> _LabelKind:
     folded = fold(label)
     total = is_total_label(label)
     return _LabelKind(folded.startswith(_STOP_LABELS), is_unit_header(label),
-                      bool(_SUBTOTAL.match(folded)) and not total, total, is_ratio_label(label),
+                      bool(_SUBTOTAL.match(folded)) and not total, f"({EXCLUDED_MARK}" in folded, total, is_ratio_label(label),
                       bool(_HEADING.match(folded)))
 
 
@@ -409,7 +411,7 @@ def _read_body(sheet: Sheet, file: str, band: list[int], columns: list[Column], 
         if kind.stop or (kind.unit_header and r > band[-1] + 1):
             break
         values, has_numbers = _body_values(sheet, r, cells_of)
-        if kind.subtotal:
+        if kind.subtotal or kind.excluded:
             r += 1  # "Cộng I", "Tổng số khối huyện": a group subtotal, not a unit
             continue
         if kind.total:
@@ -466,11 +468,17 @@ def resolve_blanks(book: Workbook, table: Table) -> None:
 def read_tables(path: str | Path, cutoff_day: int | None = None,
                 data: bytes | None = None) -> tuple[Workbook, list[Table]]:
     """Open a workbook (or its bytes ``data``, already read) and read every result
-    table on every sheet.  Raises ReadError."""
+    table on every sheet; of a provincial workbook written by xl-tthc, its appendix
+    sheet only (:mod:`xl_tthc.read.marker`).  Raises ReadError."""
     book = open_workbook(path, data)
+    marker = form_marker(path, book.data) if book.can_detail else None
+    sheets = book.sheets
+    if marker == PROVINCIAL:
+        sheets = [s for s in sheets if s.name == PROVINCIAL_SHEET] or sheets
     tables: list[Table] = []
-    for sheet in book.sheets:
+    for sheet in sheets:
         for t in find_tables(sheet, str(path), cutoff_day):
+            t.marker = marker
             resolve_blanks(book, t)
             tables.append(t)
     return book, tables

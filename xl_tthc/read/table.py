@@ -104,6 +104,7 @@ class Table:
     title: str = ""
     period: Period | None = None
     unit_kind: str = "department"  # department | field
+    marker: str | None = None  # the form mark of a workbook xl-tthc wrote (read.marker), else None
 
     def column(self, name: str) -> Column | None:
         """The first column of field ``name`` (looked up in an index that is rebuilt
