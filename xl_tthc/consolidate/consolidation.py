@@ -50,7 +50,7 @@ from ..domain.numbers import format_count, format_percent, ratio
 from ..domain.periods import Period, parse_period
 from ..domain.profiles import Profile, load_profile
 from ..read.reader import read_tables
-from ..rules.table_rules import IDENTITIES
+from ..rules.table_rules import IDENTITIES, SUBSETS
 from ..read.table import Row, Table
 from ..domain.text import fold
 from ..domain.units import REGISTRY, match_unit
@@ -65,6 +65,9 @@ __all__ = [
     "Source",
     "ConsolidatedRow",
     "Consolidation",
+    "Excluded",
+    "NoInputs",
+    "DERIVATIONS",
     "collect_inputs",
     "is_provincial_workbook",
     "read_source",
@@ -196,6 +199,26 @@ class ConsolidatedRow:
                 **{f: float(v / 100) for f, v in self.stated.items()}}
 
 
+@dataclass(frozen=True)
+class Excluded:
+    """A department (or, when none could be named, a file) left out of the consolidation:
+    a marked row with blank figures on Phụ lục I."""
+
+    unit: str  # canonical name, or "Tệp <name>" for a file whose department is unknown
+    key: str
+    status: str  # a STATUSES id: conflict, rejected, period_mismatch, unreadable, no_table, unknown_unit
+    files: tuple[str, ...]
+    reason: str  # Vietnamese, as the sheet shows it
+
+    @property
+    def label(self) -> str:
+        """The row label on Phụ lục I: "Sở Tư pháp (không tổng hợp: …)"."""
+        return f"{self.unit} ({EXCLUDED_MARK}: {self.reason})"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"unit": self.unit, "status": self.status, "reason": self.reason, "files": list(self.files)}
+
+
 @dataclass
 class Consolidation:
     period: Period | None
@@ -206,10 +229,55 @@ class Consolidation:
     lang: str = "vi"
     online_denominator: str = "received_new"  # the profile's convention for the online rate
     stated: list[str] = field(default_factory=list)  # stated ratios some row carries, in canonical order
+    # field -> (departments reporting it, departments consolidated), for every field of ``fields``
+    coverage: dict[str, tuple[int, int]] = field(default_factory=dict)
+    # fields some departments lack whose sum would contradict an identity: blank on the total row
+    untotalled: list[str] = field(default_factory=list)
+    excluded: list[Excluded] = field(default_factory=list)  # marked rows of Phụ lục I, blank figures
+    profile: Profile | None = None  # the run's conventions, for checking the written output
+
+    @property
+    def totalled(self) -> list[str]:
+        """The count fields the total row states."""
+        return [f for f in self.fields if f not in self.untotalled]
+
+    @property
+    def partial(self) -> list[str]:
+        """The count fields only some consolidated departments report."""
+        return [f for f in self.fields if self.coverage.get(f, (0, 0))[0] < len(self.rows)]
+
+    def coverage_text(self, name: str) -> str:
+        """"12/18 đơn vị" (or "12/18 units") for a field or ratio."""
+        n, of = self.coverage[name] if name in self.coverage else self.ratio_coverage(name)
+        return f"{n}/{of} {'đơn vị' if self.lang == 'vi' else 'units'}"
 
     @property
     def total(self) -> dict[str, int]:
-        return {f: sum(r.figures[f] for r in self.rows if f in r.figures) for f in self.fields}
+        return {f: sum(r.figures[f] for r in self.rows if f in r.figures) for f in self.totalled}
+
+    def ratio_rows(self, name: str) -> tuple[tuple[tuple[str, ...], str] | None, list[ConsolidatedRow]]:
+        """The terms of a consolidated ratio and the departments its total is computed
+        over: those reporting its numerator and its denominator."""
+        terms = ratio_terms(name, self.fields, self.online_denominator)
+        if terms is None:
+            return None, []
+        need = (*terms[0], terms[1])
+        return terms, [r for r in self.rows if all(f in r.figures for f in need)]
+
+    def ratio_coverage(self, name: str) -> tuple[int, int]:
+        return len(self.ratio_rows(name)[1]), len(self.rows)
+
+    def total_ratios(self) -> dict[str, float | None]:
+        """Each consolidated ratio of the total row: the ratio of the sums over the
+        departments that report both its numerator and its denominator."""
+        out: dict[str, float | None] = {}
+        for name in CONSOLIDATED_RATIOS:
+            terms, rows = self.ratio_rows(name)
+            if terms is None:
+                continue
+            value = ratio(sum(r.figures[f] for r in rows for f in terms[0]), sum(r.figures[terms[1]] for r in rows))
+            out[name] = float(value) if value is not None else None
+        return out
 
     @property
     def stated_total(self) -> dict[str, Fraction | None]:
@@ -239,14 +307,21 @@ class Consolidation:
     def to_dict(self) -> dict[str, Any]:
         total = self.total
         stated = self.stated_total
+        n = len(self.rows)
         return {
             "period": self.period.key if self.period else None,
             "period_label": self.period.label if self.period else None,
             "fields": self.fields,
             "rows": [r.to_dict(self.online_denominator) for r in self.rows],
-            "total": {"unit": "Tổng cộng" if self.lang == "vi" else "Total", **total,
-                      **_ratios(total, self.online_denominator),
+            "total": {"unit": "Tổng cộng" if self.lang == "vi" else "Total",
+                      **{f: total.get(f) for f in self.fields}, **self.total_ratios(),
                       **{f: None if v is None else float(v / 100) for f, v in stated.items()}},
+            "coverage": {f: {"units": k, "of": n, "text": self.coverage_text(f), "totalled": f in total}
+                         for f, (k, n) in self.coverage.items()}
+                        | {name: {"units": k, "of": n, "text": self.coverage_text(name), "totalled": True}
+                           for name in CONSOLIDATED_RATIOS if self.ratio_rows(name)[0]
+                           for k, n in [self.ratio_coverage(name)]},
+            "excluded": [e.to_dict() for e in self.excluded],
             "stated_ratios": {
                 f: {"weight": STATED_WEIGHTS[f], "value": None if v is None else float(v / 100),
                     "units": [r.unit for r in self.rows if r.weighted(f)],
@@ -257,7 +332,9 @@ class Consolidation:
                 "files": len(self.sources),
                 "consolidated": sum(1 for s in self.sources if s.status == "consolidated"),
                 "failed": len(self.failed),
-                "units": len(self.rows),
+                "units": n,
+                "excluded": len(self.excluded),
+                "untotalled": list(self.untotalled),
                 "errors": sum(1 for i in self.issues if i.severity == "error"),
                 "warnings": sum(1 for i in self.issues if i.severity == "warning"),
             },
@@ -392,20 +469,36 @@ def _stated(row: Row | None) -> dict[str, Fraction]:
     return out
 
 
+# (whole, parts): the identities a department's figures obey, each alternative apart
+DERIVATIONS: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
+    (whole, parts) for whole, alternatives, _rule, _key in IDENTITIES for parts in alternatives
+) + (("resolved_in_time", ("resolved_early", "resolved_on_time")),)
+# the channels of new dossiers are never derived as a remainder: a department that gives
+# the online count alone would get an offline column it never reported
+_REMAINDERS_NOT_DERIVED = frozenset(("received_offline", "received_direct", "received_postal"))
+
+
 def _complete(figures: dict[str, int]) -> dict[str, int]:
-    """Add the wholes that the identities give from their parts (resolved_in_time from
-    early + on time, received from carried over + new, …), so departments reporting in
-    different layouts add up in the same columns."""
+    """Add what the identities give exactly (:data:`DERIVATIONS`): a whole from all its
+    parts (received from carried over + new, resolved_in_time from early + on time, …)
+    and a missing part from its whole and the other parts (received_new from received −
+    carried over, …) where that is not negative; so departments reporting in different
+    layouts add up in the same columns (figures that disagree carry an error finding and
+    are not consolidated)."""
     out = dict(figures)
-    for whole, alternatives, _rule, _key in IDENTITIES:
-        if whole in out:
-            continue
-        for parts in alternatives:
-            if all(p in out for p in parts):
+    changed = True
+    while changed:
+        changed = False
+        for whole, parts in DERIVATIONS:
+            missing = [p for p in parts if p not in out]
+            if whole not in out and not missing:
                 out[whole] = sum(out[p] for p in parts)
-                break
-    if "resolved_in_time" not in out and "resolved_early" in out and "resolved_on_time" in out:
-        out["resolved_in_time"] = out["resolved_early"] + out["resolved_on_time"]
+                changed = True
+            elif whole in out and len(missing) == 1 and missing[0] not in _REMAINDERS_NOT_DERIVED:
+                rest = out[whole] - sum(out[p] for p in parts if p in out)
+                if rest >= 0:
+                    out[missing[0]] = rest
+                    changed = True
     return out
 
 
@@ -700,6 +793,109 @@ def _source_status(s: Source) -> str:
     return "consolidated"
 
 
+class NoInputs(ValueError):
+    """No workbook to consolidate among the inputs: an error, never an empty appendix."""
+
+    def __init__(self, inputs: Iterable[str | Path], lang: str = "vi"):
+        where = ", ".join(str(p) for p in inputs) or "(không có đầu vào)"
+        super().__init__(message("no_input", lang, found=where))
+
+
+def _coverage(rows: list[ConsolidatedRow], fields: list[str]) -> dict[str, frozenset[int]]:
+    return {f: frozenset(i for i, r in enumerate(rows) if f in r.figures) for f in fields}
+
+
+def _constraints(fields: list[str], inside: bool) -> list[tuple[str, tuple[str, ...]]]:
+    """What the rules check on a total row, as ("equal", terms) for an identity whose
+    terms must be summed over the same departments, and ("within", (part, whole)) for a
+    part that must not be summed over departments its whole leaves out."""
+    have = set(fields)
+    out = [("equal", (whole, *parts)) for whole, parts in DERIVATIONS if whole in have]
+    received = ("received",) if "received" in have else ("carried_over", "received_new")
+    extras = () if inside else tuple(f for f in ("returned", "withdrawn") if f in have)
+    out.append(("equal", (*received, "resolved", "pending", *extras)))
+    out += [("within", (part, whole)) for part, wholes in SUBSETS for whole in wholes]
+    return out
+
+
+def _untotalled(rows: list[ConsolidatedRow], fields: list[str], inside: bool) -> dict[str, tuple[str, ...]]:
+    """The fields whose total would contradict a rule of the total row, each with the
+    terms it conflicts with: a field some departments lack, in an identity with fields
+    summed over other departments.  Fields every department reports are always
+    totalled; the others are taken out until every stated identity holds."""
+    reporters = _coverage(rows, fields)
+    everyone = frozenset(range(len(rows)))
+    out: dict[str, tuple[str, ...]] = {}
+    changed = True
+    while changed:
+        changed = False
+        for kind, terms in _constraints(fields, inside):
+            if any(t not in reporters or t in out for t in terms):
+                continue  # not stated on the total row
+            if kind == "equal":
+                broken = len({reporters[t] for t in terms}) > 1
+            else:
+                broken = not reporters[terms[0]] <= reporters[terms[1]]
+            if broken:
+                for t in terms:
+                    if reporters[t] != everyone:
+                        out[t] = tuple(x for x in terms if x != t)
+                        changed = True
+    return out
+
+
+def _coverage_issues(rows: list[ConsolidatedRow], fields: list[str], untotalled: dict[str, tuple[str, ...]],
+                     lang: str) -> list[Issue]:
+    n = len(rows)
+    out = []
+    for f, who in _coverage(rows, fields).items():
+        if len(who) == n:
+            continue
+        found = f"{len(who)}/{n}"
+        if f in untotalled:
+            others = ", ".join(label(x, lang) for x in untotalled[f])
+            out.append(Issue("", None, None, None, None, f, "partial_coverage", "warning", others, found,
+                             message("partial_coverage", lang, label=label(f, lang), found=found, expected=others)))
+        else:
+            out.append(Issue("", None, None, None, None, f, "partial_coverage", "info", None, found,
+                             message("partial_coverage.totalled", lang, label=label(f, lang), found=found)))
+    return out
+
+
+_EXCLUDED_REASONS = {
+    "conflict": "xung đột số liệu giữa các tệp {files}",
+    "rejected": "có lỗi số liệu trong tệp {files}",
+    "period_mismatch": "tệp {files} báo cáo {period}",
+    "unreadable": "không đọc được tệp",
+    "no_table": "không có bảng số liệu trong tệp",
+    "unknown_unit": "không xác định được đơn vị báo cáo",
+}
+
+
+def _excluded(sources: list[Source], rows: list[ConsolidatedRow]) -> list[Excluded]:
+    """The departments (or files) left out, once each, in registry order; a department
+    consolidated from another file is not among them."""
+    done = {r.key for r in rows}
+    found: dict[str, tuple[str, str, list[str], int, str]] = {}  # key -> unit, status, files, order, period
+    for s in sources:
+        if s.status in ("unreadable", "no_table", "unknown_unit") and not s.entries:
+            name = os.path.basename(s.path) or s.path
+            found.setdefault("file:" + s.path, (f"Tệp {name}", s.status, [name], len(_REGISTRY_ORDER), ""))
+            continue
+        for e in s.entries:
+            status = "period_mismatch" if s.status == "period_mismatch" else e.status
+            if status not in ("conflict", "rejected", "period_mismatch") or e.key in done:
+                continue
+            item = found.setdefault(e.key, (e.unit, status, [], e.order[0], s.period.label if s.period else ""))
+            if os.path.basename(e.file) not in item[2]:
+                item[2].append(os.path.basename(e.file))
+    out = []
+    for key, (unit, status, files, _order, period) in sorted(found.items(), key=lambda kv: (kv[1][3], fold(kv[1][0]))):
+        reason = _EXCLUDED_REASONS[status].format(files=", ".join(sorted(files)), period=period)
+        out.append(Excluded(unit, key, status, tuple(sorted(files)), reason))
+    return out
+
+
 def consolidate(inputs: Iterable[str | Path], *, period: Period | str | None = None,
                 previous: str | Path | None = None, jobs: int | None = None,
                 profile: Profile | str | None = None, lang: str = "vi",
@@ -718,7 +914,10 @@ def consolidate(inputs: Iterable[str | Path], *, period: Period | str | None = N
     if isinstance(period, str) and wanted is None:
         raise ValueError(f"cannot read the period {period!r}: write e.g. 'tháng 02 năm 2021' or 2021-02")
     pending = previous_pending(previous, prof) if previous is not None else None
+    inputs = list(inputs)
     paths = collect_inputs(inputs, exclude)
+    if not paths:
+        raise NoInputs(inputs, lang)
     sources = read_sources(paths, prof, lang, jobs, progress)
     run_period = _run_period(sources, wanted)
     rows, run_issues = _merge(sources, run_period, lang)
@@ -730,6 +929,9 @@ def consolidate(inputs: Iterable[str | Path], *, period: Period | str | None = N
         s.issues = sort_issues(s.issues + [i for i in run_issues if i.file == s.path])
     present = {f for r in rows for f in r.figures}
     fields = [f for f in _RESULT_COUNTS if f in present]
-    issues = sort_issues(i for s in sources for i in s.issues)
+    untotalled = _untotalled(rows, fields, prof.returned_in_resolved)
+    issues = sort_issues([i for s in sources for i in s.issues] + _coverage_issues(rows, fields, untotalled, lang))
     stated = [f for f in STATED_RATIOS if any(f in r.stated for r in rows)]
-    return Consolidation(run_period, sources, rows, fields, issues, lang, prof.online_denominator, stated)
+    coverage = {f: (len(who), len(rows)) for f, who in _coverage(rows, fields).items()}
+    return Consolidation(run_period, sources, rows, fields, issues, lang, prof.online_denominator, stated,
+                         coverage, [f for f in fields if f in untotalled], _excluded(sources, rows), prof)

@@ -41,6 +41,7 @@ from .consolidation import CONSOLIDATED_RATIOS, Consolidation, ratio_terms, stat
 from ..domain.fields import SHARE_OF, STATED_RATIOS, label
 from ..forms.definitions import RATIO_DECIMALS, Form, FormColumn, get_form
 from ..forms.templates import Layout, SheetRows, mark_form, save_workbook, write_form
+from ..read.marker import COVERAGE_LABEL
 
 _REF = re.compile(r"\{(\w+)\}")
 
@@ -83,14 +84,17 @@ def _table(wb: openpyxl.Workbook, key: str, labels: Sequence[str], widths: Seque
 
 
 def provincial_form(rows: list[dict[str, int]], online_denominator: str = "received_new",
-                    stated: Sequence[str] = ()) -> Form:
+                    stated: Sequence[str] = (), untotalled: Sequence[str] = ()) -> Form:
     """The provincial appendix form of :mod:`xl_tthc.forms.definitions` fitted to the figures of the
     departments (``rows``): columns nobody reported are left out; where a department
     gives only "trước hạn và đúng hạn", that column replaces the early/on-time pair; a
     whole whose parts some department lacks is an input column instead of a formula;
     the ratios use the numerator and denominator the figures allow; the stated ratios
     of ``stated`` (those some department reports) get a column headed by their label,
-    none of them when nobody reports one."""
+    none of them when nobody reports one.  Coverage: the fields of ``untotalled`` have no
+    total; a ratio some department cannot compute is totalled over the departments that
+    can ("covered"); a share of the "Tỷ lệ %" row whose part and whole are not reported
+    by the same departments is left out."""
     base = get_form("provincial_appendix")
     have = {f for r in rows for f in r}
     split = all({"resolved_early", "resolved_on_time"} <= set(r) for r in rows if "resolved_in_time" in r)
@@ -116,28 +120,76 @@ def provincial_form(rows: list[dict[str, int]], online_denominator: str = "recei
     present = {c.field for c in columns}
     # a stated ratio whose weight nobody reports has no provincial figure
     columns = [replace(c, total=None) if c.total == "weighted" and c.weight not in present else c for c in columns]
+    reporters = {f: frozenset(i for i, r in enumerate(rows) if f in r) for f in present}
+    columns = [replace(c, total=None) if c.field in untotalled else
+               replace(c, total="covered") if c.total == "row" and not _everyone_reports(c, rows) else c
+               for c in columns]
     fitted = []
     for i, c in enumerate(columns, start=1):
         share = c.share if c.share in present else None
         if c.share is not None and share is None:
             share = next((w for w in SHARE_OF.get(c.field, ()) if w in present), None)
+        if share is not None and (reporters[c.field] != reporters[share] or {c.field, share} & set(untotalled)):
+            share = None
         fitted.append(replace(c, numbering=str(i), share=share))
     return replace(base, columns=tuple(fitted))
 
 
+def _terms(c: FormColumn) -> set[str]:
+    return set(_REF.findall(c.formula or ""))
+
+
+def _everyone_reports(c: FormColumn, rows: list[dict[str, int]]) -> bool:
+    return all(_terms(c) <= set(r) for r in rows)
+
+
 def _consolidated(wb: openpyxl.Workbook, result: Consolidation) -> tuple[Worksheet, Layout]:
+    """Phụ lục I: the departments, then the departments left out as marked rows with
+    blank figures (outside every total), the total and "Tỷ lệ %" rows, and the row
+    stating the coverage of each column some departments do not report."""
     ws = wb.active
-    form = provincial_form([r.figures for r in result.rows], result.online_denominator, result.stated)
+    form = provincial_form([r.figures for r in result.rows], result.online_denominator, result.stated,
+                           result.untotalled)
     ws.title = form.sheet
     fields = form.fields
-    rows = [{"unit": r.unit, **{f: r.figures[f] for f in fields if f in r.figures},
-             **{f: v / 100 for f, v in r.stated.items() if f in fields}} for r in result.rows]
+    ratios = [c for c in form.columns if c.kind == "ratio" and c.formula is not None]
+    rows: list[dict[str, Any]] = []
+    for r in result.rows:
+        row = {"unit": r.unit, **{f: r.figures[f] for f in fields if f in r.figures},
+               **{f: v / 100 for f, v in r.stated.items() if f in fields}}
+        row.update({c.field: None for c in ratios if not _terms(c) <= set(r.figures)})
+        rows.append(row)
+    formulas = [c.field for c in form.columns if c.formula is not None]
+    rows += [{"unit": e.label, **dict.fromkeys(formulas)} for e in result.excluded]
     consolidated = sum(1 for s in result.sources if s.status == "consolidated")
     layout = write_form(ws, form, rows, period_label=result.period.label if result.period else None,
                         unit_label=f"Trung tâm Phục vụ hành chính công (tổng hợp từ {consolidated}/"
                                    f"{len(result.sources)} tệp báo cáo)", stream=True)
+    _coverage_row(layout, result)
     mark_form(wb, form.name)
     return ws, layout
+
+
+def _coverage_row(layout: Layout, result: Consolidation) -> None:
+    """Under the "Tỷ lệ %" row: "Số đơn vị có số liệu" and, under each column only some
+    departments report, "5/10" (and "không cộng" where its total is left blank)."""
+    form, n = layout.form, len(result.rows)
+    cells: list[Any] = [None] * len(form.columns)
+    for i, c in enumerate(form.columns):
+        if c.field in result.coverage:
+            k = result.coverage[c.field][0]
+        elif c.field in CONSOLIDATED_RATIOS and c.total == "covered":
+            k = result.ratio_coverage(c.field)[0]
+        else:
+            continue
+        if k < n:
+            cells[i] = f"{k}/{n}" + (" (không cộng)" if c.field in result.untotalled else "")
+    if not any(cells):
+        return
+    cells[form.fields.index("unit")] = COVERAGE_LABEL
+    sink = layout.rows
+    style = sink.style(font=Font(italic=True), alignment=Alignment(horizontal="right"))
+    sink.append((layout.ratio_row or layout.total_row) + 1, cells, [style] * len(cells))
 
 
 def _charts(wb: openpyxl.Workbook, ws: Worksheet, layout: Layout) -> None:

@@ -45,6 +45,8 @@ RULES: dict[str, str] = {
     "period_mismatch": "error",
     "conflict": "error",
     "unweighted_ratio": "warning",
+    "partial_coverage": "warning",
+    "no_input": "error",
 }
 
 # (vi, en) per message key; keys are rule ids or rule ids with a variant suffix.
@@ -193,6 +195,21 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "tỷ lệ này không được tính vào số liệu chung của tỉnh.",
         "Unit \"{unit}\" states {found} but does not report {expected} to weigh it by; "
         "this rate is left out of the provincial figure.",
+    ),
+    "partial_coverage": (
+        "{label}: chỉ {found} đơn vị có số liệu; để trống ở dòng tổng vì cộng như vậy sẽ mâu thuẫn với {expected}.",
+        "{label}: only {found} units report it; left blank on the total row, as such a sum would contradict "
+        "{expected}.",
+    ),
+    "partial_coverage.totalled": (
+        "{label}: dòng tổng là tổng của {found} đơn vị có số liệu.",
+        "{label}: the total row sums the {found} units that report it.",
+    ),
+    "no_input": (
+        "Không có tệp báo cáo nào để tổng hợp trong {found}; hãy chỉ ra các tệp .xlsx/.xlsm/.xls/.xlsb/.ods "
+        "hoặc thư mục chứa chúng.",
+        "No report files to consolidate in {found}; give .xlsx/.xlsm/.xls/.xlsb/.ods files or folders holding "
+        "them.",
     ),
     "narrative_mismatch": (
         "Văn bản ghi {found}, {expected}: \"{quote}\"",

@@ -52,7 +52,9 @@ class FormColumn:
 
     ``formula``: pattern of the cell on unit rows (None: an input cell).  ``total``:
     "sum" (SUM of the unit rows), "row" (the unit-row pattern applied to the total
-    row: ratios of sums), "weighted" (a stated ratio weighted by ``weight``), or None
+    row: ratios of sums), "covered" (a ratio of the sums over the unit rows where every
+    term of the pattern is filled in: the departments that report both its numerator
+    and its denominator), "weighted" (a stated ratio weighted by ``weight``), or None
     (left empty).  ``share``: the field whose total the "Tỷ lệ %" row divides by.
     """
 
@@ -299,6 +301,13 @@ def total_formula(form: Form, field: str, total_row: int, first: int, last: int)
         return f"=SUM({letter}{first}:{letter}{last})"
     if col.total == "row":
         return "=" + _fill(form, col.formula, total_row)
+    if col.total == "covered":
+        den, parts = _parse(col.formula)
+        span = lambda f: f"{form.letter(f)}{first}:{form.letter(f)}{last}"  # noqa: E731
+        mask = "*".join(f'({span(f)}<>"")' for f in dict.fromkeys((*parts, den)))
+        top = f"SUMPRODUCT({mask}*({'+'.join(span(p) for p in parts)}))"
+        bottom = f"SUMPRODUCT({mask}*{span(den)})"
+        return f'=IF({bottom}=0,"",ROUND({top}/{bottom},{RATIO_DECIMALS}))'
     if col.total == "weighted":
         w = form.letter(col.weight)
         rates, weights = f"{letter}{first}:{letter}{last}", f"{w}{first}:{w}{last}"
@@ -384,7 +393,8 @@ def _input(v: object) -> Fraction | int | None:
 
 def compute(form: Form, rows: Iterable[Mapping[str, object]]) -> Computed:
     """Recompute every formula cell of ``form`` filled with ``rows`` (input values
-    keyed by field; numbers, or None for a blank)."""
+    keyed by field; numbers, or None for a blank).  A formula field a row maps to None
+    is a blank cell on that row (no formula: a ratio whose terms it does not report)."""
     plain = [(c.field, c.kind == "label") for c in form.columns if c.kind == "label" or c.formula is None]
     formulas = [(c.field, *_parse(c.formula)) for c in form.columns if c.formula is not None]
     out_rows: list[dict[str, Fraction | int | str | None]] = []
@@ -395,7 +405,7 @@ def compute(form: Form, rows: Iterable[Mapping[str, object]]) -> Computed:
             v = get(f)
             vals[f] = v if is_label or type(v) is int else _input(v)  # type: ignore[assignment]
         for f, den, parts in formulas:
-            vals[f] = _eval(den, parts, vals)
+            vals[f] = None if f in given and get(f) is None else _eval(den, parts, vals)
         out_rows.append(vals)
     total: dict[str, Fraction | int | str | None] = {}
     for c in form.columns:
@@ -404,6 +414,11 @@ def compute(form: Form, rows: Iterable[Mapping[str, object]]) -> Computed:
     for c in form.columns:
         if c.total == "row":
             total[c.field] = _eval(*_parse(c.formula), total)  # type: ignore[arg-type]
+        elif c.total == "covered":
+            den, parts = _parse(c.formula)
+            covered = [r for r in out_rows if all(r[f] is not None and r[f] != "" for f in (*parts, den))]
+            total[c.field] = _ratio_cell(sum(_number(r[p]) for r in covered for p in parts),
+                                         sum(_number(r[den]) for r in covered))
         elif c.total == "weighted":
             pairs = [(v, _number(r[c.weight])) for r in out_rows if (v := r[c.field]) is not None and v != ""]
             den = sum(w for _, w in pairs)

@@ -157,20 +157,27 @@ def _copy_ids(source: StyleArray, cell: Any, ids: Sequence[str]) -> None:
         setattr(cell._style, name, getattr(source, name))
 
 
-def _identity_conditions(form: Form, row: int) -> list[str]:
+def _identity_conditions(form: Form, row: int, fields: Iterable[str] | None = None) -> list[str]:
     """Excel conditions true when an identity of :data:`xl_tthc.rules.table_rules.IDENTITIES` (or
-    the balance received = resolved + pending) fails on ``row``."""
-    have = set(form.fields)
+    the balance received = resolved + pending) between ``fields`` (default: all the
+    form's) fails on ``row``; an identity with a blank term (a figure a department does
+    not report) is not evaluated."""
+    have = set(form.fields if fields is None else fields)
     ref = lambda f: f"${form.letter(f)}{row}"  # noqa: E731
     out = []
+
+    def differs(whole: str, parts: Sequence[str]) -> str:
+        cells = [ref(f) for f in (whole, *parts)]
+        return f"AND(COUNT({','.join(cells)})={len(cells)},{cells[0]}<>{'+'.join(cells[1:])})"
+
     for whole, alternatives, _rule, _key in IDENTITIES:
         if whole not in have:
             continue
         parts = next((p for p in alternatives if set(p) <= have), None)
         if parts:
-            out.append(f"{ref(whole)}<>{'+'.join(ref(p) for p in parts)}")
+            out.append(differs(whole, parts))
     if {"received", "resolved", "pending"} <= have:
-        out.append(f"{ref('received')}<>{ref('resolved')}+{ref('pending')}")
+        out.append(differs("received", ("resolved", "pending")))
     return out
 
 
@@ -183,7 +190,10 @@ def _ratio_condition(form: Form, field_name: str, row: int) -> str:
     fill = lambda s: re.sub(r"\{(\w+)\}", lambda k: f"${form.letter(k.group(1))}{row}", s)  # noqa: E731
     den, num = fill("{" + m.group(1) + "}"), fill(m.group(2))
     cell = f"{form.letter(field_name)}{row}"
-    return f'IF({den}=0,{cell}<>"",OR(NOT(ISNUMBER({cell})),ABS({cell}-{num}/{den})>{_TOLERANCE}))'
+    terms = list(dict.fromkeys(re.findall(r"\$[A-Z]+\d+", num + den)))
+    # a row that does not report every term has no ratio to compare with
+    return (f'AND(COUNT({",".join(terms)})={len(terms)},'
+            f'IF({den}=0,{cell}<>"",OR(NOT(ISNUMBER({cell})),ABS({cell}-{num}/{den})>{_TOLERANCE})))')
 
 
 def _add_checks(ws: Worksheet, form: Form, first: int, last: int, total: int) -> None:
@@ -197,11 +207,12 @@ def _add_checks(ws: Worksheet, form: Form, first: int, last: int, total: int) ->
     if sums and last >= first:
         typed = [f"${form.letter(f)}{total}<>SUM(${form.letter(f)}${first}:${form.letter(f)}${last})" for f in sums]
         ws.conditional_formatting.add(f"A{total}:{last_col}{total}", FormulaRule(
-            formula=[f"OR({','.join(typed + _identity_conditions(form, total))})"], fill=_FLAG_FILL))
+            formula=[f"OR({','.join(typed + _identity_conditions(form, total, sums))})"], fill=_FLAG_FILL))
     for col in form.columns:
         if col.kind == "ratio" and col.formula is not None:
             letter = form.letter(col.field)
-            ws.conditional_formatting.add(f"{letter}{first}:{letter}{total}", FormulaRule(
+            end = last if col.total == "covered" else total  # a covered total is not the ratio of its row
+            ws.conditional_formatting.add(f"{letter}{first}:{letter}{end}", FormulaRule(
                 formula=[_ratio_condition(form, col.field, first)], fill=_RATIO_FLAG_FILL))
 
 
@@ -298,7 +309,8 @@ def write_form(ws: Worksheet, form: Form | str, rows: Sequence[Mapping[str, Any]
                total_label: str = "Tổng cộng", stream: bool = False) -> Layout:
     """Write ``form`` into the empty worksheet ``ws`` with one unit row per mapping of
     ``rows`` (input fields and ``unit`` by canonical field name; missing inputs stay
-    blank; text is always text), then the total row and the "Tỷ lệ %" row.  Returns
+    blank; a formula field mapped to None is a blank cell; text is always text), then
+    the total row and the "Tỷ lệ %" row.  Returns
     where it all went and the cached values of the formula cells.
 
     With ``stream=True`` the unit, total and "Tỷ lệ %" rows are not openpyxl cells but
@@ -339,7 +351,9 @@ def write_form(ws: Worksheet, form: Form | str, rows: Sequence[Mapping[str, Any]
             cells: list[Any] = []
             add = cells.append
             for name, letter, pieces in plan:
-                if pieces is not None:
+                if pieces is not None and name in given and given[name] is None:
+                    add(None)  # a ratio whose terms this row does not report: blank, no formula
+                elif pieces is not None:
                     v = values[name]
                     if type(v) is not int:
                         v = _cache_value(v)

@@ -19,6 +19,7 @@ from ..domain.fields import RATIOS, SHARE_OF, STATED_RATIOS, is_ratio_field, lab
 from ..domain.issues import RULES, Issue, column_letter, message, sort_issues
 from ..domain.numbers import Number, format_decimal, format_percent, round_scaled
 from ..domain.profiles import Profile
+from ..read.marker import PROVINCIAL
 from ..read.table import Row, Table, Value
 from ..domain.text import fold
 from ..domain.units import is_retired, match_unit, successor
@@ -109,6 +110,8 @@ def _cell_rules(ctx: _Ctx, row: Row) -> None:
         elif v.problem:
             ctx.add("unparseable", row, f, found=_raw_text(v))
         elif v.blank:
+            if ctx.table.marker == PROVINCIAL:
+                continue  # xl-tthc's appendix: a blank is a figure the department does not report
             if filled is None:
                 filled = any(not x.blank for x in row.values.values())
             if filled and not is_ratio and row.kind != "ratio":
