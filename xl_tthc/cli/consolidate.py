@@ -13,7 +13,7 @@ from ..read.grid import ReadError
 from ..domain.issues import has_errors
 from ..domain.numbers import format_count
 from ..domain.profiles import ProfileError, load_profile
-from ..consolidate.provincial import write_provincial
+from ..consolidate.provincial import SelfContradiction, write_provincial
 from .common import (check_output_path, echo_json, force_option, issue_table, json_option, lang_option,
                      profile_option, stderr_is_tty, write_atomically)
 
@@ -75,7 +75,7 @@ def consolidate(inputs: tuple[Path, ...], out: Path, period: str | None, previou
     progress = _Progress("Đang đọc" if lang == "vi" else "Reading") if stderr_is_tty() else None
     try:
         try:
-            result = consolidate_files(files, period=period, previous=previous, jobs=jobs, profile=prof,
+            result = consolidate_files(files or inputs, period=period, previous=previous, jobs=jobs, profile=prof,
                                        lang=lang, progress=progress, exclude=[out])
         except ValueError as e:
             raise click.UsageError(str(e))
@@ -85,6 +85,12 @@ def consolidate(inputs: tuple[Path, ...], out: Path, period: str | None, previou
             if progress:
                 progress.close()
         write_atomically(out, lambda tmp: write_provincial(result, tmp))
+    except SelfContradiction as e:  # a bug: say so, and leave nothing written
+        click.echo(issue_table(e.issues), err=True)
+        said = ("bảng tổng hợp tự mâu thuẫn (lỗi của xl-tthc), không ghi tệp" if lang == "vi"
+                else "the consolidated sheet contradicts itself (a bug of xl-tthc); nothing written")
+        click.echo(f"{out}: {said}", err=True)
+        sys.exit(1)
     except KeyboardInterrupt:  # Ctrl-C: the workers are stopped and no output is left half-written
         click.echo(f"\n{'Đã dừng theo yêu cầu; chưa ghi' if lang == 'vi' else 'Interrupted; nothing written to'} "
                    f"{out}", err=True)

@@ -41,11 +41,16 @@ from .consolidation import CONSOLIDATED_RATIOS, Consolidation, ratio_terms, stat
 from ..domain.fields import SHARE_OF, STATED_RATIOS, label
 from ..forms.definitions import RATIO_DECIMALS, Form, FormColumn, get_form
 from ..forms.templates import Layout, SheetRows, mark_form, save_workbook, write_form
+from ..domain.issues import Issue, message
+from ..domain.profiles import load_profile
+from ..read.grid import ReadError
 from ..read.marker import COVERAGE_LABEL
+from ..read.reader import read_tables
+from ..rules.table_rules import check_table
 
 _REF = re.compile(r"\{(\w+)\}")
 
-__all__ = ["write_provincial", "provincial_form", "SHEETS"]
+__all__ = ["write_provincial", "provincial_form", "self_check", "SelfContradiction", "SHEETS"]
 
 SHEETS = {
     "consolidated": get_form("provincial_appendix").sheet,
@@ -334,4 +339,35 @@ def write_provincial(result: Consolidation, path: str | Path) -> Path:
     streamed = [layout.rows, _detail(wb, result), _issues(wb, result, links), _sources(wb, result, links)]
     wb.calculation.fullCalcOnLoad = True
     save_workbook(wb, out, rows=streamed, compresslevel=1)
+    contradictions = self_check(out, result)
+    if contradictions:
+        raise SelfContradiction(contradictions)
     return out
+
+
+class SelfContradiction(Exception):
+    """The provincial workbook just written breaks a rule of its own: a bug of the
+    consolidation, never to be moved into place.  ``issues``: the error-level findings."""
+
+    def __init__(self, issues: list[Issue]):
+        self.issues = issues
+        super().__init__(f"the consolidated sheet contradicts itself ({len(issues)} error findings; "
+                         f"first: {issues[0].cell} {issues[0].rule}: {issues[0].message})")
+
+
+def self_check(path: str | Path, result: Consolidation) -> list[Issue]:
+    """The error-level findings of the core's rules on the appendix sheet written at
+    ``path``, read back as any workbook is."""
+    profile = result.profile or load_profile(None)
+    try:
+        _book, tables = read_tables(path, profile.cutoff_day)
+    except ReadError as e:
+        return [Issue(str(path), None, None, None, None, None, "unreadable", "error", None, e.reason,
+                      message("unreadable", result.lang, found=e.reason, hint=e.hint))]
+    sheet = SHEETS["consolidated"]
+    found = [i for t in tables if t.sheet == sheet for i in check_table(t, profile, result.lang)
+             if i.severity == "error"]
+    if result.rows and not any(t.sheet == sheet for t in tables):
+        found.append(Issue(str(path), sheet, None, None, None, None, "no_table", "error", None, None,
+                           message("no_table", result.lang)))
+    return found
