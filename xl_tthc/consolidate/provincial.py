@@ -39,7 +39,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from .consolidation import CONSOLIDATED_RATIOS, Consolidation, ratio_terms, status_label
 from ..domain.fields import SHARE_OF, STATED_RATIOS, label
-from ..forms.definitions import RATIO_DECIMALS, Form, FormColumn, get_form
+from ..forms.definitions import NOT_REPORTED, RATIO_DECIMALS, Form, FormColumn, get_form
 from ..forms.templates import Layout, SheetRows, mark_form, save_workbook, write_form
 from ..domain.issues import Issue, message
 from ..domain.profiles import load_profile
@@ -162,10 +162,10 @@ def _consolidated(wb: openpyxl.Workbook, result: Consolidation) -> tuple[Workshe
     for r in result.rows:
         row = {"unit": r.unit, **{f: r.figures[f] for f in fields if f in r.figures},
                **{f: v / 100 for f, v in r.stated.items() if f in fields}}
-        row.update({c.field: None for c in ratios if not _terms(c) <= set(r.figures)})
+        row.update({c.field: NOT_REPORTED for c in ratios if not _terms(c) <= set(r.figures)})
         rows.append(row)
     formulas = [c.field for c in form.columns if c.formula is not None]
-    rows += [{"unit": e.label, **dict.fromkeys(formulas)} for e in result.excluded]
+    rows += [{"unit": e.label, **dict.fromkeys(formulas, NOT_REPORTED)} for e in result.excluded]
     consolidated = sum(1 for s in result.sources if s.status == "consolidated")
     layout = write_form(ws, form, rows, period_label=result.period.label if result.period else None,
                         unit_label=f"Trung tâm Phục vụ hành chính công (tổng hợp từ {consolidated}/"
@@ -304,7 +304,9 @@ def _issues(wb: openpyxl.Workbook, result: Consolidation, links: _Links) -> Shee
         rows.append(r, [i, names[issue.file], _text(issue.sheet), (issue.cell or "A1") if issue.sheet else None,
                         _text(issue.unit), label(issue.field) if issue.field else None, _text(issue.rule),
                         _text(severity), _text(issue.found), _text(issue.expected), _text(issue.message)],
-                    to_cell if issue.sheet else to_file)
+                    to_cell if issue.sheet else to_file if issue.file else None)
+        if not issue.file:
+            continue  # a finding of the run (partial coverage): no source file to link to
         rows.hyperlink(r, 2, links.file(issue.file))
         if issue.sheet:
             rows.hyperlink(r, 4, links.cell(issue.file, issue.sheet, issue.cell if issue.column else

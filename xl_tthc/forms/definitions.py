@@ -33,6 +33,7 @@ __all__ = [
     "FORMS",
     "FORM_PROPERTY",
     "RATIO_DECIMALS",
+    "NOT_REPORTED",
     "get_form",
     "row_formula",
     "total_formula",
@@ -42,6 +43,20 @@ __all__ = [
 ]
 
 RATIO_DECIMALS = 4  # of the fraction: 0,9487 = 94,87%
+
+
+class _NotReported:
+    """The value of a formula field on a row that does not report its terms."""
+
+    def __repr__(self) -> str:
+        return "NOT_REPORTED"
+
+    def __reduce__(self) -> str:
+        return "NOT_REPORTED"
+
+
+# A formula field of a row mapped to this is a blank cell there, without its formula.
+NOT_REPORTED = _NotReported()
 
 _REF = re.compile(r"\{(\w+)\}")
 
@@ -393,8 +408,9 @@ def _input(v: object) -> Fraction | int | None:
 
 def compute(form: Form, rows: Iterable[Mapping[str, object]]) -> Computed:
     """Recompute every formula cell of ``form`` filled with ``rows`` (input values
-    keyed by field; numbers, or None for a blank).  A formula field a row maps to None
-    is a blank cell on that row (no formula: a ratio whose terms it does not report)."""
+    keyed by field; numbers, or None for a blank).  A formula field a row maps to
+    :data:`NOT_REPORTED` is a blank cell on that row (no formula: a ratio whose terms it
+    does not report)."""
     plain = [(c.field, c.kind == "label") for c in form.columns if c.kind == "label" or c.formula is None]
     formulas = [(c.field, *_parse(c.formula)) for c in form.columns if c.formula is not None]
     out_rows: list[dict[str, Fraction | int | str | None]] = []
@@ -405,7 +421,7 @@ def compute(form: Form, rows: Iterable[Mapping[str, object]]) -> Computed:
             v = get(f)
             vals[f] = v if is_label or type(v) is int else _input(v)  # type: ignore[assignment]
         for f, den, parts in formulas:
-            vals[f] = None if f in given and get(f) is None else _eval(den, parts, vals)
+            vals[f] = None if get(f) is NOT_REPORTED else _eval(den, parts, vals)
         out_rows.append(vals)
     total: dict[str, Fraction | int | str | None] = {}
     for c in form.columns:

@@ -49,7 +49,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 from openpyxl.xml.functions import Element
 
-from .definitions import FORM_PROPERTY, Form, FormColumn, compute, get_form, share_formula, total_formula
+from .definitions import FORM_PROPERTY, NOT_REPORTED, Form, FormColumn, compute, get_form, share_formula, total_formula
 from ..rules.table_rules import IDENTITIES
 
 __all__ = ["Layout", "write_form", "build_template", "save_template", "save_workbook", "mark_form", "form_of", "TEMPLATE_ROWS",
@@ -309,7 +309,7 @@ def write_form(ws: Worksheet, form: Form | str, rows: Sequence[Mapping[str, Any]
                total_label: str = "Tổng cộng", stream: bool = False) -> Layout:
     """Write ``form`` into the empty worksheet ``ws`` with one unit row per mapping of
     ``rows`` (input fields and ``unit`` by canonical field name; missing inputs stay
-    blank; a formula field mapped to None is a blank cell; text is always text), then
+    blank; a formula field mapped to NOT_REPORTED is a blank cell; text is always text), then
     the total row and the "Tỷ lệ %" row.  Returns
     where it all went and the cached values of the formula cells.
 
@@ -351,7 +351,7 @@ def write_form(ws: Worksheet, form: Form | str, rows: Sequence[Mapping[str, Any]
             cells: list[Any] = []
             add = cells.append
             for name, letter, pieces in plan:
-                if pieces is not None and name in given and given[name] is None:
+                if pieces is not None and given.get(name) is NOT_REPORTED:
                     add(None)  # a ratio whose terms this row does not report: blank, no formula
                 elif pieces is not None:
                     v = values[name]
