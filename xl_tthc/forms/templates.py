@@ -725,6 +725,9 @@ class SheetRows:
 _NS = {"m": "http://schemas.openxmlformats.org/spreadsheetml/2006/main"}
 
 
+_ERRORS = frozenset(("#DIV/0!", "#REF!", "#NAME?", "#VALUE!", "#N/A", "#NUM!", "#NULL!"))
+
+
 def _inject(xml: bytes, values: Mapping[str, Any]) -> bytes:
     root = etree.fromstring(xml)
     for c in root.iterfind(".//m:sheetData/m:row/m:c", _NS):
@@ -738,6 +741,9 @@ def _inject(xml: bytes, values: Mapping[str, Any]) -> bytes:
         value = values[ref]
         if value is None:
             c.remove(v)
+        elif isinstance(value, str) and value in _ERRORS:
+            c.set("t", "e")  # an error result (#DIV/0!) stays an error, not a text
+            v.text = value
         elif isinstance(value, str):
             c.set("t", "str")
             v.text = value
@@ -824,14 +830,16 @@ class _Writer(ExcelWriter):
 
 def save_workbook(wb: openpyxl.Workbook, path: str | Path,
                   cached: Mapping[str, Mapping[str, Any]] | None = None, rows: Iterable[SheetRows] = (), *,
-                  compresslevel: int | None = None) -> None:
+                  compresslevel: int | None = None, stamp: bool = True) -> None:
     """Save ``wb`` to ``path`` with the cached results of its formulas (``cached``:
     sheet title -> {"C9": value}), so readers that do not calculate (and Excel before
     its recalculation on load) see the values, and with the streamed ``rows`` of its
     sheets.  ``compresslevel``: zlib's, 1 (fastest) to 9 (smallest), None for its
-    default (6).  The bytes depend only on the content."""
-    wb.properties.created = wb.properties.modified = _FIXED_TIME
-    wb.properties.creator = "xl_tthc"
+    default (6).  The bytes depend only on the content.  ``stamp=False`` keeps the
+    document properties (author, dates) of a workbook that is not ours."""
+    if stamp:
+        wb.properties.created = wb.properties.modified = _FIXED_TIME
+        wb.properties.creator = "xl_tthc"
     buf = io.BytesIO()
     _Writer(wb, _Package(buf, wb, cached or {}, rows, compresslevel)).save()
     Path(path).write_bytes(buf.getvalue())

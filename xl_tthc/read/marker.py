@@ -16,10 +16,11 @@ import re
 import zipfile
 from pathlib import Path
 
-__all__ = ["FORM_PROPERTY", "PROVINCIAL", "PROVINCIAL_SHEET", "EXCLUDED_MARK", "COVERAGE_LABEL", "form_marker"]
+__all__ = ["FORM_PROPERTY", "PROVINCIAL", "RECOMPUTED", "PROVINCIAL_SHEET", "EXCLUDED_MARK", "COVERAGE_LABEL", "form_marker"]
 
 FORM_PROPERTY = "xl_tthc_form"
 PROVINCIAL = "provincial_appendix"
+RECOMPUTED = "recomputed"  # the output of ``xl-tthc recompute`` of a workbook without a mark
 PROVINCIAL_SHEET = "Phụ lục I"
 EXCLUDED_MARK = "không tổng hợp"  # "Sở Tư pháp (không tổng hợp: xung đột giữa hai tệp)"
 COVERAGE_LABEL = "Số đơn vị có số liệu"  # the row under the table stating each column's coverage

@@ -24,7 +24,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Union
 
-from ..read.grid import ReadError, Sheet
+from ..forms.templates import form_of, mark_form, save_workbook
+from ..read.grid import ReadError, Sheet, Workbook
 from ..domain.issues import column_letter
 
 __all__ = [
@@ -46,6 +47,9 @@ class WriteFormula:
     sheet: str
     cell: str
     formula: str  # plain Excel, starting with "="
+    # what the formula computes, cached beside it in a file (Excel computes it itself);
+    # None: not known (a file keeps the formula without a cached value)
+    value: str | int | float | None = None
 
 
 @dataclass(frozen=True)
@@ -242,6 +246,31 @@ class SheetGrid:
     hidden: bool = False
 
 
+def _cached_values(wb: Any, src: Path, edits: list[Edit]) -> dict[str, dict[str, Any]]:
+    """sheet -> {cell: cached value} for every formula cell of ``wb``: the value of the
+    edit that wrote it, else the cached value of the same cell in the file ``src``
+    (read from its XML, so a cached "" stays "" and an error stays an error)."""
+    written = {(e.sheet, e.cell.replace("$", "").upper()): e.value for e in edits if isinstance(e, WriteFormula)}
+    source = Workbook(src, _format(src), [], src.read_bytes())
+    out: dict[str, dict[str, Any]] = {}
+    for ws in wb.worksheets:
+        formulas = {(cell.row - 1, cell.column - 1): cell.coordinate for row in ws.iter_rows() for cell in row
+                    if cell.data_type == "f"}
+        keep = [rc for rc, ref in formulas.items() if (ws.title, ref) not in written]
+        try:
+            before = source.cell_details(ws.title, keep) if keep else {}
+        except (KeyError, StopIteration):  # a sheet the edits added
+            before = {}
+        mine: dict[str, Any] = {}
+        for rc, ref in formulas.items():
+            value = written[(ws.title, ref)] if (ws.title, ref) in written else getattr(before.get(rc), "cached", None)
+            if value is not None:
+                mine[ref] = value
+        if mine:
+            out[ws.title] = mine
+    return out
+
+
 def _load(path: Path, data_only: bool):
     import openpyxl
 
@@ -348,19 +377,29 @@ def _apply_batch(wb, b: Batch) -> None:
                 cell.fill = _fill(b.data[i][j])
 
 
-def apply_to_file(src: str | Path, edits: Iterable[Edit], out: str | Path) -> Path:
-    """Apply ``edits`` to a copy of ``src`` written atomically to ``out`` (never ``src``)."""
+def apply_to_file(src: str | Path, edits: Iterable[Edit], out: str | Path, marker: str | None = None) -> Path:
+    """Apply ``edits`` to a copy of ``src`` written atomically to ``out`` (never ``src``).
+
+    Every formula of the copy keeps a cached value, so readers that do not recalculate
+    see numbers: a formula an edit writes caches the edit's ``value``, one already there
+    its cached value in ``src``.  The copy carries ``src``'s form mark, else ``marker``
+    (:mod:`xl_tthc.read.marker`)."""
     src, out = Path(src), Path(out)
     if src.resolve() == out.resolve():
         raise ValueError(f"{out}: refusing to overwrite the input file")
+    edits = list(edits)
     wb = _load(src, False)
     for b in batches(edits):
         _apply_batch(wb, b)
+    cached = _cached_values(wb, src, edits)
+    if marker and form_of(wb) is None:
+        mark_form(wb, marker)
+    wb.calculation.fullCalcOnLoad = True
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=out.suffix, dir=out.parent)
     os.close(fd)
     try:
-        wb.save(tmp)
+        save_workbook(wb, tmp, cached, stamp=False)
         os.replace(tmp, out)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

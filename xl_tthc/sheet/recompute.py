@@ -27,6 +27,7 @@ from .edits import Edit, NumberFormat, WriteFormula, apply_to_file, cell_ref, lo
 from ..domain.fields import RATIOS, SHARE_OF, label
 from ..forms.definitions import FORMS
 from ..read.grid import Sheet
+from ..read.marker import RECOMPUTED
 from ..domain.issues import Issue, message, sort_issues
 from ..domain.numbers import excel_round, format_count, format_decimal, format_percent
 from ..domain.profiles import Profile, load_profile
@@ -90,6 +91,13 @@ class Recomputation:
         }
 
 
+def _cell(x: Fraction | None) -> int | float | None:
+    """An exact result as a cached cell value: an int when whole."""
+    if x is None:
+        return None
+    return int(x) if x.denominator == 1 else float(x)
+
+
 def _norm(formula: str) -> str:
     return formula.replace("$", "").replace(" ", "").upper()
 
@@ -116,6 +124,12 @@ class _Scale:
     def number_format(self) -> str:
         digits = "0." + "0" * self.decimals if self.decimals else "0"
         return digits if self.hundred else digits + "%"
+
+    def zero_value(self, convention: str) -> int | str:
+        """What the formula gives for a zero denominator (the profile's convention)."""
+        if convention == "hundred":
+            return 100 if self.hundred else 1
+        return {"dash": "—", "zero": 0}.get(convention, "")
 
     def formula(self, num: str, den: str, zero: str) -> str:
         if self.hundred:
@@ -204,7 +218,7 @@ class _Sheet:
         uncached = v is not None and v.blank and (row.index, self.index[f]) in self.formulas
         differs = not uncached and new is not None and old != new
         found = format_count(old) if v is not None and v.usable and not v.number.from_text else _raw(v)
-        self.write(row, f, formula, found, format_count(new) if new is not None else "", differs, None)
+        self.write(row, f, formula, found, format_count(new) if new is not None else "", differs, None, _cell(new))
 
     # --- ratios -------------------------------------------------------------------
 
@@ -239,8 +253,11 @@ class _Sheet:
         if den == 0:
             differs = not uncached and not self.zero_agrees(v)
             expected = {"hundred": "100%", "zero": "0%", "dash": "—"}.get(self.profile.zero_ratio, "")
+            value = scale.zero_value(self.profile.zero_ratio)
         else:
             exact = sum(nums, Fraction(0)) / den * 100
+            value = _cell(excel_round(exact, scale.decimals) if scale.hundred
+                          else excel_round(exact / 100, scale.decimals + 2))
             stated = v.percent if v is not None and v.usable else None
             differs = not uncached and (stated is None or excel_round(exact, v.percent_decimals) != stated)
             expected = (format_percent(exact / 100, scale.decimals) if not scale.hundred
@@ -249,7 +266,7 @@ class _Sheet:
         if v is not None and v.usable and not v.number.from_text:
             found = (format_decimal(v.percent, v.percent_decimals) if scale.hundred
                      else format_percent(v.percent / 100, v.percent_decimals))
-        self.write(row, f, formula, found, expected, differs, scale.number_format)
+        self.write(row, f, formula, found, expected, differs, scale.number_format, value)
 
     def ratios(self) -> None:
         t = self.t
@@ -287,13 +304,15 @@ class _Sheet:
     # --- output -------------------------------------------------------------------
 
     def write(self, row: Row, f: str, formula: str, found: str, expected: str, differs: bool,
-              number_format: str | None) -> None:
+              number_format: str | None, value: int | float | str | None = None) -> None:
         rc = (row.index, self.index[f])
         current = self.formulas.get(rc)
-        if current is not None and (_norm(current) == _norm(formula) or not differs):
-            return
         cell = cell_ref(*rc)
-        self.out.edits.append(WriteFormula(self.t.sheet, cell, formula))
+        if current is not None and (_norm(current) == _norm(formula) or not differs):
+            if differs and value is not None:  # the same formula with a stale cached result: cache the right one
+                self.out.edits.append(WriteFormula(self.t.sheet, cell, current, value))
+            return
+        self.out.edits.append(WriteFormula(self.t.sheet, cell, formula, value))
         if number_format:
             self.out.edits.append(NumberFormat(self.t.sheet, cell, number_format))
         unit = "" if row.kind != "unit" else row.label
@@ -341,5 +360,5 @@ def recompute_file(path: str | Path, out: str | Path | None = None, profile: Pro
     for grid in load_grids(path):
         result.extend(recompute_sheet(grid.sheet, grid.formulas, str(path), prof, lang))
     if out is not None:
-        apply_to_file(path, result.edits, out)
+        apply_to_file(path, result.edits, out, RECOMPUTED)
     return result
