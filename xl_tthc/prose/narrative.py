@@ -68,17 +68,18 @@ def complete_totals(totals: Mapping[str, object]) -> Totals:
 
 
 class _Writer:
-    def __init__(self, totals: Totals, pad_small: bool):
+    def __init__(self, totals: Totals, pad_small: bool, coverage: Mapping[str, tuple[int, int]] | None = None):
         self.t = totals
         self.pad = pad_small
+        self.coverage = dict(coverage or {})
 
     def n(self, field_or_value: str | int) -> str:
         v = self.t[field_or_value] if isinstance(field_or_value, str) else field_or_value
         return format_count(v, pad=self.pad and 0 < v < 10)
 
     def share(self, part: str, whole: str, of_text: str = "") -> str:
-        if whole not in self.t:
-            return ""
+        if whole not in self.t or self.coverage.get(part) != self.coverage.get(whole):
+            return ""  # not over the same departments: no share to state
         r = ratio(self.t[part], self.t[whole])
         if r is None:
             return ""
@@ -146,6 +147,15 @@ class _Writer:
             return text + (f", trong đó {'; '.join(items)}." if items else ".")
         return f"Hồ sơ đang giải quyết: {'; '.join(items)}." if items else ""
 
+    def covered(self) -> str:
+        """ "Số liệu đang giải quyết, trả lại chỉ gồm 5/10 đơn vị có số liệu." """
+        groups: dict[tuple[int, int], list[str]] = {}
+        for f, cov in self.coverage.items():
+            if f in self.t and f in _WORDS and cov[0] < cov[1]:
+                groups.setdefault(cov, []).append(_WORDS[f])
+        return " ".join(f"Số liệu {', '.join(words)} chỉ gồm {k}/{n} đơn vị có số liệu."
+                        for (k, n), words in groups.items())
+
     def others(self) -> str:
         out = []
         for f, words in (("returned", "bị trả lại"), ("withdrawn", "xin rút"),
@@ -154,6 +164,15 @@ class _Writer:
                 out.append(f"Không có hồ sơ {words}." if self.t[f] == 0
                            else f"Hồ sơ {words}: {self.n(f)} hồ sơ.")
         return " ".join(out)
+
+
+_WORDS = {"carried_over": "kỳ trước chuyển sang", "received_new": "tiếp nhận mới", "received": "tổng tiếp nhận",
+          "received_online": "tiếp nhận trực tuyến", "received_offline": "tiếp nhận trực tiếp, bưu chính",
+          "resolved": "đã giải quyết", "resolved_early": "giải quyết trước hạn",
+          "resolved_on_time": "giải quyết đúng hạn", "resolved_in_time": "giải quyết trước hạn và đúng hạn",
+          "resolved_late": "giải quyết trễ hạn", "pending": "đang giải quyết", "pending_in_time": "còn hạn",
+          "pending_overdue": "quá hạn", "returned": "trả lại", "withdrawn": "xin rút",
+          "supplement_requested": "yêu cầu bổ sung"}
 
 
 def _unit_rows(units: Iterable[Mapping[str, object]] | None) -> list[dict[str, object]]:
@@ -189,16 +208,20 @@ def _units(rows: list[dict[str, object]], w: _Writer, top: int) -> list[str]:
 
 
 def narrative(totals: Mapping[str, object], units: Iterable[Mapping[str, object]] | None = None,
-              period: str | None = None, *, pad_small: bool = True, top: int = 3) -> str:
+              period: str | None = None, *, pad_small: bool = True, top: int = 3,
+              coverage: Mapping[str, tuple[int, int]] | None = None) -> str:
     """The summary paragraphs, one a line.
 
     ``totals``: the total row, canonical field -> count.  ``units``: the unit rows
     (dicts with "unit" and the same fields; not the total row), for the departments
     with the most dossiers and those with late ones.  ``period``: a label such as
     "tháng 02 năm 2021" or "từ ngày 16/01/2021 đến ngày 15/02/2021".  ``pad_small``
-    writes counts under ten as "07", the convention of most reports.
+    writes counts under ten as "07", the convention of most reports.  ``coverage``:
+    field -> (units reporting it, units) of a consolidated table whose columns not
+    every department reports: no share between figures of different departments, and
+    a sentence saying which figures cover which part.
     """
-    w = _Writer(complete_totals(totals), pad_small)
-    paragraphs = [w.received(period), w.resolved(), w.pending(), w.others(),
+    w = _Writer(complete_totals(totals), pad_small, coverage)
+    paragraphs = [w.received(period), w.resolved(), w.pending(), w.others(), w.covered(),
                   *_units(_unit_rows(units), w, top)]
     return "\n".join(p for p in paragraphs if p)

@@ -33,7 +33,8 @@ def narrate_file(path: str | Path, period: str | None = None, pad_small: bool = 
     out = []
     for t in _results(path):
         label = period or (t.period.label if t.period else None)
-        out.append(Narrative(t.sheet, label, narrative(t.totals(), t.unit_records(), label, pad_small=pad_small)))
+        out.append(Narrative(t.sheet, label, narrative(t.totals(), t.unit_records(), label, pad_small=pad_small,
+                                                     coverage=t.coverage)))
     return out
 
 

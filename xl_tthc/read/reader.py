@@ -18,7 +18,7 @@ from typing import Any, Iterator, NamedTuple
 
 from ..domain.fields import FEE_FIELDS, RESULT_FIELDS, SATISFACTION_FIELDS, is_ratio_field
 from .grid import Sheet, Workbook, open_workbook
-from .marker import EXCLUDED_MARK, PROVINCIAL, PROVINCIAL_SHEET, form_marker
+from .marker import COVERAGE_LABEL, EXCLUDED_MARK, PROVINCIAL, PROVINCIAL_SHEET, form_marker
 from .headers import classify, is_ratio_label, is_stt_header, is_total_label, is_unit_header
 from ..domain.numbers import NumberError, parse_number
 from ..domain.periods import parse_period
@@ -421,6 +421,9 @@ def _read_body(sheet: Sheet, file: str, band: list[int], columns: list[Column], 
         elif kind.ratio and table.total is not None and table.ratio_row is None:
             table.ratio_row = Row(r, label, "ratio", values, label_col)
             r += 1
+            if r < sheet.height and _label_of(sheet, r, unit_col, first_field)[0] == COVERAGE_LABEL:
+                table.coverage = _coverage(sheet, r, cells_of)
+                r += 1
             break
         elif table.total is not None and table.rows and table.total.index > table.rows[-1].index:
             if not (kind.heading and not has_numbers):
@@ -441,6 +444,20 @@ def _read_body(sheet: Sheet, file: str, band: list[int], columns: list[Column], 
         r += 1
     _set_percent_scale(table)
     return table, r
+
+
+_COVERAGE = re.compile(r"(\d+)\s*/\s*(\d+)")
+
+
+def _coverage(sheet: Sheet, r: int, data_cols: list[tuple[str, int, bool]]) -> dict[str, tuple[int, int]]:
+    """The coverage row xl-tthc writes under a consolidated table: "5/10" under each
+    column only some departments report."""
+    out = {}
+    for f, c, _is_ratio in data_cols:
+        m = _COVERAGE.match(str(sheet.get(r, c) or "").strip())
+        if m:
+            out[f] = (int(m.group(1)), int(m.group(2)))
+    return out
 
 
 def resolve_blanks(book: Workbook, table: Table) -> None:

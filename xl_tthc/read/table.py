@@ -105,6 +105,9 @@ class Table:
     period: Period | None = None
     unit_kind: str = "department"  # department | field
     marker: str | None = None  # the form mark of a workbook xl-tthc wrote (read.marker), else None
+    # field -> (units reporting it, units): the coverage row of a consolidated table, for
+    # the columns only some departments report
+    coverage: dict[str, tuple[int, int]] = field(default_factory=dict)
 
     def column(self, name: str) -> Column | None:
         """The first column of field ``name`` (looked up in an index that is rebuilt
