@@ -100,8 +100,11 @@ def consolidate(inputs: tuple[Path, ...], out: Path, period: str | None, previou
     else:
         vi = lang == "vi"
         total = result.total
-        head = ", ".join(f"{label(f, lang)} {format_count(total[f])}"
-                         for f in ("received", "received_new", "resolved", "pending") if f in total)
+        partial = set(result.partial)
+        head = ", ".join(
+            f"{label(f, lang)} {format_count(total[f]) if f in total else ('không cộng' if vi else 'not totalled')}"
+            + (f" ({result.coverage_text(f)})" if f in partial else "")
+            for f in ("received", "received_new", "resolved", "pending") if f in result.fields)
         n_ok = sum(1 for s in result.sources if s.status == "consolidated")
         click.echo(f"{out}: {len(result.rows)} {'đơn vị' if vi else 'units'}, "
                    f"{n_ok}/{len(result.sources)} {'tệp đã tổng hợp' if vi else 'files consolidated'}"
