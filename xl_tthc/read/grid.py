@@ -319,9 +319,10 @@ def _raise_if_damaged_zip(path: Path, data: bytes, fmt: str) -> None:
                         reason_en=f"corrupt zip member {bad}", hint_en="Ask for the file again.") from None
 
 
-def open_workbook(path: str | Path, data: bytes | None = None) -> Workbook:
+def open_workbook(path: str | Path, data: bytes | None = None, only: str | None = None) -> Workbook:
     """Read every sheet's values and merged ranges from the file, or from ``data`` (its
-    bytes, already read) when given.  Raises ReadError."""
+    bytes, already read) when given; with ``only``, that sheet alone when the workbook
+    has it.  Raises ReadError."""
     p = Path(path)
     name = str(p)
     try:
@@ -352,7 +353,10 @@ def open_workbook(path: str | Path, data: bytes | None = None) -> Workbook:
                         hint_en="Open it in Excel, save it as .xlsx and resend it.") from None
     sheets: list[Sheet] = []
     try:
-        for meta in book.sheets_metadata:
+        metas = book.sheets_metadata
+        if only is not None and any(m.name == only for m in metas):
+            metas = [m for m in metas if m.name == only]
+        for meta in metas:
             if str(getattr(meta, "typ", "")).lower().endswith("chartsheet"):
                 continue
             try:

@@ -487,13 +487,10 @@ def read_tables(path: str | Path, cutoff_day: int | None = None,
     """Open a workbook (or its bytes ``data``, already read) and read every result
     table on every sheet; of a provincial workbook written by xl-tthc, its appendix
     sheet only (:mod:`xl_tthc.read.marker`).  Raises ReadError."""
-    book = open_workbook(path, data)
-    marker = form_marker(path, book.data) if book.can_detail else None
-    sheets = book.sheets
-    if marker == PROVINCIAL:
-        sheets = [s for s in sheets if s.name == PROVINCIAL_SHEET] or sheets
+    marker = form_marker(path, data)
+    book = open_workbook(path, data, only=PROVINCIAL_SHEET if marker == PROVINCIAL else None)
     tables: list[Table] = []
-    for sheet in sheets:
+    for sheet in book.sheets:
         for t in find_tables(sheet, str(path), cutoff_day):
             t.marker = marker
             resolve_blanks(book, t)
