@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable
 
 from ..rules.check import check_book
-from ..domain.fields import COUNT_FIELDS, RATIOS, RESULT_FIELDS, STATED_RATIOS, STATED_WEIGHTS, label
+from ..domain.fields import COUNT_FIELDS, derive, RATIOS, RESULT_FIELDS, STATED_RATIOS, STATED_WEIGHTS, label
 from ..read.marker import EXCLUDED_MARK, PROVINCIAL, form_marker
 from ..read.grid import ReadError
 from ..domain.issues import Issue, has_errors, message, sort_issues
@@ -482,24 +482,10 @@ def _complete(figures: dict[str, int]) -> dict[str, int]:
     """Add what the identities give exactly (:data:`DERIVATIONS`): a whole from all its
     parts (received from carried over + new, resolved_in_time from early + on time, …)
     and a missing part from its whole and the other parts (received_new from received −
-    carried over, …) where that is not negative; so departments reporting in different
-    layouts add up in the same columns (figures that disagree carry an error finding and
-    are not consolidated)."""
-    out = dict(figures)
-    changed = True
-    while changed:
-        changed = False
-        for whole, parts in DERIVATIONS:
-            missing = [p for p in parts if p not in out]
-            if whole not in out and not missing:
-                out[whole] = sum(out[p] for p in parts)
-                changed = True
-            elif whole in out and len(missing) == 1 and missing[0] not in _REMAINDERS_NOT_DERIVED:
-                rest = out[whole] - sum(out[p] for p in parts if p in out)
-                if rest >= 0:
-                    out[missing[0]] = rest
-                    changed = True
-    return out
+    carried over, …) where that is not negative, channels of new dossiers excepted; so
+    departments reporting in different layouts add up in the same columns (figures that
+    disagree carry an error finding and are not consolidated)."""
+    return derive(figures, DERIVATIONS, _REMAINDERS_NOT_DERIVED)
 
 
 def _department_of(table: Table, path: Path) -> tuple[str, str] | None:

@@ -7,8 +7,10 @@ templates and the narrative all read it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Container, Iterable
 
 __all__ = [
+    "derive",
     "Field",
     "FIELDS",
     "COUNT_FIELDS",
@@ -184,3 +186,26 @@ def label(field: str, lang: str = "vi") -> str:
     if f is None:
         return field
     return f.en if lang == "en" else f.vi
+
+
+def derive(figures: dict[str, int], identities: Iterable[tuple[str, tuple[str, ...]]],
+           no_remainder: Container[str] = ()) -> dict[str, int]:
+    """``figures`` plus what the ``identities`` (whole, parts) give exactly, to a fixed
+    point: a missing whole from all its parts, a missing part from its whole and the
+    other parts where that is not negative (never the parts of ``no_remainder``)."""
+    out = dict(figures)
+    identities = tuple(identities)
+    changed = True
+    while changed:
+        changed = False
+        for whole, parts in identities:
+            missing = [p for p in parts if p not in out]
+            if whole not in out and not missing:
+                out[whole] = sum(out[p] for p in parts)
+                changed = True
+            elif whole in out and len(missing) == 1 and missing[0] not in no_remainder:
+                rest = out[whole] - sum(out[p] for p in parts if p in out)
+                if rest >= 0:
+                    out[missing[0]] = rest
+                    changed = True
+    return out

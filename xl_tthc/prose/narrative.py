@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
 
-from ..domain.fields import RESULT_FIELDS
+from ..domain.fields import RESULT_FIELDS, derive
 from ..domain.numbers import format_count, format_percent, ratio
 
 __all__ = ["Totals", "complete_totals", "narrative"]
@@ -51,20 +51,7 @@ def complete_totals(totals: Mapping[str, object]) -> Totals:
         n = _whole(v)
         if k in RESULT_FIELDS and n is not None:
             out[k] = n
-    changed = True
-    while changed:
-        changed = False
-        for total, parts in IDENTITIES:
-            missing = [p for p in parts if p not in out]
-            if total not in out and not missing:
-                out[total] = sum(out[p] for p in parts)
-                changed = True
-            elif total in out and len(missing) == 1:
-                rest = out[total] - sum(out[p] for p in parts if p in out)
-                if rest >= 0:
-                    out[missing[0]] = rest
-                    changed = True
-    return out
+    return derive(out, IDENTITIES)
 
 
 class _Writer:
