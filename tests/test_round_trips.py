@@ -273,3 +273,15 @@ def test_departments_left_out_are_marked_rows_outside_the_totals(mixed, tmp_path
     assert findings(out) == set()
     assert [r.unit for r in consolidate([out]).rows] == [r.unit for r in result.rows]
     assert json.loads(json.dumps(result.to_dict()))["summary"]["excluded"] == 3
+
+
+def test_recompute_of_a_consolidated_workbook_keeps_it_coherent(mixed, tmp_path: Path) -> None:
+    folder, _, _ = mixed
+    result = consolidate([folder])
+    out, again = tmp_path / "out.xlsx", tmp_path / "recomputed.xlsx"
+    write_provincial(result, out)
+    rec = recompute_file(out, again)
+    assert not rec.issues and {c.sheet for c in rec.changes} <= {SHEETS["consolidated"]}
+    assert form_marker(again) == PROVINCIAL
+    assert findings(again) == set()
+    assert consolidate([again]).to_dict()["total"] == consolidate([out]).to_dict()["total"]

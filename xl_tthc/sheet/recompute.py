@@ -27,7 +27,7 @@ from .edits import Edit, NumberFormat, WriteFormula, apply_to_file, cell_ref, lo
 from ..domain.fields import RATIOS, SHARE_OF, label
 from ..forms.definitions import FORMS
 from ..read.grid import Sheet
-from ..read.marker import RECOMPUTED
+from ..read.marker import PROVINCIAL, PROVINCIAL_SHEET, RECOMPUTED, form_marker
 from ..domain.issues import Issue, message, sort_issues
 from ..domain.numbers import excel_round, format_count, format_decimal, format_percent
 from ..domain.profiles import Profile, load_profile
@@ -156,6 +156,10 @@ class _Sheet:
         self.out = Recomputation(tables=[table])
         self.new: dict[tuple[int, str], Fraction | None] = {}
         self.derived = self._derived()
+        # xl-tthc's own appendix: a blank is a figure the department does not report (not
+        # 0), and a column only some report (its coverage row) has no plain total or share
+        self.unreported = table.marker == PROVINCIAL
+        self.partial = set(table.coverage)
 
     def ref(self, row: Row, f: str) -> str:
         return f"{self.letters[f]}{row.excel_row}"
@@ -183,7 +187,8 @@ class _Sheet:
                 parts = [self.value(row, p) for p in self.derived[f]]
                 self.new[key] = None if None in parts else sum(parts, Fraction(0))
             else:
-                self.new[key] = _count(row.values.get(f))
+                v = row.values.get(f)
+                self.new[key] = None if self.unreported and (v is None or v.blank) else _count(v)
         return self.new[key]
 
     def counts(self) -> None:
@@ -205,6 +210,8 @@ class _Sheet:
             else:
                 runs.append([r, r])
         for f in self.t.count_fields:
+            if f in self.partial and total.values[f].blank:
+                continue  # left blank by the consolidation: its sum would contradict an identity
             letter = self.letters[f]
             ranges = ",".join(f"{letter}{a}:{letter}{b}" if a != b else f"{letter}{a}" for a, b in runs)
             unit_values = [self.value(row, f) for row in self.t.rows]
@@ -285,6 +292,8 @@ class _Sheet:
             for row in rows:
                 if row.kind == "unit" and all(v.blank for f, v in row.values.items() if f != col.field):
                     continue
+                if row.kind == "total" and self.partial & {*num_fields, den_field}:
+                    continue  # over the departments that report its terms, not a ratio of the row
                 self.ratio_cell(row, col.field, num_fields, row, den_field, row, scale)
 
     def shares(self) -> None:
@@ -299,7 +308,10 @@ class _Sheet:
             num = self.value(total, f)
             agreeing = [w for w in wholes if num is not None and self.value(total, w) and v.usable
                         and excel_round(num / self.value(total, w) * 100, v.percent_decimals) == v.percent]
-            self.ratio_cell(row, f, (f,), total, (agreeing or wholes)[0], total, scale)
+            whole = (agreeing or wholes)[0]
+            if self.t.coverage.get(f) != self.t.coverage.get(whole):
+                continue  # part and whole not over the same departments: no share
+            self.ratio_cell(row, f, (f,), total, whole, total, scale)
 
     # --- output -------------------------------------------------------------------
 
@@ -342,11 +354,13 @@ def recompute_table(table: Table, formulas: Mapping[tuple[int, int], str], profi
 
 
 def recompute_sheet(sheet: Sheet, formulas: Mapping[tuple[int, int], str], file: str = "",
-                    profile: Profile | None = None, lang: str = "vi") -> Recomputation:
-    """Formulas to restore in every recognised table of a sheet (values + formulas)."""
+                    profile: Profile | None = None, lang: str = "vi", marker: str | None = None) -> Recomputation:
+    """Formulas to restore in every recognised table of a sheet (values + formulas);
+    ``marker``: the workbook's form mark (:mod:`xl_tthc.read.marker`)."""
     prof = profile or load_profile(None)
     out = Recomputation()
     for table in find_tables(sheet, file, prof.cutoff_day):
+        table.marker = marker
         out.extend(recompute_table(table, formulas, prof, lang))
     return out
 
@@ -357,8 +371,11 @@ def recompute_file(path: str | Path, out: str | Path | None = None, profile: Pro
     there (atomically; the input is never written).  Raises ReadError."""
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
     result = Recomputation()
+    marker = form_marker(path)
     for grid in load_grids(path):
-        result.extend(recompute_sheet(grid.sheet, grid.formulas, str(path), prof, lang))
+        if marker == PROVINCIAL and grid.sheet.name != PROVINCIAL_SHEET:
+            continue  # a provincial workbook's detail, findings and sources sheets are no tables to recompute
+        result.extend(recompute_sheet(grid.sheet, grid.formulas, str(path), prof, lang, marker))
     if out is not None:
         apply_to_file(path, result.edits, out, RECOMPUTED)
     return result
