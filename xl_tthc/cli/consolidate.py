@@ -109,7 +109,7 @@ def consolidate(inputs: tuple[Path, ...], out: Path, period: str | None, previou
         click.echo(f"{out}: {len(result.rows)} {'đơn vị' if vi else 'units'}, "
                    f"{n_ok}/{len(result.sources)} {'tệp đã tổng hợp' if vi else 'files consolidated'}"
                    f"{'; kỳ ' + result.period.label if vi and result.period else ''}"
-                   f"{'; period ' + result.period.key if not vi and result.period else ''}; {head}")
+                   f"{'; period ' + result.period.key if not vi and result.period else ''}{'; ' + head if head else ''}")
         for s in result.failed:
             click.echo(f"  {s.path}: {status_label(s.status, lang)}: {s.reason}")
         if result.issues:

@@ -44,7 +44,7 @@ from ..forms.templates import Layout, SheetRows, mark_form, save_workbook, write
 from ..domain.issues import Issue, message
 from ..domain.profiles import load_profile
 from ..read.grid import ReadError
-from ..read.marker import COVERAGE_LABEL
+from ..read.marker import COVERAGE_LABEL, PROVINCIAL
 from ..read.reader import read_tables
 from ..rules.table_rules import check_table
 
@@ -153,8 +153,9 @@ def _consolidated(wb: openpyxl.Workbook, result: Consolidation) -> tuple[Workshe
     blank figures (outside every total), the total and "Tỷ lệ %" rows, and the row
     stating the coverage of each column some departments do not report."""
     ws = wb.active
-    form = provincial_form([r.figures for r in result.rows], result.online_denominator, result.stated,
-                           result.untotalled)
+    # nothing consolidated: the whole form, so the sheet still reads as the appendix it is
+    fit = [r.figures for r in result.rows] or [{c.field: 0 for c in get_form(PROVINCIAL).columns if c.kind == "count"}]
+    form = provincial_form(fit, result.online_denominator, result.stated, result.untotalled)
     ws.title = form.sheet
     fields = form.fields
     ratios = [c for c in form.columns if c.kind == "ratio" and c.formula is not None]
