@@ -285,3 +285,9 @@ def test_recompute_of_a_consolidated_workbook_keeps_it_coherent(mixed, tmp_path:
     assert form_marker(again) == PROVINCIAL
     assert findings(again) == set()
     assert consolidate([again]).to_dict()["total"] == consolidate([out]).to_dict()["total"]
+
+
+def test_every_shipped_workbook_carries_its_form_mark() -> None:
+    templates = sorted((REPO / "workbooks" / "templates").glob("*.xlsx"))
+    assert templates and all(form_marker(p) == p.stem for p in templates)
+    assert all(form_marker(p) == "department_results" for p in SAMPLES)

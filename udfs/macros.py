@@ -133,19 +133,28 @@ def _free_path(folder: Path, stem: str) -> Path:
 @_macro
 def consolidate(book):
     """Tổng hợp: consolidate a folder of department workbooks into a new workbook."""
-    from xl_tthc.consolidate.consolidation import consolidate as consolidate_files
-    from xl_tthc.consolidate.provincial import write_provincial
+    from xl_tthc.consolidate.consolidation import NoInputs, consolidate as consolidate_files
+    from xl_tthc.consolidate.provincial import SelfContradiction, write_provincial
 
     folder = xa.ask_folder(book, "Chọn thư mục chứa các tệp báo cáo của đơn vị")
     if folder is None:
         return None
     out = _free_path(Path(folder), "Tổng hợp TTHC")
-    result = consolidate_files([folder], exclude=[out])
+    try:
+        result = consolidate_files([folder], exclude=[out])
+    except NoInputs as e:
+        xa.alert(book, str(e), critical=True)
+        return None
     fd, tmp = tempfile.mkstemp(prefix=".tong_hop.", suffix=".xlsx", dir=folder)
     os.close(fd)
     try:
         write_provincial(result, tmp)
         os.replace(tmp, out)
+    except SelfContradiction as e:  # a bug of xl-tthc: nothing is written
+        first = e.issues[0]
+        xa.alert(book, f"Bảng tổng hợp tự mâu thuẫn (lỗi của xl-tthc), không ghi tệp: ô {first.cell}: "
+                       f"{first.message}", critical=True)
+        return None
     finally:
         Path(tmp).unlink(missing_ok=True)
     book.app.books.open(str(out))
