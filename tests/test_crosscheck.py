@@ -196,13 +196,38 @@ def test_zero_stated_in_words_is_a_figure():
     "Số: 01/BC-TTHCC ngày 02 tháng 02 năm 2023, Phụ lục 2.",
     "Trong quý I, Trung tâm đã giải quyết 25.200 hồ sơ; năm 2020 giải quyết 98.000 hồ sơ.",
     "Sau gần 1 năm đi vào hoạt động, đến hết tháng 02/2021, Trung tâm đã tiếp nhận 28.817 hồ sơ.",
-    "Đã giải quyết 8,98 ngàn HS (đạt 88,2%), trong đó 8,96 ngàn HS đúng và trước hạn (đạt 99,8%).",
     "Tỷ lệ hồ sơ trực tuyến vượt chỉ tiêu 5%; đã giải quyết gần 900 hồ sơ, hơn 30 hồ sơ trễ hạn.",
-    "Số hồ sơ đã giải quyết: 7.718/8.605 hồ sơ, gọi 0252.3822.123 lúc 7 giờ 30.",
 ])
 def test_figures_outside_the_totals_are_not_compared(text):
     table = {"received": 10, "received_new": 10, "resolved": 10, "resolved_late": 0, "pending": 0}
     assert crosscheck("Kết quả tháng 02 năm 2021\n" + text, table) == []
+
+
+def test_rounded_counts_are_compared_within_their_wording():
+    """ "8,98 ngàn" is 8.975–8.985: read (issue 17), no longer skipped."""
+    text = "Kết quả tháng 10 năm 2020\nĐã giải quyết 8,98 ngàn HS (đạt 88,2%), trong đó 8,96 ngàn HS đúng và trước hạn (đạt 99,8%)."
+    assert crosscheck(text, {"received": 10180, "resolved": 8980, "resolved_in_time": 8963}) == []
+    assert crosscheck(text) == []
+    (issue,) = crosscheck(text, {"received": 10180, "resolved": 8974, "resolved_in_time": 8960})
+    assert (issue.row, issue.field, issue.found, issue.expected) == (2, "resolved", "8,98 ngàn", "8.974")
+    assert "(dòng 2, ký tự 15)" in issue.message
+    # "gần 27.000" stands for 26.000–27.000, "trên 7.600" for 7.600–7.700
+    assert crosscheck("Đã giải quyết gần 27.000 hồ sơ, trễ hạn trên 7.600 hồ sơ.",
+                      {"resolved": 26944, "resolved_late": 7677}) == []
+    issues = crosscheck("Đã giải quyết gần 27.000 hồ sơ, trễ hạn trên 7.600 hồ sơ.",
+                        {"resolved": 27010, "resolved_late": 7590})
+    assert [(i.found, i.expected) for i in issues] == [("27.000", "27.010"), ("7.600", "7.590")]
+
+
+def test_a_fraction_states_both_figures():
+    """ "7.718/8.605 hồ sơ" after "giải quyết": 7.718 resolved of 8.605 received (issue 17:
+    "Trung tâm đã giải quyết: 4.561/5.650 HS" in a real article); document numbers stay masked."""
+    text = "Số hồ sơ đã giải quyết: 7.718/8.605 hồ sơ (tỷ lệ 89,69%), theo Quyết định số 45/2016/QĐ-TTg."
+    assert crosscheck(text, {"received": 8605, "resolved": 7718}) == []
+    issues = crosscheck(text, {"received": 8650, "resolved": 7718})
+    assert [(i.field, i.found, i.expected) for i in issues] == [("received", "8.605", "8.650")]
+    (issue,) = crosscheck(text.replace("89,69%", "89,96%"))
+    assert (issue.field, issue.found, issue.expected) == ("resolved", "89,96%", "89,69%")
 
 
 def test_abbreviated_dossiers_in_news_style():

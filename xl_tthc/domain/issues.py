@@ -247,6 +247,16 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{label} ghi {found}, nhưng {parts} = {expected}: \"{quote}\"",
         "{label} is stated as {found}, but {parts} = {expected}: \"{quote}\"",
     ),
+    "narrative_mismatch.at": (
+        "(dòng {row}, ký tự {offset})",
+        "(line {row}, character {offset})",
+    ),
+    "no_table.crosscheck": (
+        "Không đọc được bảng kết quả giải quyết TTHC nào trong {found}; số liệu trong văn bản chỉ được "
+        "đối chiếu với nhau, không với bảng. Kiểm tra tệp bằng lệnh xl-tthc check.",
+        "No TTHC result table could be read in {found}; the text's figures are checked against each "
+        "other only, not against the table. Check the file with xl-tthc check.",
+    ),
     "narrative_mismatch.percent": (
         "{label}: văn bản ghi {found}, nhưng {numerator}/{denominator} = {expected}: \"{quote}\"",
         "{label}: the text says {found}, but {numerator}/{denominator} = {expected}: \"{quote}\"",

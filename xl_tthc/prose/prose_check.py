@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .crosscheck import crosscheck
-from ..domain.issues import Issue
+from ..domain.issues import RULES, Issue, message
 from .narrative import narrative
 from .report import read_report
 from ..read.reader import read_tables
@@ -40,9 +40,17 @@ def narrate_file(path: str | Path, period: str | None = None, pad_small: bool = 
 
 def crosscheck_report(report: str | Path, table: str | Path | None = None, lang: str = "vi") -> list[Issue]:
     """Findings (rule ``narrative_mismatch``) of a report's prose (.txt .md .docx),
-    against the first result table of ``table`` when given.  Raises ReadError/ProseError."""
-    totals = None
+    against the first result table of ``table`` when given (its total row for the
+    report's own figures, its unit rows for the departments the text names).  A workbook
+    in which no result table with counts can be read gives a ``no_table`` warning first,
+    and the prose is checked against itself.  Raises ReadError/ProseError."""
+    totals = units = None
+    unread: list[Issue] = []
     if table is not None:
         results = _results(table)
-        totals = results[0].totals() if results else None
-    return crosscheck(read_report(report), totals, source=str(report), lang=lang)
+        if results and results[0].totals():
+            totals, units = results[0].totals(), results[0].unit_records()
+        else:
+            unread.append(Issue(str(table), None, None, None, None, None, "no_table", RULES["no_table"], None,
+                                str(table), message("no_table.crosscheck", lang, found=str(table))))
+    return unread + crosscheck(read_report(report), totals, source=str(report), lang=lang, units=units)
