@@ -3,6 +3,7 @@ news-article paragraphs with planted inconsistencies, and the reading of .md/.do
 
 from __future__ import annotations
 
+import json
 import re
 import zipfile
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from xl_tthc.prose.crosscheck import crosscheck
+from xl_tthc.prose.prose_check import crosscheck_report
 from xl_tthc.domain.numbers import parse_number
 from xl_tthc.prose.report import ProseError, extract, read_report, sentences
 
@@ -324,3 +326,77 @@ def test_bare_overdue_refers_to_the_last_statement_with_figures():
     assert fields("Quá hạn 06 hồ sơ.") == [("06", ("resolved_late", "pending_overdue"))]
     assert crosscheck("Quá hạn 06 hồ sơ.", {"resolved_late": 0, "pending_overdue": 6}) == []
     assert len(crosscheck("Quá hạn 06 hồ sơ.", {"resolved_late": 0, "pending_overdue": 5})) == 1
+
+
+# ------------------------------------------------------------------ issue 17: a corpus of real paragraphs
+
+CORPUS = json.loads((FIXTURES / "corpus.json").read_text(encoding="utf-8"))
+
+
+def test_the_corpus_holds_real_paragraphs_from_eight_provinces():
+    real = [e for e in CORPUS if not e["synthetic"]]
+    assert all(e["source"]["url"].startswith("http") and e["source"]["title"] for e in real)
+    assert len({e["province"] for e in real}) >= 8
+    assert sum(1 for e in real for line in e["text"].splitlines() if re.search(r"\d", line)) >= 20
+    assert sum(not e["expected"] for e in real) >= 8  # clean ones included
+    synthetic = [e for e in CORPUS if e["synthetic"]]
+    assert all(e["source"] is None and e["arithmetic"][0].startswith("SYNTHETIC") for e in synthetic)
+    assert all(e["arithmetic"] for e in CORPUS)
+
+
+@pytest.mark.parametrize("entry", CORPUS, ids=[e["id"] for e in CORPUS])
+def test_corpus_paragraphs_give_exactly_the_inconsistencies_read_in_them(entry):
+    issues = crosscheck(entry["text"], source=entry["id"])
+    errors = [i for i in issues if i.severity == "error"]
+    assert [(i.row, i.field, i.found, i.expected) for i in errors] == [
+        (x["row"], x["field"], x["found"], x["expected"]) for x in entry["expected"]]
+    for issue, x in zip(errors, entry["expected"]):
+        assert issue.rule == "narrative_mismatch" and x["quote"] in issue.message, issue.message
+        assert f"(dòng {x['row']}, ký tự " in issue.message
+    assert [(i.row, i.rule, i.found, i.expected) for i in issues if i.severity != "error"] == [
+        (w["row"], w["rule"], w["found"], w["expected"]) for w in entry.get("warnings", [])]
+
+
+def test_the_bcci_channel_is_not_the_received_total():
+    """The article of issue 17: 128 by BCCI was read as the received total (every figure
+    "exceeded" it, 0,76% was "wrong") while 2.756 + 14.045 = 16.801 ≠ 16.802 was missed."""
+    (entry,) = [e for e in CORPUS if e["id"] == "synthetic-bcci-article"]
+    figures = {f.text: f.fields for f in extract(entry["text"])}
+    assert figures["128"] == ("received_postal",) and figures["16.843"] == ("received", "received_new")
+    (issue,) = crosscheck(entry["text"])
+    assert issue.message.startswith("Đã giải quyết ghi 16.802, nhưng giải quyết trước hạn 2.756 + giải quyết "
+                                    "đúng hạn 14.045 + giải quyết quá hạn 0 = 16.801")
+    # with the table: the figure that differs from it is flagged, once
+    table = {"received": 16843, "received_online": 13208, "received_direct": 3507, "received_postal": 128,
+             "resolved": 16802, "resolved_early": 2756, "resolved_on_time": 14046, "resolved_late": 0, "pending": 41}
+    (issue,) = crosscheck(entry["text"], table)
+    assert (issue.row, issue.field, issue.found, issue.expected) == (3, "resolved_on_time", "14.045", "14.046")
+
+
+def test_figures_are_compared_with_the_table_row_of_their_scope():
+    (entry,) = [e for e in CORPUS if e["id"] == "synthetic-department-periods"]
+    totals = {"received": 8605, "resolved": 7718}
+    justice = {"unit": "Sở Tư pháp", "received": 539, "resolved": 428, "resolved_late": 6}
+    assert crosscheck(entry["text"], totals, units=[justice]) == []  # the year to date, 2020: left alone
+    (issue,) = crosscheck(entry["text"], totals, units=[{**justice, "resolved_late": 7}])
+    assert (issue.row, issue.unit, issue.field, issue.found, issue.expected) == (
+        2, "Sở Tư pháp", "resolved_late", "06", "7")
+    # a department the table does not have is left alone
+    assert crosscheck(entry["text"], totals, units=[{"unit": "Sở Y tế", "received": 1}]) == []
+
+
+def test_a_table_that_cannot_be_read_is_said_to_be_unread(tmp_path):
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.active.append(["Danh sách cán bộ", "Ghi chú"])
+    wb.active.append(["Nguyễn Văn A", "nghỉ phép"])
+    book = tmp_path / "khong-co-bang.xlsx"
+    wb.save(book)
+    report = tmp_path / "bao-cao.txt"
+    (entry,) = [e for e in CORPUS if e["id"] == "synthetic-bcci-article"]
+    report.write_text(entry["text"], encoding="utf-8")
+    issues = crosscheck_report(report, book)
+    assert [(i.rule, i.severity, i.file) for i in issues] == [
+        ("no_table", "warning", str(book)), ("narrative_mismatch", "error", str(report))]
+    assert "chỉ được đối chiếu với nhau" in issues[0].message and str(book) in issues[0].message

@@ -237,7 +237,8 @@ class _Check:
 
     def _parts_text(self, parts: list[Figure], names: list[str] | None = None) -> str:
         names = names or [_label(p.field or p.fields[0], self.lang).lower() for p in parts]
-        return " + ".join(f"{n} {p.text}" for n, p in zip(names, parts))
+        return " + ".join(f"{n} {format_count(p.value) if p.text.startswith('không') else p.text}"
+                          for n, p in zip(names, parts))
 
     def sums(self, counts: list[Figure]) -> None:
         stated: dict[str, Figure] = {}
