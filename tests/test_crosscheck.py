@@ -400,3 +400,15 @@ def test_a_table_that_cannot_be_read_is_said_to_be_unread(tmp_path):
     assert [(i.rule, i.severity, i.file) for i in issues] == [
         ("no_table", "warning", str(book)), ("narrative_mismatch", "error", str(report))]
     assert "chỉ được đối chiếu với nhau" in issues[0].message and str(book) in issues[0].message
+
+
+def test_the_levels_of_a_list_count_what_its_head_counts():
+    text = "Năm 2023, toàn tỉnh tiếp nhận 1.000 hồ sơ, trong đó cấp tỉnh 100 hồ sơ, cấp huyện 200 hồ sơ, cấp xã 700 hồ sơ."
+    assert [(f.text, f.scope[0]) for f in extract(text)] == [
+        ("1.000", "toàn tỉnh"), ("100", "cấp tỉnh"), ("200", "cấp huyện"), ("700", "cấp xã")]
+    assert crosscheck(text) == []
+    (issue,) = crosscheck(text.replace("700", "750"))
+    assert (issue.unit, issue.found, issue.expected) == ("toàn tỉnh", "1.000", "1.050")
+    assert "cấp tỉnh 100 + cấp huyện 200 + cấp xã 750 = 1.050" in issue.message
+    # a list of departments is not a partition of the centre's dossiers: no sum
+    assert crosscheck("Trung tâm tiếp nhận 1.000 hồ sơ, trong đó Sở Tư pháp 100 hồ sơ, Sở Y tế 200 hồ sơ.") == []

@@ -698,6 +698,8 @@ def _sentence_figures(s: Sentence, doc: _Document) -> list[Figure]:
         if tok.den_of is not None:
             if not cands and _DOSSIERS.match(right):
                 cands = _meaning(_families(right), None)
+        if not cands and tok.kind == "count" and tok.den_of is None:
+            cands = _list_item(masked, out, tok, piece, inner)
         if not cands and tok.den_of is None:
             tok.opaque = True
             continue
@@ -774,6 +776,21 @@ def _percent(s: Sentence, masked: str, toks: list[_Token], counts: list[Figure],
     return Figure("percent", tok.value, tok.text, fields, fields[0] if len(fields) == 1 else None, s, tok.start,
                   tok.decimals, part=part, whole=whole, of=of, scope=tok.scope, dot_decimal=tok.dot,
                   _plain_on_time=fields == _PLAIN_ON_TIME, _generic_received=fields == _GENERIC_RECEIVED)
+
+
+def _list_item(masked: str, figures: list[Figure], tok: _Token, piece: int, markers: list[_Marker]
+               ) -> tuple[str, ...]:
+    """What an item of a list of units counts: in "toàn tỉnh tiếp nhận 1.000 hồ sơ, trong
+    đó cấp tỉnh 100 hồ sơ, cấp huyện 200 hồ sơ" each level's figure counts what the head
+    figure before "trong đó" counts."""
+    if not _DOSSIERS.match(masked, tok.end):
+        return ()
+    if not any(m.kind == "whose" and piece <= m.start < tok.start for m in markers):
+        return ()
+    for head in reversed(figures):
+        if head.kind == "count" and _UNDER.search(masked, head.start, tok.start):
+            return head.fields if head.scope != tok.scope else ()
+    return ()
 
 
 def _under_whole(masked: str, counts: list[Figure], part: Figure, fields: tuple[str, ...]) -> tuple[str, ...]:
