@@ -412,3 +412,25 @@ def test_the_levels_of_a_list_count_what_its_head_counts():
     assert "cấp tỉnh 100 + cấp huyện 200 + cấp xã 750 = 1.050" in issue.message
     # a list of departments is not a partition of the centre's dossiers: no sum
     assert crosscheck("Trung tâm tiếp nhận 1.000 hồ sơ, trong đó Sở Tư pháp 100 hồ sơ, Sở Y tế 200 hồ sơ.") == []
+
+
+def test_headings_daily_figures_and_unstated_bases():
+    # a heading names the scope of what follows it, until the next heading
+    text = ("Trung tâm tiếp nhận 16.843 hồ sơ, đã giải quyết 16.802 hồ sơ.\n## 2. Cấp huyện\n"
+            "Đã tiếp nhận 9.100 hồ sơ, đã giải quyết 9.000 hồ sơ (đạt 98,9%).\n## 3. Kết quả chung\n"
+            "Đã giải quyết 16.802 hồ sơ.")
+    assert [f.scope[0] for f in extract(text) if f.kind == "count"] == ["", "", "cấp huyện", "cấp huyện", ""]
+    assert crosscheck(text) == []
+    assert len(crosscheck(text.replace("16.802 hồ sơ.\n## 2", "16.820 hồ sơ.\n## 2"))) == 1
+    # a daily average is not the month's count
+    assert crosscheck("Trung tâm tiếp nhận 16.843 hồ sơ; mỗi ngày tiếp nhận khoảng 800 hồ sơ.") == []
+    # an online share may be of the new dossiers: unstated, it is derived when it can be, else not recomputed
+    head = "Trong tháng 5, Trung tâm tiếp nhận tổng cộng 10.000 hồ sơ, trong đó kỳ trước chuyển sang 1.000 hồ sơ.\n"
+    assert crosscheck(head + "Hồ sơ trực tuyến là 4.500 hồ sơ.\nTỷ lệ hồ sơ trực tuyến đạt 50%.") == []
+    (issue,) = crosscheck(head + "Hồ sơ trực tuyến là 4.500 hồ sơ.\nTỷ lệ hồ sơ trực tuyến đạt 45,5%.")
+    assert (issue.found, issue.expected) == ("45,5%", "50,0%")
+    assert crosscheck("Trung tâm tiếp nhận 10.000 hồ sơ.\nHồ sơ trực tuyến là 4.500 hồ sơ.\n"
+                      "Tỷ lệ hồ sơ trực tuyến đạt 50%.") == []  # 10.000 may be the total, the share of the new ones
+    (issue,) = crosscheck("Trung tâm tiếp nhận 10.000 hồ sơ.\nHồ sơ trực tuyến là 4.500 hồ sơ.\n"
+                          "Tỷ lệ hồ sơ trực tuyến đạt 40%.")  # below 45%: of no base it can be
+    assert (issue.found, issue.expected) == ("40%", "45%")

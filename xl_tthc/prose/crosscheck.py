@@ -35,6 +35,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from fractions import Fraction
 
+from ..domain.fields import SHARE_OF
 from ..domain.fields import label as field_label
 from ..domain.issues import RULES, Issue, message
 from ..domain.numbers import format_count, format_percent, round_scaled
@@ -204,6 +205,10 @@ class _Check:
             before = [f for f in stating if not f.approximate and self.all.index(f) < self.all.index(at)]
             pick = same[0] if same else before[-1] if before else stating[0]
             vals.append(_iv(pick))
+        if not vals:  # what follows from the stated figures: new = received − carried over, …
+            exact = {f.field: int(f.value) for f in counts if f.field and not f.approximate and self.ok(f)}
+            derived = complete_totals(exact)
+            vals = [_exact(derived[f]) for f in fields if f in derived and f not in exact]
         return list(dict.fromkeys(vals))
 
     # ------------------------------------------------------------------ checks
@@ -327,9 +332,32 @@ class _Check:
             if any(_share_agrees(p.value, p.decimals, n, d) for n, d in shares):
                 continue
             n, d = shares[0]
+            if p.whole is None and (self.base_unknown(p) or self.may_be_of_new(p, n, d)):
+                continue
             mid_n, mid_d = (n[0] + n[1]) / 2, (d[0] + d[1]) / 2
             self.flag(p, "percent", format_percent(Fraction(mid_n, 1) / mid_d, p.decimals),
                       numerator=format_count(mid_n), denominator=format_count(mid_d))
+
+    def base_unknown(self, p: Figure) -> bool:
+        """Whether a share may be of a documented base the text does not state ("trực
+        tuyến chiếm 45%" of the new dossiers, when only the total received is given far
+        from it): then it cannot be recomputed."""
+        conventions = {a for f in p.fields for a in SHARE_OF.get(f, ())}
+        if not any(a in conventions and not self.lookup((a,), p) for a in p.of):
+            return False
+        counts = self.counts(p.scope)
+        return not any(f.sentence is p.sentence and set(_meaning(f)) & set(p.of) for f in counts)
+
+    def may_be_of_new(self, p: Figure, n: Interval, d: Interval) -> bool:
+        """A share of the new dossiers recomputed over a "tiếp nhận" figure that may be the
+        total (carried-over ones not stated): the new ones are fewer, so only a share
+        below the recomputed one is impossible."""
+        if "received_new" not in p.of or self.table_of(p.scope):
+            return False
+        counts = self.counts(p.scope)
+        if any(f.field in ("carried_over", "received", "received_new") for f in counts):
+            return False
+        return p.value * d[1] >= n[0] * 100
 
     def decimal_separators(self) -> list[Issue]:
         out = []

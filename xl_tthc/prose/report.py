@@ -332,11 +332,12 @@ def _meaning(fam: set[str], hint: str | None) -> tuple[str, ...]:
 _OPAQUE = re.compile(
     r"lĩnh vực|theo nhóm|căn cước|liên thông|mức độ|cấp độ|toàn trình|một phần|so với|nhiều nhất"
     r"|nhiều hồ sơ nhất|cao nhất|thấp nhất|ít nhất|đứng đầu|các đơn vị|đơn vị nào|mỗi đơn vị|các cơ quan"
-    r"|các huyện|các xã|bình quân|trung bình|chỉ tiêu|mục tiêu"
+    r"|các huyện|các xã|bình quân|trung bình|chỉ tiêu|mục tiêu|kế hoạch|mỗi ngày|một ngày|hằng ngày|hàng ngày"
+    r"|mỗi tuần|mỗi tháng|cao điểm"
 )
 _RIENG = re.compile(r"\briêng\b")  # "riêng" names a sub-scope: opaque unless the next words name it
 _CUMULATIVE = re.compile(r"lũy kế(?! đã và đang)|luỹ kế(?! đã và đang)|từ đầu năm|đến hết|kể từ|từ khi"
-                         r"|đi vào hoạt động")
+                         r"|đi vào hoạt động|tính đến|đến nay")
 _PREVIOUS = re.compile(r"cùng kỳ|tháng trước(?! chuyển)|quý trước(?! chuyển)|năm trước(?! chuyển)"
                        r"|kỳ báo cáo trước")
 _WEEK = re.compile(r"trong tuần|tuần qua|tuần này")
@@ -610,7 +611,8 @@ def _sentence_context(s: Sentence, masked: str, toks: list[_Token], markers: lis
     first = next((t.start for t in toks if t.kind != "other"), len(masked))
     if not toks and not _HEADING_END.search(masked):
         if not s.text.rstrip().endswith((".", ";", "!", "?")):
-            doc.context = ("", "")  # a heading or a title starts a new part
+            # a heading or a title starts a new part, about what it names ("2. Cấp huyện")
+            doc.context = _scope_at(markers, len(masked), ("", ""))
         return doc.context
     whose, when = doc.context
     lead = [m for m in markers if m.start < first]
