@@ -434,3 +434,22 @@ def test_headings_daily_figures_and_unstated_bases():
     (issue,) = crosscheck("Trung tâm tiếp nhận 10.000 hồ sơ.\nHồ sơ trực tuyến là 4.500 hồ sơ.\n"
                           "Tỷ lệ hồ sơ trực tuyến đạt 40%.")  # below 45%: of no base it can be
     assert (issue.found, issue.expected) == ("40%", "45%")
+
+
+@pytest.mark.parametrize("text, found", [
+    ("Trong tháng 10/2023, Trung tâm Phục vụ hành chính công tỉnh đã tiếp nhận 12.345 hồ sơ (trong đó: trực tuyến "
+     "8.100 hồ sơ, đạt 65,6%; trực tiếp 4.100 hồ sơ; qua dịch vụ bưu chính công ích 145 hồ sơ). Kết quả giải quyết: "
+     "đã giải quyết 11.900 hồ sơ, trong đó trước hạn 10.200 hồ sơ, đúng hạn 1.680 hồ sơ, trễ hạn 20 hồ sơ; đang giải "
+     "quyết 445 hồ sơ.", []),
+    ("Tỷ lệ giải quyết hồ sơ đúng hạn đạt 99,83% (4.225/4.232 hồ sơ).", []),
+    ("Trong quý I/2024, Trung tâm tiếp nhận 30.000 hồ sơ. Riêng tháng 3, Trung tâm tiếp nhận 11.000 hồ sơ.", []),
+    ("Năm 2023, Trung tâm tiếp nhận 150.000 hồ sơ. Năm 2022, Trung tâm tiếp nhận 120.000 hồ sơ.", []),
+    ("Trong tháng, đã giải quyết 5.000 hồ sơ, trong đó 4.990 hồ sơ đúng hạn (99,8%). Trong 10 hồ sơ trễ hạn, Sở Xây "
+     "dựng có 6 hồ sơ, Sở Y tế 4 hồ sơ.", []),
+    ("Số hồ sơ đang giải quyết trong hạn: 300 hồ sơ; quá hạn: 12 hồ sơ. Tổng số hồ sơ đang giải quyết là 313 hồ sơ.",
+     [("pending", "313", "312")]),
+    ("Tổng số hồ sơ tiếp nhận là 8.000 hồ sơ, trong đó hồ sơ trực tuyến 3.500 hồ sơ chiếm 43,75%, hồ sơ trực tiếp "
+     "4.500 hồ sơ chiếm 56,25%, hồ sơ qua bưu chính 100 hồ sơ chiếm 1,25%.", [("received", "8.000", "8.100")]),
+])
+def test_more_phrasings(text, found):
+    assert [(i.field, i.found, i.expected) for i in crosscheck(text)] == found

@@ -221,7 +221,7 @@ _FAMILIES: list[tuple[str, re.Pattern[str]]] = [
     # "lũy kế đã và đang giải quyết trong kỳ": every dossier of the period, carried over included
     ("RECEIVED", re.compile(r"đã và đang (?:được )?(?:giải quyết|xử lý)|cần (?:giải quyết|xử lý)")),
     ("DUE", re.compile(r"(?<!chưa )đến hạn(?: giải quyết| xử lý| trả kết quả)?")),
-    ("PENDING", re.compile(r"(?:kỳ|tháng|quý|năm) sau|đang (?:được )?(?:giải quyết|xử lý|thụ lý)"
+    ("PENDING", re.compile(r"(?:tổng số hồ sơ )?đang (?:được )?(?:giải quyết|xử lý|thụ lý)|(?:kỳ|tháng|quý|năm) sau"
                            r"|chưa (?:được )?(?:giải quyết|xử lý)|chưa có kết quả")),
     ("RECEIVED", re.compile(r"nhận giải quyết")),
     ("TRONG_HAN", re.compile(r"trong (?:hạn|hẹn)")),
