@@ -1,15 +1,22 @@
 """A report's prose: read it (.txt, .md, .docx), split it into sentences, and find each
-figure it states together with what that figure counts.
+figure it states: what it counts, whose it is and when (its scope), and for a share what
+it is a share of.
 
 The extraction is deliberately conservative: a number is a figure only when a quantity
 keyword says what it counts ("đã giải quyết 7.718 hồ sơ", "trễ hạn: 07 hồ sơ",
-"3.116 hồ sơ tiếp nhận qua hình thức trực tuyến").  Dates, document numbers
-("Số: 01/BC"), "mức độ 3, 4", counts of other things ("117.379 lượt", "04 đơn vị"),
-changes ("tăng 1,8 %") and every figure of a sub-scope (a field of procedures, one
-department, a district, the postal channel, "liên thông", another period) are skipped:
-from the first such marker to the end of its sentence nothing is compared with the
-report's totals.  Where the words leave the meaning open, a figure keeps every
-candidate field ("tiếp nhận 3.851" may be the total received or the new dossiers).
+"3.116 hồ sơ tiếp nhận qua hình thức trực tuyến", "qua dịch vụ BCCI 128 hồ sơ").  Dates,
+document numbers ("Số: 01/BC"), "mức độ 3, 4", counts of other things ("117.379 lượt",
+"04 đơn vị") and changes ("tăng 1,8 %") are skipped.  Each figure carries its scope
+(``Figure.scope`` = (whose, when)): the report's own unit and period ("", ""), a level
+("cấp huyện"), the province ("toàn tỉnh"), a named unit ("Sở Tư pháp", "huyện Phú Quý"),
+another period ("quý 3/2021"), a cumulative count ("lũy kế"), the previous period
+("cùng kỳ"), a week.  The words before a sentence's first figure, and headings ("Cấp
+huyện:"), set the scope of the sentences that follow until another one is named.  A
+sub-scope that cannot be named (a field of procedures, a ranking, an average, a list of
+units) makes the rest of its sentence opaque: nothing there is compared.  Rounded and
+approximate counts ("4,52 ngàn", "gần 27.000", "trên 7.600") keep the range their wording
+allows (``Figure.low``/``high``).  Where the words leave the meaning open, a figure keeps
+every candidate field ("tiếp nhận 3.851" may be the total received or the new dossiers).
 """
 
 from __future__ import annotations
