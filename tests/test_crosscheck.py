@@ -453,3 +453,17 @@ def test_headings_daily_figures_and_unstated_bases():
 ])
 def test_more_phrasings(text, found):
     assert [(i.field, i.found, i.expected) for i in crosscheck(text)] == found
+
+
+def test_dates_and_city_units_name_their_scope():
+    text = ("Trong tháng 5/2024, Trung tâm tiếp nhận 16.843 hồ sơ, đã giải quyết 16.802 hồ sơ.\n"
+            "Từ ngày 01/01/2024 đến ngày 31/5/2024, đã tiếp nhận 80.100 hồ sơ, đã giải quyết 79.000 hồ sơ.\n"
+            "TP Huế tiếp nhận 2.000 hồ sơ.\n"
+            "Trung tâm đã giải quyết 16.802 hồ sơ.")
+    assert [f.scope for f in extract(text)] == [
+        ("", ""), ("", ""), ("", "01/01/2024–31/5/2024"), ("", "01/01/2024–31/5/2024"),
+        ("TP Huế", "01/01/2024–31/5/2024"), ("", "")]
+    assert crosscheck(text, {"received": 16843, "resolved": 16802}) == []
+    # the report's own dates, named beside its month, are its own period
+    own = "Tháng 02 năm 2021 (từ ngày 16/01/2021 đến 15/02/2021), Trung tâm tiếp nhận 8.605 hồ sơ."
+    assert [f.scope for f in extract(own)] == [("", "")]

@@ -355,7 +355,7 @@ _OWN_SUBJECT = re.compile(r"trung tâm|ubnd tỉnh|ủy ban nhân dân tỉnh")
 PROVINCE = "toàn tỉnh"
 # A named unit: "Sở Tư pháp", "Ban Quản lý…", "huyện Phú Quý", "Công an tỉnh", "BHXH".
 _UNIT = re.compile(r"(?<!\w)(?:Sở|Ban|Cục|Chi cục|Bộ|Kho bạc|[Hh]uyện|[Tt]hị xã|[Tt]hành phố|[Xx]ã|[Pp]hường"
-                   r"|[Tt]hị trấn)\s+(\w)|(?<!\w)(?:Công an (?:tỉnh|huyện|thành phố)|Bảo hiểm [Xx]ã hội|BHXH"
+                   r"|[Tt]hị trấn|[Qq]uận|TP\.?|Văn phòng|Chi nhánh)\s+(\w)|(?<!\w)(?:Công an (?:tỉnh|huyện|thành phố)|Bảo hiểm [Xx]ã hội|BHXH"
                    r"|UBND (?:huyện|xã|phường|thị|thành phố))")
 _OWN_UNIT = re.compile(r"(?:^|[,;:.]\s*)((?:Sở|Ban|Cục|Chi cục|Công an|Bảo hiểm|UBND|Ủy ban)\s[^,.;:]{2,60}?),?"
                        r"\s+báo cáo\b")
@@ -388,6 +388,16 @@ def _same_period(a: tuple[str, int, int | None], b: tuple[str, int, int | None])
     return a[:2] == b[:2] and (a[2] is None or b[2] is None or a[2] == b[2])
 
 
+_DAY = r"\d{1,2}\s*[/.\-]\s*\d{1,2}(?:\s*[/.\-]\s*\d{2,4})?"
+_DATE_RANGE = re.compile(rf"(?:từ|tính từ)\s+(?:ngày\s+)?({_DAY})\s*(?:đến|tới|-|–)\s*(?:hết\s+)?(?:ngày\s+)?({_DAY})")
+
+
+def _date_ranges(low: str) -> list[tuple[int, str]]:
+    """(position, "16/01/2021–15/02/2021") of the date ranges a sentence names."""
+    norm = lambda d: re.sub(r"\s*[.\-]\s*|\s*/\s*", "/", d)  # noqa: E731
+    return [(m.start(), f"{norm(m.group(1))}–{norm(m.group(2))}") for m in _DATE_RANGE.finditer(low)]
+
+
 @dataclass
 class _Document:
     """What holds across sentences: the reporting unit ("Sở Nội vụ, báo cáo …", naming it
@@ -397,6 +407,7 @@ class _Document:
 
     own_unit: str | None
     period: tuple[str, int, int | None] | None
+    dates: str | None = None  # the report's own dates, "16/01/2021–15/02/2021", where it names them
     status: str | None = None
     context: tuple[str | None, str] = ("", "")  # (whose, when) a sentence starts with
 
@@ -404,7 +415,12 @@ class _Document:
     def of(cls, sents: list[Sentence]) -> _Document:
         own = next((m.group(1).strip() for s in sents if (m := _OWN_UNIT.search(s.text))), None)
         period = next((p[0][1] for s in sents if (p := _periods(s.text))), None)
-        return cls(own, period)
+        # the dates of the report's own period: named beside that period, or the first ones
+        # of a report that names no month, quarter or year
+        dated = [(s, r) for s in sents if (r := _date_ranges(s.text.lower()))]
+        with_period = [r for s, r in dated if period and any(_same_period(p, period) for _, p in _periods(s.text))]
+        ranges = with_period or ([r for _, r in dated] if period is None else [])
+        return cls(own, period, ranges[0][0][1] if ranges else None)
 
 
 @dataclass(frozen=True)
@@ -456,6 +472,8 @@ def _markers(text: str, masked: str, doc: _Document) -> list[_Marker]:
     out += [_Marker(m.start(), "whose", _levels_label(m)) for m in _LEVEL.finditer(masked)]
     out += [_Marker(m.start(), "whose", PROVINCE) for m in _PROVINCE.finditer(masked)]
     out += [_Marker(m.start(), "whose", _unit_name(plain, m.start())) for m in units]
+    for at, dates in _date_ranges(text.lower()):
+        out.append(_Marker(at, "when", "" if dates == doc.dates else dates))
     cumulative = [m.end() for m in _CUMULATIVE.finditer(masked)]
     for at, p in periods:
         if any(end <= at <= end + 3 for end in cumulative):
@@ -623,8 +641,9 @@ def _sentence_context(s: Sentence, masked: str, toks: list[_Token], markers: lis
         return doc.context
     whose, when = doc.context
     lead = [m for m in markers if m.start < first]
-    if not any(m.kind == "whose" for m in lead) and _OWN_SUBJECT.search(masked, 0, first):
-        whose = ""
+    if _OWN_SUBJECT.search(masked, 0, first):  # "Trung tâm đã …": the report's own unit and period
+        whose = "" if not any(m.kind == "whose" for m in lead) else whose
+        when = "" if not any(m.kind == "when" for m in lead) else when
     if any(m.kind == "opaque" for m in lead):
         whose = None
     elif whose is None and lead:
