@@ -232,6 +232,11 @@ def test_check_of_a_range_not_at_a1_counts_rows_and_columns_from_its_corner():
 def test_check_answers_ok_for_a_clean_table_and_a_text_without_a_table():
     rows = [["Tên đơn vị", "Đã tiếp nhận", "Đã giải quyết", "Đúng hạn", "Trễ hạn"],
             ["Sở Tư pháp", 10.0, 8.0, 8.0, 0.0], ["Sở Y tế", 5.0, 5.0, 4.0, 1.0]]
+    # "Đúng hạn" with no "Trước hạn" beside it is read as in time, the numbers showing
+    # resolved = D + E: said once, as information (the table is clean)
+    assert cf.check_range(rows) == [list(cf.CHECK_HEADER["vi"]), [
+        1, "D", "column_evidence", 'Cột D ("Đúng hạn") được hiểu là Trước hạn và đúng hạn: C = D+E ở 2/2 dòng.']]
+    rows[0][3] = "Trước hạn và đúng hạn"
     assert cf.check_range(rows) == "OK"
     assert cf.check_range([["Bảng"], [1.0]]).startswith("Không tìm thấy bảng kết quả")
     assert cf.check_range(rows, "không-có").startswith("Lỗi: không có bộ quy ước \"không-có\"")

@@ -46,8 +46,12 @@ def test_binh_thuan_read_completely(binh_thuan_xlsx):
 def test_soc_trang_is_clean_and_read_completely(soc_trang_xlsx):
     report = check_file(soc_trang_xlsx)
     assert [i for i in report.all_issues if i.severity != "info"] == []
-    # the online share is over all received dossiers: recognised once, as information
-    assert flatten(report, ("rule", "field")) == [("denominator_convention", "received_online")]
+    # the online share is over all received dossiers: recognised once, as information; and
+    # column O (dossiers of service levels 3 and 4) holds figures no field holds: said once
+    assert flatten(report, ("rule", "field")) == [("denominator_convention", "received_online"),
+                                                  ("unrecognised_column", None)]
+    level = next(i for i in report.all_issues if i.rule == "unrecognised_column")
+    assert (level.cell, level.severity) == ("O8", "info") and "mức độ" in level.message
     results, satisfaction = (t.table for t in report.tables)
     assert results.form == "results" and satisfaction.form == "satisfaction"
     assert [c.field for c in results.columns][2:] == list(seeds.SOC_TRANG_FIELDS)
@@ -64,7 +68,8 @@ def test_soc_trang_is_clean_and_read_completely(soc_trang_xlsx):
 
 def test_soc_trang_cutoff_profile_expects_the_online_convention(soc_trang_xlsx):
     report = check_file(soc_trang_xlsx, PROFILES["cutoff-15"])
-    assert report.all_issues == []
+    # only the information on column O (service levels 3 and 4: no field holds it)
+    assert [(i.cell, i.rule, i.severity) for i in report.all_issues] == [("O8", "unrecognised_column", "info")]
 
 
 def test_messages_in_english_on_request(binh_thuan_xlsx):

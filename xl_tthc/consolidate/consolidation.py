@@ -577,7 +577,7 @@ def read_source(path: str | Path, profile: Profile | None = None, lang: str = "v
     except OSError:
         pass  # open_workbook below says why
     try:
-        book, tables = read_tables(p, prof.cutoff_day, data)
+        book, tables = read_tables(p, prof.cutoff_day, data, prof.columns)
     except ReadError as e:
         src.error = e.text(lang)
         src.status = "unreadable"
@@ -718,7 +718,7 @@ def previous_pending(path: str | Path, profile: Profile | None = None) -> dict[s
     """Each department's pending figure in a previous consolidated workbook, by unit key.
     Raises ReadError when it cannot be read."""
     prof = profile or load_profile(None)
-    _book, tables = read_tables(path, prof.cutoff_day)
+    _book, tables = read_tables(path, prof.cutoff_day, columns=prof.columns)
     for t in tables:
         if t.form != "results" or t.unit_kind != "department" or t.column("pending") is None:
             continue

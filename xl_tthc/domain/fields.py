@@ -25,6 +25,11 @@ __all__ = [
     "label",
     "share_of",
     "is_ratio_field",
+    "IDENTITIES",
+    "SUBSETS",
+    "DENOMINATOR_SUMS",
+    "CONVENTION_DENOMINATORS",
+    "choose_parts",
 ]
 
 
@@ -51,6 +56,7 @@ _RESULT = [
     Field("resolved_late", "Giải quyết quá hạn", "Resolved late"),
     Field("pending", "Đang giải quyết", "Pending"),
     Field("pending_in_time", "Đang giải quyết trong hạn", "Pending in time"),
+    Field("pending_due", "Đang giải quyết đến hạn", "Pending, due now"),
     Field("pending_overdue", "Đang giải quyết quá hạn", "Pending overdue"),
     Field("returned", "Hồ sơ trả lại", "Returned"),
     Field("withdrawn", "Hồ sơ rút", "Withdrawn"),
@@ -150,6 +156,7 @@ SHARE_OF: dict[str, tuple[str, ...]] = {
     "resolved_late": ("resolved",),
     "pending": ("received",),
     "pending_in_time": ("pending",),
+    "pending_due": ("pending",),
     "pending_overdue": ("pending",),
     "returned": ("received",),
     "withdrawn": ("received",),
@@ -161,6 +168,76 @@ SHARE_OF: dict[str, tuple[str, ...]] = {
     "feedback": ("sat_total",),
     "sat_total": ("sat_total",),
 }
+
+
+# Other denominators some provinces state a ratio or share over, recognised by the rules
+# as a table-wide convention (said once, then checked that way) when every stated value
+# follows one of them; never chosen by the consolidation or the recomputation.
+# (Over "received_new" where a table has no carried-over column: its only received figure.)
+CONVENTION_DENOMINATORS: dict[str, tuple[str, ...]] = {
+    "ontime_rate": ("received", "received_new", "due"),
+    "late_rate": ("received", "received_new", "due"),
+    "resolved_early": ("received", "received_new", "due"),
+    "resolved_on_time": ("received", "received_new", "due"),
+    "resolved_in_time": ("received", "received_new", "due"),
+    "resolved_late": ("received", "received_new", "due"),
+    "pending_in_time": ("received",),
+    "pending_due": ("received",),
+    "pending_overdue": ("received",),
+}
+
+# Denominators that are sums of fields rather than a column: "dossiers due" in the period
+# (Quyết định 766's on-time share: resolved plus those pending past their deadline).
+DENOMINATOR_SUMS: dict[str, tuple[str, ...]] = {"due": ("resolved", "pending_overdue")}
+_SUM_LABELS = {"due": ("Hồ sơ đến hạn (đã giải quyết + đang giải quyết quá hạn)",
+                       "Dossiers due (resolved + pending overdue)")}
+
+# The identities of domain.md: (whole, alternatives of parts, rule id, message key).
+# The rules, the reader's evidence, the recomputation and the consolidation all read them.
+IDENTITIES: tuple[tuple[str, tuple[tuple[str, ...], ...], str, str], ...] = (
+    ("received", (("carried_over", "received_new"),
+                  # form 06a: (3) = (4) + (5) + (6), online and offline being parts of the new
+                  ("carried_over", "received_online", "received_offline"),
+                  ("carried_over", "received_online", "received_direct", "received_postal")),
+     "received_total", "received_total"),
+    ("received_offline", (("received_direct", "received_postal"),), "received_channels", "received_channels.offline"),
+    ("received_new", (("received_online", "received_offline"), ("received_online", "received_direct", "received_postal")),
+     "received_channels", "received_channels"),
+    ("resolved", (("resolved_early", "resolved_on_time", "resolved_late"), ("resolved_in_time", "resolved_late")),
+     "resolved_total", "resolved_total"),
+    # three-way split (Chưa đến hạn / Đến hạn / Quá hạn) where "Đến hạn" is a column of its own
+    ("pending", (("pending_in_time", "pending_overdue"), ("pending_in_time", "pending_due", "pending_overdue")),
+     "pending_total", "pending_total"),
+    ("sat_total", (("sat_service", "sat_attitude", "unsat_skill", "unsat_time", "feedback"),),
+     "satisfaction_total", "satisfaction_total"),
+)
+# part <= whole, checked only where the identity that contains the part was not evaluated
+SUBSETS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("received_online", ("received_new", "received")),
+    ("received_offline", ("received_new", "received")),
+    ("received_direct", ("received_offline", "received_new")),
+    ("received_postal", ("received_offline", "received_new")),
+    ("carried_over", ("received",)),
+    ("received_new", ("received",)),
+    ("resolved_early", ("resolved",)),
+    ("resolved_on_time", ("resolved",)),
+    ("resolved_in_time", ("resolved",)),
+    ("resolved_late", ("resolved",)),
+    ("pending_in_time", ("pending",)),
+    ("pending_due", ("pending",)),
+    ("pending_overdue", ("pending",)),
+)
+
+
+def choose_parts(alternatives: tuple[tuple[str, ...], ...], present) -> tuple[str, ...] | None:
+    """The alternative of an identity that the fields ``present`` allow: the first one,
+    unless a later one holds it and more ("Trong hạn + Đến hạn + Quá hạn" over
+    "Trong hạn + Quá hạn" when "Đến hạn" is a column of its own)."""
+    chosen = None
+    for parts in alternatives:
+        if all(p in present for p in parts) and (chosen is None or set(parts) > set(chosen)):
+            chosen = parts
+    return chosen
 
 
 SHARE_PREFIX = "share:"
@@ -184,6 +261,8 @@ def label(field: str, lang: str = "vi") -> str:
         return f"Tỷ lệ ({inner})" if lang == "vi" else f"Share ({inner})"
     f = FIELDS.get(field)
     if f is None:
+        if field in _SUM_LABELS:
+            return _SUM_LABELS[field][lang == "en"]
         return field
     return f.en if lang == "en" else f.vi
 

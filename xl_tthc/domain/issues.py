@@ -47,6 +47,9 @@ RULES: dict[str, str] = {
     "unweighted_ratio": "warning",
     "partial_coverage": "warning",
     "no_input": "error",
+    "unrecognised_column": "warning",
+    "column_evidence": "info",
+    "not_evaluated": "warning",
 }
 
 # (vi, en) per message key; keys are rule ids or rule ids with a variant suffix.
@@ -71,6 +74,54 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Đang giải quyết {found} khác trong hạn + quá hạn = {expected}.",
         "Pending {found} differs from in time + overdue = {expected}.",
     ),
+    "pending_total.due": (
+        "Đang giải quyết {found} khác chưa đến hạn + đến hạn + quá hạn = {expected}.",
+        "Pending {found} differs from not yet due + due + overdue = {expected}.",
+    ),
+    "received_total.channels": (
+        "Tổng số tiếp nhận {found} khác trực tuyến + trực tiếp/bưu chính + kỳ trước chuyển sang "
+        "= {expected}.",
+        "Received {found} differs from online + offline + carried over = {expected}.",
+    ),
+    "unrecognised_column": (
+        "Cột {letter} (\"{path}\") có số liệu nhưng không nhận ra là trường nào nên không được "
+        "kiểm tra{hint}. Hãy sửa tiêu đề cột hoặc khai báo trong hồ sơ cấu hình "
+        "(columns = {{\"{letter}\" = \"{suggested}\"}}).",
+        "Column {letter} (\"{path}\") holds figures but matches no field, so it is not checked{hint}. "
+        "Fix the header or name it in a profile (columns = {{\"{letter}\" = \"{suggested}\"}}).",
+    ),
+    "unrecognised_column.known": (
+        "Cột {letter} (\"{path}\") có số liệu ({kind}) không thuộc trường nào của mẫu; "
+        "không được kiểm tra và không được tổng hợp.",
+        "Column {letter} (\"{path}\") holds figures ({kind}) outside the form's fields; "
+        "not checked and not consolidated.",
+    ),
+    "column_evidence": (
+        "Cột {letter} (\"{path}\") được hiểu là {label}: {evidence}.",
+        "Column {letter} (\"{path}\") is read as {label}: {evidence}.",
+    ),
+    "column_evidence.conflict": (
+        "Cột {letter} (\"{path}\"): tiêu đề gợi ý {header_label} nhưng số liệu cho thấy là {label} "
+        "({evidence}); đã đọc theo số liệu, hãy kiểm tra lại tiêu đề.",
+        "Column {letter} (\"{path}\"): the header suggests {header_label} but the figures show "
+        "{label} ({evidence}); read by the figures, check the header.",
+    ),
+    "column_evidence.identity": (
+        "{identity} sai ở cả {count} dòng: có thể cột {letter} (\"{path}\") hoặc các cột thành phần không "
+        "mang nghĩa như tiêu đề đã đọc ({label}); hãy kiểm tra tiêu đề hoặc khai báo cột trong hồ sơ cấu hình.",
+        "{identity} fails on all {count} rows: column {letter} (\"{path}\") or its parts may not mean what "
+        "their headers were read as ({label}); check the headers or name the columns in a profile.",
+    ),
+    "not_evaluated": (
+        "{count} quy tắc không kiểm tra được vì thiếu cột {label}{hint}.",
+        "{count} rules could not be checked because the {label} column is missing{hint}.",
+    ),
+    "not_evaluated.table": (
+        "Bảng không có đẳng thức nào kiểm tra được (không có đủ các cột để đối chiếu tổng với "
+        "các thành phần); các số liệu chỉ được kiểm tra từng ô.",
+        "No identity of this table could be checked (its columns do not allow any whole to be "
+        "compared with its parts); the figures were checked cell by cell only.",
+    ),
     "balance": (
         "Tổng tiếp nhận {found} khác đã giải quyết + đang giải quyết = {expected}.",
         "Received {found} differs from resolved + pending = {expected}.",
@@ -89,6 +140,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "total_row": (
         "Dòng tổng: {label} là {found}, tổng các đơn vị là {expected}.",
         "Total row: {label} is {found}, the units add up to {expected}.",
+    ),
+    "total_row.period": (
+        "Dòng lũy kế: {label} là {found}, tính từ các kỳ là {expected} (số phát sinh cộng dồn; "
+        "tồn đầu lấy của kỳ đầu, tồn cuối lấy của kỳ cuối).",
+        "Cumulative row: {label} is {found}, the periods give {expected} (flows added; the opening "
+        "stock of the first period, the closing stock of the last).",
     ),
     "total_row.ratio": (
         "Dòng tổng: {label} ghi {found}, tỷ lệ tính từ các số tổng là {expected} "

@@ -22,6 +22,7 @@ __all__ = [
     "NumberError",
     "parse_number",
     "excel_round",
+    "percent_agrees",
     "ratio",
     "format_count",
     "format_decimal",
@@ -183,6 +184,15 @@ def round_scaled(num: int | Fraction, den: int | Fraction, decimals: int) -> int
     if 2 * r >= bottom:
         n += 1
     return -n if top < 0 else n
+
+
+def percent_agrees(stated: Fraction, decimals: int, num: int | Fraction, den: int | Fraction) -> bool:
+    """Whether a stated percent with ``decimals`` decimals is num / den (den != 0) in
+    percent, rounded as Excel's ROUND does; in integers, as it runs for every ratio
+    cell of a batch."""
+    if decimals > 6:
+        return abs(stated - Fraction(num) * 100 / den) < Fraction(1, 10**6)
+    return stated.numerator * 10**decimals == round_scaled(num * 100, den, decimals) * stated.denominator
 
 
 def excel_round(x: Fraction, decimals: int = 0) -> Fraction:

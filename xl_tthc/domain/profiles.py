@@ -6,11 +6,14 @@ A profile is data: the rules read it, nothing hard-codes one province's habit.
 
 from __future__ import annotations
 
+import difflib
 import json
 import tomllib
 from dataclasses import dataclass, fields, replace
 from datetime import date
 from pathlib import Path
+
+from .fields import FIELDS as _FIELDS
 
 __all__ = ["Profile", "PROFILES", "load_profile", "ProfileError"]
 
@@ -28,7 +31,10 @@ class Profile:
     returned/withdrawn dossiers are counted inside "resolved", False when beside it.
     ``online_denominator``: "received_new" or "received".  ``cutoff_day``: None for
     calendar months, 15 for periods from the 16th of the previous month to the 15th.
-    ``reorg_date``: when the 2025 department mergers took effect in this province."""
+    ``reorg_date``: when the 2025 department mergers took effect in this province.
+    ``columns``: columns named explicitly, for a layout nothing can infer: (a column
+    letter or a header text, field) pairs; in a file ``columns = {"G" = "resolved"}``
+    or ``{"Số liệu A" = "resolved"}`` (the header's whole path or its last cell)."""
 
     name: str = "default"
     zero_ratio: str = "blank"
@@ -39,6 +45,7 @@ class Profile:
     decimal: str = "vi"
     ratio_decimals: int = 2
     pad_small_counts: bool = True
+    columns: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if self.zero_ratio not in ZERO_CONVENTIONS:
@@ -75,6 +82,22 @@ def load_profile(name_or_path: str | None) -> Profile:
     unknown = set(data) - known
     if unknown:
         raise ProfileError(f"{path}: unknown keys {sorted(unknown)}; allowed: {sorted(known)}")
+    if "columns" in data:
+        data["columns"] = _columns(path, data["columns"])
     if "reorg_date" in data and isinstance(data["reorg_date"], str):
         data["reorg_date"] = date.fromisoformat(data["reorg_date"])
     return replace(PROFILES["default"], **{"name": path.stem, **data})
+
+
+def _columns(path: Path, raw: object) -> tuple[tuple[str, str], ...]:
+    """The ``columns`` key: {letter or header text: field}, every field a canonical one."""
+    if not isinstance(raw, dict):
+        raise ProfileError(f'{path}: columns must be a table such as {{"G" = "resolved"}}')
+    out = []
+    for key, field in raw.items():
+        if not isinstance(field, str) or field not in _FIELDS:
+            near = difflib.get_close_matches(str(field), list(_FIELDS), n=3)
+            hint = f"; did you mean {', '.join(near)}?" if near else f"; fields: {', '.join(_FIELDS)}"
+            raise ProfileError(f"{path}: columns: {key!r} names an unknown field {field!r}{hint}")
+        out.append((str(key).strip(), field))
+    return tuple(out)

@@ -1,5 +1,6 @@
 """Opening untrusted workbook files, header paths through merged bands, recognising
-result tables and their rows; the Table record with each value's position.
+result tables and their rows, column meaning from the numbers where the header leaves it
+open; the Table record with each value's position.
 
 May import: domain.
 """

@@ -15,7 +15,8 @@ from typing import Sequence
 from ..domain.fields import SHARE_OF, SHARE_PREFIX
 from ..domain.text import fold
 
-__all__ = ["classify", "is_unit_header", "is_stt_header", "TOTAL_LABELS", "is_total_label", "is_ratio_label"]
+__all__ = ["classify", "candidates", "row_kind", "is_unit_header", "is_stt_header", "TOTAL_LABELS", "is_total_label",
+           "is_ratio_label"]
 
 
 def _any(text: str, words: Sequence[str]) -> bool:
@@ -26,6 +27,17 @@ UNIT_HEADERS = (
     "tên đơn vị", "đơn vị", "tên cơ quan", "cơ quan", "lĩnh vực", "tên lĩnh vực",
     "sở, ban, ngành", "sở ban ngành", "tên sở, ban, ngành", "sở, ngành", "cơ quan, đơn vị",
     "đơn vị/lĩnh vực", "tên thủ tục", "địa phương",
+    # tables whose rows are service levels, periods, procedures or report items
+    "mức độ", "mức độ dịch vụ công", "mức độ dvc", "mục", "nội dung", "chỉ tiêu", "cấp", "cấp giải quyết", "kỳ",
+    "kỳ báo cáo", "thời gian", "thủ tục", "thủ tục hành chính", "tên thủ tục hành chính", "tên tthc", "tthc",
+    "lĩnh vực, công việc giải quyết theo cấp", "lĩnh vực, công việc", "nhóm thủ tục",
+)
+# what a table's rows are, from its unit header: departments unless it says otherwise
+_ROW_KINDS = (
+    (("lĩnh vực", "thủ tục", "tthc", "nhóm thủ tục"), "field"),
+    (("mức độ",), "level"),
+    (("kỳ", "thời gian"), "period"),
+    (("nội dung", "chỉ tiêu", "mục", "cấp"), "field"),  # report items, levels of government
 )
 STT_HEADERS = ("stt", "tt", "số tt", "số thứ tự", "s tt")
 
@@ -36,7 +48,8 @@ _RESOLVED_SECTION = (
     "đã giải quyết", "đã xử lý", "đã trả kết quả", "giải quyết xong", "đã hoàn thành",
     "đã có kết quả", "hồ sơ đã giải quyết", "số hồ sơ đã giải quyết",
 )
-_PENDING_SECTION = ("đang giải quyết", "chưa giải quyết", "đang xử lý", "chưa có kết quả", "chưa trả kết quả")
+_PENDING_SECTION = ("đang giải quyết", "chưa giải quyết", "đang xử lý", "chưa có kết quả", "chưa trả kết quả",
+                    "chưa xử lý", "còn tồn", "tồn cuối kỳ", "chuyển kỳ sau")
 _TOTAL_LEAF = ("tổng số", "tổng", "cộng", "số lượng", "tổng cộng", "số hồ sơ", "sl", "số lượng hồ sơ")
 
 _CARRIED = ("kỳ trước", "chuyển sang", "chuyển qua", "tồn đầu kỳ", "tồn kỳ trước", "từ kỳ trước")
@@ -48,6 +61,7 @@ _IN_TIME = (
 _EARLY = ("trước hạn", "sớm hạn", "trả trước hạn")
 _ON_TIME = ("đúng hạn", "đúng thời hạn")
 _PENDING_IN_TIME = ("trong hạn", "còn hạn", "chưa đến hạn", "chưa quá hạn", "chưa tới hạn")
+_DUE = ("đến hạn", "tới hạn")
 _LATE = ("quá hạn", "trễ hạn", "trễ hẹn", "quá hẹn", "chậm", "trễ")
 _RETURNED = ("trả lại", "từ chối")
 _WITHDRAWN = ("rút hồ sơ", "xin rút", "rút")
@@ -59,7 +73,18 @@ _POSTAL = ("bưu chính", "bưu điện", "bcci")
 
 def is_unit_header(text: object) -> bool:
     t = fold(text)
-    return t in UNIT_HEADERS or (t.startswith("tên ") and len(t) < 40 and "tỷ lệ" not in t)
+    return t in UNIT_HEADERS or (t.startswith(("tên ", "cơ quan ", "đơn vị ")) and len(t) < 40 and "tỷ lệ" not in t
+                                 and not t.startswith("đơn vị tính"))
+
+
+def row_kind(unit_header: object) -> str:
+    """What the rows of a table with this unit header are: department, field (of
+    procedures, or procedures), level (of online service) or period."""
+    t = fold(unit_header)
+    for words, kind in _ROW_KINDS:
+        if _any(t, words):
+            return kind
+    return "department"
 
 
 def is_stt_header(text: object) -> bool:
@@ -167,14 +192,14 @@ def _classify(folded: tuple[str, ...]) -> str | None:
         return None
     leaf = folded[-1]
     full = " / ".join(folded)
+    if is_unit_header(leaf) and len(folded) == 1:
+        return "unit"
     if "mức độ" in leaf:
         return None  # "Số hồ sơ mức độ 3, 4": a service-level count, not a canonical field
     if leaf in _TOTAL_LEAF and len(folded) > 1:
         parent = _classify(folded[:-1])  # "Tiếp nhận mới / Tổng": the total of its parent
         if parent and parent not in ("unit", "stt"):
             return parent
-    if is_unit_header(leaf) and len(folded) == 1:
-        return "unit"
     if is_stt_header(leaf):
         return "stt"
     if "tỷ lệ" in full or _PERCENT.search(leaf):
@@ -201,6 +226,8 @@ def _classify(folded: tuple[str, ...]) -> str | None:
         return "received_postal" if section in (None, "received") else None
     if _any(leaf, _IN_TIME):
         return "resolved_in_time"
+    if _any(leaf, _DUE) and not _any(leaf, _PENDING_IN_TIME) and section != "resolved" and "quá" not in leaf:
+        return "pending_due"  # "Đến hạn" of a three-way split Chưa đến hạn / Đến hạn / Quá hạn
     if _any(leaf, _PENDING_IN_TIME):
         return "pending_in_time"
     if _any(leaf, _EARLY):
@@ -221,3 +248,38 @@ def _classify(folded: tuple[str, ...]) -> str | None:
             return None
         return {"received": "received", "resolved": "resolved", "pending": "pending"}.get(leaf_section or "")
     return None
+
+
+_GENERIC_PARENTS = ("kết quả giải quyết", "kết quả xử lý", "tình hình giải quyết", "kết quả")
+
+
+def candidates(path: Sequence[object]) -> tuple[str, ...]:
+    """The fields a column's header may mean when it does not say for sure: for a
+    header :func:`classify` cannot place, the likely fields, nearest first; for one it
+    places by a default, that field and the others it could be.  Empty when the header
+    is plain.  The reader asks the numbers to decide between them."""
+    return _candidates(tuple(f for f in map(fold, path) if f))
+
+
+@lru_cache(maxsize=1 << 12)
+def _candidates(folded: tuple[str, ...]) -> tuple[str, ...]:
+    if not folded:
+        return ()
+    leaf, full = folded[-1], " / ".join(folded)
+    field = _classify(folded)
+    if "tỷ lệ" in full or _PERCENT.search(leaf):
+        return () if field else ("ontime_rate", "late_rate", "online_rate", "resolved_rate")
+    section = _section(list(folded))
+    if leaf in _TOTAL_LEAF or leaf.startswith("tổng"):
+        if field is None:
+            if any(_any(p, _GENERIC_PARENTS) for p in folded[:-1]):
+                return ("resolved", "pending")  # "Kết quả giải quyết / Tổng số"
+            return ("received", "received_new", "resolved", "pending")
+        return ()
+    if field is None:
+        return ()
+    if section is None and field in ("resolved_late", "pending_overdue"):
+        return ("resolved_late", "pending_overdue")  # a bare "Quá hạn"
+    if section is None and field in ("resolved_on_time", "pending_in_time"):
+        return (field, "resolved_on_time" if field == "pending_in_time" else "pending_in_time")
+    return ()

@@ -10,7 +10,7 @@ a total row ("Tổng cộng", "Cộng", "Σ") and an optional "Tỷ lệ %" row.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
@@ -18,8 +18,9 @@ from typing import Any, Iterator, NamedTuple
 
 from ..domain.fields import FEE_FIELDS, RESULT_FIELDS, SATISFACTION_FIELDS, is_ratio_field
 from .grid import Sheet, Workbook, open_workbook
+from . import evidence
 from .marker import COVERAGE_LABEL, EXCLUDED_MARK, PROVINCIAL, PROVINCIAL_SHEET, form_marker
-from .headers import classify, is_ratio_label, is_stt_header, is_total_label, is_unit_header
+from .headers import candidates, classify, is_ratio_label, is_stt_header, is_total_label, is_unit_header, row_kind
 from ..domain.numbers import NumberError, parse_number
 from ..domain.periods import parse_period
 from .table import Column, Row, Table, Value
@@ -128,10 +129,34 @@ def _header_paths(sheet: Sheet, band: list[int], c_lo: int, c_hi: int) -> dict[i
     return paths
 
 
-def _map_columns(paths: dict[int, tuple[str, ...]]) -> list[Column]:
+def _explicit(paths: dict[int, tuple[str, ...]], mapping: tuple[tuple[str, str], ...]) -> dict[int, str]:
+    """The columns a profile names (``columns = {"G" = "resolved"}``, or a header text
+    folded, whole path or its last cell): sheet column -> field."""
+    out: dict[int, str] = {}
+    for key, f in mapping:
+        if re.fullmatch(r"[A-Z]{1,3}", key):
+            n = 0
+            for ch in key:
+                n = n * 26 + ord(ch) - 64
+            out[n - 1] = f
+            continue
+        k = fold(key)
+        for c, path in paths.items():
+            folded = [fold(p) for p in path]
+            if k in (" / ".join(folded), folded[-1]):
+                out.setdefault(c, f)
+    return out
+
+
+def _map_columns(paths: dict[int, tuple[str, ...]], mapping: tuple[tuple[str, str], ...] = ()) -> list[Column]:
     cols: list[Column] = []
     seen: set[str] = set()
+    named = _explicit(paths, mapping) if mapping else {}
+    seen.update(named.values())
     for c in sorted(paths):
+        if c in named:
+            cols.append(Column(c, named[c], paths[c]))
+            continue
         f = classify(paths[c])
         if f in seen and f not in (None,):
             f = None
@@ -143,23 +168,55 @@ def _map_columns(paths: dict[int, tuple[str, ...]]) -> list[Column]:
     for col in cols:
         f = col.field
         leaf = fold(col.path[-1])
+        if col.index in named:
+            out.append(col)
+            continue
         if f == "received" and "carried_over" not in fields and "received_new" not in fields and "tổng" not in leaf:
             f = "received_new"  # "Đã tiếp nhận" where no carried-over column exists
         if f is None and fields & set(SATISFACTION_FIELDS) and leaf in ("tổng cộng", "tổng số", "tổng", "cộng"):
             f = "sat_total" if "sat_total" not in fields else None
         out.append(Column(col.index, f, col.path))
-    return out
+    out += [Column(c, f, ()) for c, f in named.items() if c not in paths]  # a column without a header
+    return sorted(out, key=lambda col: col.index)
 
 
 def _band(sheet: Sheet, anchor: int) -> list[int]:
+    """The header rows around ``anchor``.  A heading row (one text across the table,
+    "I. Cấp tỉnh") ends the band, unless more header rows follow it: then it is
+    skipped, as it belongs to no column."""
     top = anchor
     while top - 1 >= 0 and anchor - top < 3 and _row_kind(*_typed(sheet.values[top - 1])).above:
         top -= 1
-    bottom = anchor
-    while bottom + 1 < sheet.height and bottom - top + 1 < MAX_BAND and \
-            _row_kind(*_typed(sheet.values[bottom + 1])).below:
-        bottom += 1
-    return list(range(top, bottom + 1))
+    rows = list(range(top, anchor + 1))
+    r = anchor + 1
+    while r < sheet.height and len(rows) < MAX_BAND and _row_kind(*_typed(sheet.values[r])).below:
+        if _is_heading_row(sheet, r):
+            if r + 1 < sheet.height and _row_kind(*_typed(sheet.values[r + 1])).below \
+                    and not _is_heading_row(sheet, r + 1) and len(_row_cells(sheet, r + 1)) >= 2:
+                r += 1
+                continue
+            break
+        rows.append(r)
+        r += 1
+    return rows
+
+
+_ORDINAL = re.compile(r"^([ivxlc]+|[a-zđ]|\d{1,2})[.)]?$")
+
+
+def _is_heading_row(sheet: Sheet, r: int) -> bool:
+    """A group or section heading: one text alone on its row, merged across three or
+    more columns or numbered like a section ("I. Cấp tỉnh", "a) Cấp huyện"), or a text
+    after an ordinal in its own cell ("II | KHỐI HUYỆN")."""
+    cells = _row_cells(sheet, r)
+    if len(cells) == 2 and isinstance(cells[0][1], str) and _ORDINAL.match(fold(cells[0][1])) and _text(cells[1][1]):
+        return True
+    if len(cells) != 1 or not _text(cells[0][1]):
+        return False
+    c = cells[0][0]
+    if any(a <= r <= cc and b == c and d - b >= 2 for a, b, cc, d in sheet.merged):
+        return True
+    return bool(_HEADING.match(fold(cells[0][1])))
 
 
 def _typed(values: list[Any]) -> tuple[tuple, tuple]:
@@ -311,20 +368,24 @@ def _title(sheet: Sheet, top: int) -> str:
     return "\n".join(lines)
 
 
-def find_tables(sheet: Sheet, file: str, cutoff_day: int | None = None) -> list[Table]:
-    """Every result table on a sheet, top to bottom."""
+def find_tables(sheet: Sheet, file: str, cutoff_day: int | None = None,
+                columns: tuple[tuple[str, str], ...] = ()) -> list[Table]:
+    """Every result table on a sheet, top to bottom.  ``columns``: the profile's
+    explicit column names ((letter or header text, field), …)."""
     tables: list[Table] = []
     r = 0
     while r < sheet.height:
         found = None
         for anchor, _ in _anchor_candidates(sheet, r):
-            found = _header_at(sheet, anchor)
+            found = _header_at(sheet, anchor, columns)
             if found:
                 break
         if not found:
             break
-        band, columns, form = found
-        table, end = _read_body(sheet, file, list(band), columns, form)
+        band, cols, form, key, open_columns = found
+        table, end = _read_body(sheet, file, list(band), cols, form)
+        if open_columns:
+            _weigh_evidence(sheet, table, key, open_columns)
         table.title = _title(sheet, band[0])
         table.period = parse_period(table.title, cutoff_day) or parse_period(sheet.name, cutoff_day)
         tables.append(table)
@@ -332,32 +393,80 @@ def find_tables(sheet: Sheet, file: str, cutoff_day: int | None = None) -> list[
     return tables
 
 
-_Header = tuple[tuple[int, ...], list[Column], str]  # band rows, columns, form
+_Header = tuple[tuple[int, ...], list[Column], str, tuple, tuple]  # band rows, columns, form, key, open columns
 _HEADERS: dict[tuple, _Header | None] = {}
+_DECIDED: dict[tuple, dict[int, str]] = {}  # per layout: what the numbers named (evidence.decide)
 
 
-def _header_at(sheet: Sheet, anchor: int) -> _Header | None:
+def _header_at(sheet: Sheet, anchor: int, mapping: tuple[tuple[str, str], ...] = ()) -> _Header | None:
     """The header band, columns and form of a table anchored at row ``anchor``, or
     None when it is no table.  A batch's files mostly share a template, so the columns
     are kept per content of the band's rows and of their merged cells."""
     band = _band(sheet, anchor)
     lo, hi = band[0], band[-1]
     merges = tuple((m, _typed([sheet.get(m[0], m[1])])) for m in sheet.merged if m[2] >= lo and m[0] <= hi)
-    key = (lo, tuple(_typed(sheet.values[r]) for r in band), merges)
+    key = (lo, tuple(_typed(sheet.values[r]) for r in band), merges, mapping)
     if key in _HEADERS:
         return _HEADERS[key]
     cells = [c for b in band for c, _ in _row_cells(sheet, b)]
     found = None
     if cells:
-        columns = _map_columns(_header_paths(sheet, band, min(cells), max(cells)))
+        columns = _map_columns(_header_paths(sheet, band, min(cells), max(cells)), mapping)
         mapped = {c.field for c in columns if c.field} - {"unit", "stt"}
         form = _form(mapped)
         if form and len(mapped) >= 2:
-            found = (tuple(band), columns, form)
+            found = (tuple(band), columns, form, key, _open_columns(columns, mapping))
     if len(_HEADERS) >= 1 << 12:
         _HEADERS.clear()
+        _DECIDED.clear()
     _HEADERS[key] = found
     return found
+
+
+def _open_columns(columns: list[Column], mapping: tuple) -> tuple[evidence.OpenColumn, ...]:
+    """The columns whose header leaves their meaning open, for the numbers to settle:
+    no field, a field by default only, or no header at all between two that have one."""
+    named = _explicit({c.index: c.path for c in columns if c.path}, mapping) if mapping else {}
+    unit = next((c.index for c in columns if c.field == "unit"), -1)
+    fields = {c.field for c in columns}
+    out = []
+    for col in columns:
+        if col.index in named or col.field in ("unit", "stt") or col.index <= unit:
+            continue
+        cands = tuple(candidates(col.path))
+        if col.field == "resolved_on_time" and "resolved_early" not in fields and "resolved_in_time" not in fields:
+            cands = ("resolved_on_time", "resolved_in_time")  # "Đúng hạn" with no "Trước hạn": often both
+        if col.field is None or cands:
+            out.append((col.index, col.path, col.field, cands))
+    known = {c.index for c in columns}
+    data = [c.index for c in columns if c.field and c.field not in ("unit", "stt")]
+    if data:
+        out += [(c, (), None, ()) for c in range(min(data), max(data)) if c not in known]
+    return tuple(sorted(out))
+
+
+def _weigh_evidence(sheet: Sheet, table: Table, key: tuple, open_columns: tuple) -> None:
+    """Name the open columns of a table from its numbers (:mod:`xl_tthc.read.evidence`)
+    and keep the notes of what was decided and what stays unrecognised."""
+    decided, notes = evidence.decide(table, sheet, open_columns, _DECIDED.get(key))
+    table.notes = notes
+    if not decided:
+        return
+    _DECIDED[key] = {**_DECIDED.get(key, {}), **decided}
+    by_index = {c.index: c for c in table.columns}
+    for c, f in decided.items():
+        old = by_index.get(c)
+        by_index[c] = Column(c, f, old.path if old else ())
+        for row in table.rows + [x for x in (table.total, table.ratio_row) if x]:
+            if old is not None and old.field in row.values:
+                del row.values[old.field]
+            raw = sheet.values[row.index][c] if c < len(sheet.values[row.index]) else None
+            row.values[f] = _value(raw) if is_ratio_field(f) else (_WHOLES.get((type(raw), raw)) or
+                                                                   _count_value(None if raw == "" else raw))
+    table.columns = sorted(by_index.values(), key=lambda col: col.index)
+    if any(is_ratio_field(f) for f in decided.values()):
+        _set_percent_scale(table)
+    table.form = _form(set(table.fields)) or table.form
 
 
 @dataclass(frozen=True)
@@ -369,15 +478,54 @@ class _LabelKind:
     total: bool
     ratio: bool  # "Tỷ lệ %"
     heading: bool  # "I. Cấp tỉnh", "a) …"
+    cumulative: bool  # "Lũy kế", "Lũy kế từ đầu năm": the total of a table whose rows are periods
+    group: bool  # "Sở ban ngành", "Huyện, thị xã, thành phố", "Cấp xã": a group's heading (or its sums)
+    period: bool  # "Kỳ trước", "Trong kỳ", "Tháng 3", "Quý I": a row that is a period
+
+
+_GROUP_LABEL = re.compile(r"^((các )?sở,? ban,? ngành( tỉnh)?|huyện, thị xã, thành phố|xã, phường, thị trấn"
+                          r"|(khối|cấp) (tỉnh|huyện|xã|sở.*)|ubnd cấp (huyện|xã))$")
+_PERIOD_LABEL = re.compile(r"^(kỳ trước|trong kỳ|kỳ này|kỳ báo cáo|cùng kỳ\b.*|tháng \d{1,2}\b.*|quý [ivx1-4]+\b.*"
+                           r"|năm \d{4}|\d+ tháng\b.*|lũy kế\b.*|từ ngày\b.*)$")
 
 
 @lru_cache(maxsize=1 << 16)  # unit names repeat across a batch and across recalculations
 def _label_kind(label: str) -> _LabelKind:
     folded = fold(label)
     total = is_total_label(label)
+    cumulative = folded.startswith("lũy kế")
     return _LabelKind(folded.startswith(_STOP_LABELS), is_unit_header(label),
-                      bool(_SUBTOTAL.match(folded)) and not total, f"({EXCLUDED_MARK}" in folded, total, is_ratio_label(label),
-                      bool(_HEADING.match(folded)))
+                      bool(_SUBTOTAL.match(folded)) and not total, f"({EXCLUDED_MARK}" in folded, total,
+                      is_ratio_label(label),
+                      bool(_HEADING.match(folded)), cumulative, bool(_GROUP_LABEL.match(folded)),
+                      bool(_PERIOD_LABEL.match(folded)))
+
+
+def _band_like(values: dict[str, Value]) -> bool:
+    """A row of header texts across the data columns (a new header band): two or more
+    texts and no number."""
+    texts = 0
+    for v in values.values():
+        if v.usable:
+            return False
+        if v.problem and isinstance(v.raw, str) and len(v.raw.strip()) >= 2:
+            texts += 1
+    return texts >= 2
+
+
+def _other_table_follows(sheet: Sheet, r: int, cells_of: list, last_col: int) -> bool:
+    """After a blank row at ``r - 1``: whether a title or a new header band comes
+    before any row of figures (then the table is over)."""
+    for k in range(r, min(r + 4, sheet.height)):
+        within = sheet.values[k][: last_col + 1]
+        if within.count(None) + within.count("") == len(within):
+            continue
+        values, _ = _body_values(sheet, k, cells_of)
+        if any(v.usable for v in values.values()):
+            return False
+        if _band_like(values):
+            return True
+    return False
 
 
 def _read_body(sheet: Sheet, file: str, band: list[int], columns: list[Column], form: str) -> tuple[Table, int]:
@@ -388,8 +536,8 @@ def _read_body(sheet: Sheet, file: str, band: list[int], columns: list[Column], 
     if unit_col is None:
         unit_col = (stt_col + 1) if stt_col is not None and stt_col + 1 < first_field else 0
     unit_header = " ".join(next((c.path for c in columns if c.index == unit_col), ("",)))
-    table = Table(file, sheet.name, form, columns, band, [], unit_column=unit_col,
-                  unit_kind="field" if ("lĩnh vực" in fold(unit_header) or "thủ tục" in fold(unit_header)) else "department")
+    table = Table(file, sheet.name, form, columns, band, [], unit_column=unit_col, unit_kind=row_kind(unit_header))
+    government_rows = fold(unit_header) in ("cấp", "cấp giải quyết")  # rows "Cấp tỉnh", "Cấp huyện" are the units
     r = band[-1] + 1
     if _is_numbering_row(_row_cells(sheet, r)):
         table.numbering_row = r
@@ -401,7 +549,7 @@ def _read_body(sheet: Sheet, file: str, band: list[int], columns: list[Column], 
         within = sheet.values[r][: last_col + 1]
         if within.count(None) + within.count("") == len(within):  # an empty row
             blanks += 1
-            if blanks >= 3 and (table.rows or table.total):
+            if (table.rows or table.total) and (blanks >= 3 or _other_table_follows(sheet, r + 1, cells_of, last_col)):
                 break
             r += 1
             continue
@@ -411,8 +559,17 @@ def _read_body(sheet: Sheet, file: str, band: list[int], columns: list[Column], 
         if kind.stop or (kind.unit_header and r > band[-1] + 1):
             break
         values, has_numbers = _body_values(sheet, r, cells_of)
-        if kind.subtotal or kind.excluded:
-            r += 1  # "Cộng I", "Tổng số khối huyện": a group subtotal, not a unit
+        if has_numbers and r > band[-1] + 1 and values and next(iter(values.values())).whole is None \
+                and _band_like(values):
+            break  # a new header band: another table starts here
+        if kind.cumulative:
+            if table.unit_kind != "period" and not (table.rows and all(_label_kind(x.label).period
+                                                                       for x in table.rows)):
+                break  # a cumulative row under departments: another table
+            table.unit_kind = "period"
+            kind = replace(kind, total=True, subtotal=False)
+        if kind.subtotal or kind.excluded or (kind.group and (not has_numbers or not government_rows)):
+            r += 1  # "Cộng I", "Tổng số khối huyện", "Sở ban ngành": a group's sums or heading, not a unit
             continue
         if kind.total:
             if table.total is not None and table.rows and table.total.index > table.rows[-1].index:
@@ -433,6 +590,8 @@ def _read_body(sheet: Sheet, file: str, band: list[int], columns: list[Column], 
             r += 1
             continue
         elif not has_numbers:
+            if table.rows and _other_table_follows(sheet, r + 1, cells_of, last_col):
+                break  # a title over the next table's header band
             if not label or kind.heading or label.isupper() or len(label) > 80:
                 if len(label) > 80 and table.rows:
                     break
@@ -442,6 +601,9 @@ def _read_body(sheet: Sheet, file: str, band: list[int], columns: list[Column], 
         else:
             table.rows.append(Row(r, label or f"(dòng {r + 1})", "unit", values, label_col))
         r += 1
+    if table.unit_kind == "department" and len(table.rows) >= 2 and all(_label_kind(x.label).period
+                                                                         for x in table.rows):
+        table.unit_kind = "period"  # rows "Kỳ trước", "Trong kỳ", "Tháng 1", …: periods, not departments
     _set_percent_scale(table)
     return table, r
 
@@ -483,15 +645,16 @@ def resolve_blanks(book: Workbook, table: Table) -> None:
 
 
 def read_tables(path: str | Path, cutoff_day: int | None = None,
-                data: bytes | None = None) -> tuple[Workbook, list[Table]]:
+                data: bytes | None = None, columns: tuple[tuple[str, str], ...] = ()) -> tuple[Workbook, list[Table]]:
     """Open a workbook (or its bytes ``data``, already read) and read every result
     table on every sheet; of a provincial workbook written by xl-tthc, its appendix
-    sheet only (:mod:`xl_tthc.read.marker`).  Raises ReadError."""
+    sheet only (:mod:`xl_tthc.read.marker`).  ``columns``: the profile's explicit column
+    names.  Raises ReadError."""
     marker = form_marker(path, data)
     book = open_workbook(path, data, only=PROVINCIAL_SHEET if marker == PROVINCIAL else None)
     tables: list[Table] = []
     for sheet in book.sheets:
-        for t in find_tables(sheet, str(path), cutoff_day):
+        for t in find_tables(sheet, str(path), cutoff_day, columns):
             t.marker = marker
             resolve_blanks(book, t)
             tables.append(t)

@@ -15,7 +15,7 @@ from ..domain.periods import Period
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Column", "Value", "Row", "Table"]
+__all__ = ["Column", "ColumnNote", "Value", "Row", "Table"]
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,31 @@ class Column:
     @property
     def is_ratio(self) -> bool:
         return is_ratio_field(self.field)
+
+
+@dataclass(frozen=True)
+class ColumnNote:
+    """What the reader decided about a column its header alone did not settle.
+
+    ``kind``: "inferred" (the numbers named it ``field``), "conflict" (the header said
+    ``header_field``, the numbers ``field``; read as ``field``), "unrecognised" (figures
+    that map to no field; ``candidates`` nearest first) or "known" (figures of a kind
+    no field holds, ``what`` says which: "level", "procedures"; for "inferred" without
+    evidence, "remembered" or "header": no row could test it).  ``evidence``: (left, right, held, rows) per
+    identity that decided, in column letters ("G", "H+I+J", 7, 7)."""
+
+    kind: str
+    column: int
+    path: tuple[str, ...]
+    field: str | None = None
+    header_field: str | None = None
+    evidence: tuple[tuple[str, str, int, int], ...] = ()
+    candidates: tuple[str, ...] = ()
+    what: str = ""
+
+    @property
+    def letter(self) -> str:
+        return column_letter(self.column)
 
 
 @dataclass
@@ -103,11 +128,12 @@ class Table:
     numbering_row: int | None = None
     title: str = ""
     period: Period | None = None
-    unit_kind: str = "department"  # department | field
+    unit_kind: str = "department"  # department | field | level | period
     marker: str | None = None  # the form mark of a workbook xl-tthc wrote (read.marker), else None
     # field -> (units reporting it, units): the coverage row of a consolidated table, for
     # the columns only some departments report
     coverage: dict[str, tuple[int, int]] = field(default_factory=dict)
+    notes: list[ColumnNote] = field(default_factory=list)  # columns the header alone did not settle
 
     def column(self, name: str) -> Column | None:
         """The first column of field ``name`` (looked up in an index that is rebuilt

@@ -77,7 +77,7 @@ def check_file(path: str | Path, profile: Profile | str | None = None, lang: str
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
     report = FileReport(str(path), lang=lang)
     try:
-        book, tables = read_tables(path, prof.cutoff_day)
+        book, tables = read_tables(path, prof.cutoff_day, columns=prof.columns)
     except ReadError as e:
         report.error = e
         return report

@@ -15,9 +15,10 @@ from fractions import Fraction
 from functools import lru_cache
 from typing import Iterable
 
-from ..domain.fields import RATIOS, SHARE_OF, STATED_RATIOS, is_ratio_field, label, share_of
+from ..domain.fields import (CONVENTION_DENOMINATORS, DENOMINATOR_SUMS, IDENTITIES, RATIOS, SHARE_OF, STATED_RATIOS, SUBSETS, choose_parts,
+                             is_ratio_field, label, share_of)
 from ..domain.issues import RULES, Issue, column_letter, message, sort_issues
-from ..domain.numbers import Number, format_decimal, format_percent, round_scaled
+from ..domain.numbers import Number, format_decimal, format_percent, percent_agrees as _agrees
 from ..domain.profiles import Profile
 from ..read.marker import PROVINCIAL
 from ..read.table import Row, Table, Value
@@ -26,33 +27,6 @@ from ..domain.units import is_retired, match_unit, successor
 
 __all__ = ["check_table", "ratio_denominators"]
 
-# (whole, parts-alternatives, rule, message key)
-IDENTITIES: tuple[tuple[str, tuple[tuple[str, ...], ...], str, str], ...] = (
-    ("received", (("carried_over", "received_new"),), "received_total", "received_total"),
-    ("received_offline", (("received_direct", "received_postal"),), "received_channels", "received_channels.offline"),
-    ("received_new", (("received_online", "received_offline"), ("received_online", "received_direct", "received_postal")),
-     "received_channels", "received_channels"),
-    ("resolved", (("resolved_early", "resolved_on_time", "resolved_late"), ("resolved_in_time", "resolved_late")),
-     "resolved_total", "resolved_total"),
-    ("pending", (("pending_in_time", "pending_overdue"),), "pending_total", "pending_total"),
-    ("sat_total", (("sat_service", "sat_attitude", "unsat_skill", "unsat_time", "feedback"),),
-     "satisfaction_total", "satisfaction_total"),
-)
-# part <= whole, checked only where the identity that contains the part was not evaluated
-SUBSETS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("received_online", ("received_new", "received")),
-    ("received_offline", ("received_new", "received")),
-    ("received_direct", ("received_offline", "received_new")),
-    ("received_postal", ("received_offline", "received_new")),
-    ("carried_over", ("received",)),
-    ("received_new", ("received",)),
-    ("resolved_early", ("resolved",)),
-    ("resolved_on_time", ("resolved",)),
-    ("resolved_in_time", ("resolved",)),
-    ("resolved_late", ("resolved",)),
-    ("pending_in_time", ("pending",)),
-    ("pending_overdue", ("pending",)),
-)
 _ZERO_TEXT = {"blank": "trống", "dash": "—", "zero": "0%", "hundred": "100%", "any": "trống"}
 _ZERO_TEXT_EN = {"blank": "blank", "dash": "—", "zero": "0%", "hundred": "100%", "any": "blank"}
 
@@ -77,7 +51,7 @@ class _Ctx:
     def add(self, rule: str, row: Row | None, field: str | None, *, key: str | None = None,
             expected: str | None = None, found: str | None = None, severity: str | None = None,
             unit: str | None = None, column: str | None = None, **params) -> None:
-        lbl = label(field, self.lang) if field else ""
+        lbl = params.pop("label", None) or (label(field, self.lang) if field else "")
         if row is not None and row.kind == "total" and field:
             lbl = f"{lbl} ({'dòng tổng' if self.lang == 'vi' else 'total row'})"
         msg = message(key or rule, self.lang, label=lbl, expected=expected, found=found, **params)
@@ -152,6 +126,14 @@ def _present(table: Table, fields: Iterable[str]) -> bool:
     return all(table.column(f) is not None for f in fields)
 
 
+# message keys of identities evaluated through another alternative than the first
+_ALT_KEYS = {
+    ("carried_over", "received_online", "received_offline"): "received_total.channels",
+    ("carried_over", "received_online", "received_direct", "received_postal"): "received_total.channels",
+    ("pending_in_time", "pending_due", "pending_overdue"): "pending_total.due",
+}
+
+
 @dataclass(frozen=True)
 class _Plan:
     """Which identities a table's columns allow, decided once per table."""
@@ -169,9 +151,9 @@ def _plan(t: Table) -> _Plan:
 def _plan_for(fields: frozenset[str]) -> _Plan:
     identities, covered = [], set()
     for whole, alternatives, rule, key in IDENTITIES:
-        parts = next((p for p in alternatives if fields.issuperset(p)), None) if whole in fields else None
+        parts = choose_parts(alternatives, fields) if whole in fields else None
         if parts is not None:
-            identities.append((whole, parts, rule, key))
+            identities.append((whole, parts, rule, _ALT_KEYS.get(parts, key)))
             covered.update((*parts, whole))
     subsets = []
     for part, wholes in SUBSETS:
@@ -211,13 +193,29 @@ class _Counts:
         return [None if None in xs else sum(xs) for xs in zip(*(self[f] for f in fields))]
 
 
+_EVERY_ROW = 3  # an identity failing on every one of this many rows or more: the header may be wrong
+
+
 def _identity_rules(ctx: _Ctx, rows: list[Row], plan: _Plan, counts: _Counts) -> None:
     for whole, parts, rule, key in plan.identities:
         ws, ss = counts[whole], counts.sum(parts)
-        for i in [i for i, (w, s) in enumerate(zip(ws, ss)) if w is not None and s is not None and w != s]:
+        bad = [i for i, (w, s) in enumerate(zip(ws, ss)) if w is not None and s is not None and w != s]
+        for i in bad:
             ctx.add(rule, rows[i], whole, key=key, expected=_fmt(ss[i]), found=_fmt(ws[i]))
+        tested = sum(1 for w, s in zip(ws, ss) if w is not None and s is not None and (w or s))
+        if len(bad) >= _EVERY_ROW and len(bad) == tested:
+            _header_doubt(ctx, whole, parts, len(bad))
     if plan.balance:
         _balance(ctx, rows, plan.balance, counts)
+
+
+def _header_doubt(ctx: _Ctx, whole: str, parts: tuple[str, ...], n: int) -> None:
+    """An identity broken on every row is more likely a column read wrong than n faults:
+    say so once, naming the columns, with the header paths that were read."""
+    cols = [ctx.table.column(f) for f in (whole, *parts)]
+    letters = f"{cols[0].letter} = {'+'.join(c.letter for c in cols[1:])}"
+    ctx.add("column_evidence", None, whole, key="column_evidence.identity", severity="warning", unit="",
+            column=cols[0].letter, letter=cols[0].letter, path=" / ".join(cols[0].path), identity=letters, count=n)
 
 
 def _balance(ctx: _Ctx, rows: list[Row], balance: tuple, counts: _Counts) -> None:
@@ -264,26 +262,29 @@ def _numerator(table: Table, row: Row, ratio: str) -> Fraction | None:
     return None
 
 
+def _has(t: Table, d: str) -> bool:
+    """Whether a table has denominator ``d``: its column, or every field of a sum ("due")."""
+    return t.column(d) is not None or (d in DENOMINATOR_SUMS and _present(t, DENOMINATOR_SUMS[d]))
+
+
+def _den(row: Row, d: str) -> int | Fraction | None:
+    return _sum(row, DENOMINATOR_SUMS[d]) if d in DENOMINATOR_SUMS else row.count(d)
+
+
 def _denominator_options(ratio: str, profile: Profile) -> list[str]:
-    """The default denominator first, then the documented alternatives."""
+    """The default denominator first, then the documented alternatives (domain.md's,
+    then the conventions of fields.CONVENTION_DENOMINATORS: over received, over the
+    dossiers due)."""
     count = share_of(ratio)
     if count:
         options = list(SHARE_OF[count])
         if count in ("received_online", "received_offline", "received_direct", "received_postal"):
             options.sort(key=lambda d: d != profile.online_denominator)
-        return options
+        return options + [d for d in CONVENTION_DENOMINATORS.get(count, ()) if d not in options]
     r = RATIOS[ratio]
     default = profile.online_denominator if ratio == "online_rate" else r.denominator
-    return [default] + [d for d in (r.denominator, *r.alt_denominators) if d != default]
-
-
-def _agrees(stated: Fraction, decimals: int, num: int | Fraction, den: int | Fraction) -> bool:
-    """Whether a stated percent with ``decimals`` decimals is num / den (den != 0) in
-    percent, rounded as Excel's ROUND does; in integers, as it runs for every ratio
-    cell of a batch."""
-    if decimals > 6:
-        return abs(stated - Fraction(num) * 100 / den) < Fraction(1, 10**6)
-    return stated.numerator * 10**decimals == round_scaled(num * 100, den, decimals) * stated.denominator
+    options = [default] + [d for d in (r.denominator, *r.alt_denominators) if d != default]
+    return options + [d for d in CONVENTION_DENOMINATORS.get(ratio, ()) if d not in options]
 
 
 def _zero_ok(v: Value, convention: str) -> bool:
@@ -334,9 +335,9 @@ def _choose_denominators(ctx: _Ctx) -> dict[str, str]:
         if col.field not in RATIOS and not share_of(col.field):
             continue
         options = _denominator_options(col.field, ctx.profile)
-        default = next((d for d in options if t.column(d)), options[0])
+        default = next((d for d in options if _has(t, d)), options[0])
         chosen[col.field] = _pick(t, options, lambda row, d, f=col.field: (
-            _numerator(t, row, f), row.count(d), row.values.get(f)))
+            _numerator(t, row, f), _den(row, d), row.values.get(f)))
         if chosen[col.field] != default:
             ctx.add("denominator_convention", None, col.field, denominator=label(chosen[col.field], ctx.lang),
                     default=label(default, ctx.lang), unit="")
@@ -349,7 +350,7 @@ def ratio_denominators(table: Table, profile: Profile) -> dict[str, str]:
 
 
 def _pick(t: Table, options: list[str], get) -> str:
-    options = [d for d in options if t.column(d)] or options[:1]
+    options = [d for d in options if _has(t, d)] or options[:1]
     if len(options) == 1:
         return options[0]
 
@@ -370,7 +371,7 @@ def _pick(t: Table, options: list[str], get) -> str:
         return options[0]
     for d in options[1:]:
         ok, bad = score(d)
-        if bad == 0 and ok > 0:
+        if bad == 0 and ok > 0 and ok >= first_ok + first_bad:  # every row the default covers
             return d
     return options[0]
 
@@ -385,14 +386,43 @@ def _ratio_rules(ctx: _Ctx, row: Row, denominators: dict[str, str], totals: Row 
             continue
         if f not in denominators:
             continue
-        num, den = _numerator(ctx.table, source, f), source.count(denominators[f])
+        num, den = _numerator(ctx.table, source, f), _den(source, denominators[f])
         if totals is not None:
             _ratio_cell(ctx, row, f, v, num, den, rule="total_row", key="total_row.ratio")
         else:
             _ratio_cell(ctx, row, f, v, num, den)
 
 
+_OPENING = ("carried_over",)  # stocks at the start: of the first period, in a table of periods
+_CLOSING = ("pending", "pending_in_time", "pending_due", "pending_overdue")  # … at the end: of the last
+
+
+def _period_sums(t: Table) -> Row:
+    """The cumulative row a table of periods should have: flows added, the opening
+    stock of the first period, the closing stock of the last ("Kỳ trước" before the
+    others), received as the opening stock plus every period's new dossiers."""
+    rows = sorted(t.rows, key=lambda r: fold(r.label) != "kỳ trước")
+    sums = Row(t.total.index, t.total.label, "sum", {})
+    for f in t.count_fields:
+        if f in _OPENING:
+            x = rows[0].count(f)
+        elif f in _CLOSING:
+            x = rows[-1].count(f)
+        elif f == "received" and t.column("carried_over"):
+            news = [(r.count("received"), r.count("carried_over")) for r in rows]
+            x = (None if rows[0].count("carried_over") is None or any(None in n for n in news)
+                 else rows[0].count("carried_over") + sum(a - b for a, b in news))
+        else:
+            vals = [r.count(f) for r in rows]
+            x = None if None in vals else sum(vals, Fraction(0))
+        if x is not None:
+            sums.values[f] = Value(None, Number(Fraction(x)))
+    return sums
+
+
 def _unit_sums(t: Table) -> Row:
+    if t.unit_kind == "period":
+        return _period_sums(t)
     sums = Row(t.total.index, t.total.label, "sum", {})
     for f in t.count_fields:
         wholes = [v.whole for r in t.rows if (v := r.values.get(f)) is not None]
@@ -416,7 +446,8 @@ def _total_rules(ctx: _Ctx, denominators: dict[str, str], plan: _Plan) -> None:
         got, want = t.total.count(f), sums.count(f)
         if got is not None and want is not None and got != want:
             bad = True
-            ctx.add("total_row", t.total, f, expected=_fmt(want), found=_fmt(got), unit="")
+            ctx.add("total_row", t.total, f, expected=_fmt(want), found=_fmt(got), unit="",
+                    key="total_row.period" if t.unit_kind == "period" else None)
     _ratio_rules(ctx, t.total, denominators, totals=sums)
     if not bad:
         _row_identities(ctx, [t.total], plan)
@@ -432,7 +463,7 @@ def _share_rules(ctx: _Ctx, online_whole: str | None) -> None:
     for f, v in row.values.items():
         if f not in SHARE_OF or v.error or v.problem or not v.usable:
             continue
-        wholes = [w for w in SHARE_OF[f] if t.column(w)]
+        wholes = [w for w in (*SHARE_OF[f], *CONVENTION_DENOMINATORS.get(f, ())) if _has(t, w)]
         if not wholes:
             continue
         if online_whole and f == "received_online" and online_whole in wholes:
@@ -440,15 +471,15 @@ def _share_rules(ctx: _Ctx, online_whole: str | None) -> None:
         num = total.count(f)
         if num is None:
             continue
-        agreeing = [w for w in wholes if total.count(w) and _agrees(v.percent, v.percent_decimals,
-                                                                      num, total.count(w))]
+        agreeing = [w for w in wholes if _den(total, w) and _agrees(v.percent, v.percent_decimals,
+                                                                     num, _den(total, w))]
         if v.number.style == "en" and ctx.profile.decimal == "vi":
             _decimal_issue(ctx, row, f, v, format_percent(v.percent / 100, v.percent_decimals))
         if agreeing:
             if agreeing[0] != wholes[0]:
                 conventions[f] = agreeing[0]
             continue
-        den = total.count(wholes[0])
+        den = _den(total, wholes[0])
         if not den:
             continue
         ctx.add("total_row", row, f, key="ratio_mismatch", found=_raw_text(v),
@@ -488,6 +519,113 @@ def _unit_rules(ctx: _Ctx) -> None:
                     expected=", ".join(u.name for u in successor(m.unit)), period=t.period.label)
 
 
+_KNOWN_KINDS = {"level": ("số hồ sơ theo mức độ dịch vụ công", "dossiers by service level"),
+                "procedures": ("số thủ tục", "number of procedures")}
+
+
+_UNTESTED = {
+    "remembered": ("như ở các tệp cùng mẫu đã đọc trước (bảng này không có dòng nào khác 0 để kiểm chứng)",
+                   "as in the earlier files of this layout (no row here is non-zero to test it on)"),
+    "header": ("theo tiêu đề, là trường duy nhất còn lại (bảng này không có dòng nào khác 0 để kiểm chứng)",
+               "by its header, the only field left (no row here is non-zero to test it on)"),
+}
+
+
+def _evidence_text(note, lang: str) -> str:
+    vi = lang != "en"
+    if note.what in _UNTESTED:
+        return _UNTESTED[note.what][not vi]
+    parts = []
+    for left, right, held, rows in note.evidence:
+        eq = (("bằng " if vi else "equals ") + right) if left == note.letter else f"{left} = {right}"
+        parts.append(f"{eq} {'ở' if vi else 'on'} {held}/{rows} {'dòng' if vi else 'rows'}")
+    return "; ".join(parts)
+
+
+def _column_notes(ctx: _Ctx) -> None:
+    """What the reader decided about columns the header did not settle (said once per
+    column), and the figures it could not place."""
+    header = Row(ctx.table.header_rows[-1], "", "header") if ctx.table.header_rows else None
+    for note in ctx.table.notes:
+        path = " / ".join(note.path) or ("(không có tiêu đề)" if ctx.lang != "en" else "(no header)")
+        common = dict(column=note.letter, letter=note.letter, unit="", path=path)
+        if note.kind == "inferred":
+            ctx.add("column_evidence", header, note.field, evidence=_evidence_text(note, ctx.lang), **common)
+        elif note.kind == "conflict":
+            ctx.add("column_evidence", header, note.field, key="column_evidence.conflict", severity="warning",
+                    evidence=_evidence_text(note, ctx.lang), header_label=label(note.header_field, ctx.lang),
+                    expected=note.field, found=note.header_field, **common)
+        elif note.kind == "known":
+            kind = _KNOWN_KINDS[note.what][ctx.lang == "en"]
+            ctx.add("unrecognised_column", header, None, key="unrecognised_column.known", severity="info",
+                    kind=kind, **common)
+        else:
+            names = ", ".join(label(f, ctx.lang) for f in note.candidates)
+            hint = (f"; gần nhất: {names}" if ctx.lang != "en" else f"; nearest: {names}") if names else ""
+            suggested = note.candidates[0] if note.candidates else ("tên trường" if ctx.lang != "en" else "field")
+            ctx.add("unrecognised_column", header, None, hint=hint, expected=", ".join(note.candidates) or None,
+                    suggested=suggested, **common)
+
+
+def _ratio_terms(f: str, profile: Profile) -> tuple[tuple[tuple[str, ...], ...], list[str]]:
+    count = share_of(f)
+    return (((count,),) if count else RATIOS[f].numerators), _denominator_options(f, profile)
+
+
+def _ratio_evaluable(f: str, fields: frozenset[str], profile: Profile) -> bool:
+    nums, dens = _ratio_terms(f, profile)
+    return any(fields.issuperset(a) for a in nums) and any(
+        d in fields or (d in DENOMINATOR_SUMS and fields.issuperset(DENOMINATOR_SUMS[d])) for d in dens)
+
+
+def _evaluable_ratios(t: Table, fields: frozenset[str], profile: Profile) -> int:
+    """How many of the table's stated ratio columns could be recomputed with ``fields``."""
+    return sum(1 for col in t.columns if (col.field in RATIOS or share_of(col.field))
+               and _ratio_evaluable(col.field, fields, profile))
+
+
+def _rules_with(t: Table, fields: frozenset[str], profile: Profile) -> int:
+    plan = _plan_for(fields)
+    return (len(plan.identities) + len(plan.subsets) + (plan.balance is not None)
+            + _evaluable_ratios(t, fields, profile))
+
+
+def _not_evaluated(ctx: _Ctx) -> None:
+    """Count the rules a missing column keeps from being checked (for the fields an
+    unrecognised column may be, and for stated ratios that cannot be recomputed), and
+    say so when no identity of the table could be checked at all."""
+    t = ctx.table
+    fields = frozenset(c.field for c in t.columns if c.field)
+    base = _rules_with(t, fields, ctx.profile)
+    reported: set[str] = set()
+    for note in t.notes:
+        if note.kind != "unrecognised":
+            continue
+        for f in note.candidates:
+            gain = _rules_with(t, fields | {f}, ctx.profile) - base + (t.total is not None)
+            if gain > 0 and f not in reported:
+                reported.add(f)
+                hint = (f" (cột {note.letter} có thể là cột này)" if ctx.lang != "en"
+                        else f" (column {note.letter} may be it)")
+                ctx.add("not_evaluated", None, f, column=note.letter, count=gain, unit="", hint=hint)
+                break
+    missing: dict[tuple[str, ...], int] = {}
+    for col in t.columns:
+        f = col.field
+        if (f not in RATIOS and not share_of(f)) or _ratio_evaluable(f, fields, ctx.profile):
+            continue
+        nums, dens = _ratio_terms(f, ctx.profile)
+        lack = tuple(x for x in (*nums[0], dens[0]) if x not in fields and x not in reported)
+        if lack:
+            missing[lack] = missing.get(lack, 0) + 1
+    for lack, n in missing.items():
+        ctx.add("not_evaluated", None, lack[0], count=n, unit="", label=", ".join(label(x, ctx.lang) for x in lack))
+    if base == 0 and not (t.total is not None and t.rows):  # the total row's sums are a check too
+        severe = t.form in ("results", "satisfaction")
+        ctx.add("not_evaluated", None, None, key="not_evaluated.table", unit="",
+                severity="warning" if severe else "info")
+
+
 def _label_col(row: Row) -> str:
     return column_letter(row.label_column)
 
@@ -515,4 +653,6 @@ def check_table(table: Table, profile: Profile, lang: str = "vi") -> list[Issue]
         _share_rules(ctx, profile.online_denominator if "online_rate" not in denominators
                      else denominators["online_rate"])
     _unit_rules(ctx)
+    _column_notes(ctx)
+    _not_evaluated(ctx)
     return sort_issues(ctx.issues)

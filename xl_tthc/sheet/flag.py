@@ -54,7 +54,7 @@ def check_sheet(sheet: Sheet, file: str = "", profile: Profile | None = None, la
     """The findings of every recognised table on a sheet."""
     prof = profile or load_profile(None)
     issues: list[Issue] = []
-    for table in find_tables(sheet, file, prof.cutoff_day):
+    for table in find_tables(sheet, file, prof.cutoff_day, prof.columns):
         issues += check_table(table, prof, lang)
     return sort_issues(issues)
 

@@ -359,7 +359,7 @@ def recompute_sheet(sheet: Sheet, formulas: Mapping[tuple[int, int], str], file:
     ``marker``: the workbook's form mark (:mod:`xl_tthc.read.marker`)."""
     prof = profile or load_profile(None)
     out = Recomputation()
-    for table in find_tables(sheet, file, prof.cutoff_day):
+    for table in find_tables(sheet, file, prof.cutoff_day, prof.columns):
         table.marker = marker
         out.extend(recompute_table(table, formulas, prof, lang))
     return out
