@@ -474,8 +474,9 @@ DERIVATIONS: tuple[tuple[str, tuple[str, ...]], ...] = tuple(
     (whole, parts) for whole, alternatives, _rule, _key in IDENTITIES for parts in alternatives
 ) + (("resolved_in_time", ("resolved_early", "resolved_on_time")),)
 # the channels of new dossiers are never derived as a remainder: a department that gives
-# the online count alone would get an offline column it never reported
-_REMAINDERS_NOT_DERIVED = frozenset(("received_offline", "received_direct", "received_postal"))
+# the online count alone would get an offline column it never reported; nor the "due now"
+# part of a three-way pending split, which a two-way department's "in time" already holds
+_REMAINDERS_NOT_DERIVED = frozenset(("received_offline", "received_direct", "received_postal", "pending_due"))
 
 
 def _complete(figures: dict[str, int]) -> dict[str, int]:
