@@ -50,6 +50,9 @@ RULES: dict[str, str] = {
     "unrecognised_column": "warning",
     "column_evidence": "info",
     "not_evaluated": "warning",
+    "reconcile_mismatch": "error",
+    "dossier_invalid": "error",
+    "dossier_column": "info",
 }
 
 # (vi, en) per message key; keys are rule ids or rule ids with a variant suffix.
@@ -267,6 +270,65 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "hoặc thư mục chứa chúng.",
         "No report files to consolidate in {found}; give .xlsx/.xlsm/.xls/.xlsb/.ods files or folders holding "
         "them.",
+    ),
+    "reconcile_mismatch": (
+        "{label}: bảng ghi {found}, dữ liệu hồ sơ cho {expected}.",
+        "{label}: the table states {found}, the dossier data gives {expected}.",
+    ),
+    "reconcile_mismatch.missing_in_export": (
+        "Đơn vị \"{unit}\" có trong bảng nhưng không có hồ sơ nào trong dữ liệu kỳ {period}.",
+        "Unit \"{unit}\" is in the table but has no dossier in the data of {period}.",
+    ),
+    "reconcile_mismatch.missing_in_table": (
+        "Dữ liệu hồ sơ có đơn vị \"{unit}\" ({found} hồ sơ tiếp nhận) nhưng bảng không có dòng này.",
+        "The dossier data has unit \"{unit}\" ({found} dossiers received) but the table has no such row.",
+    ),
+    "dossier_invalid.date": (
+        "{label}: không đọc được ngày \"{found}\"; hãy ghi dd/mm/yyyy HH:MM, yyyyMMddHHmmss hoặc yyyy-mm-dd. "
+        "Hồ sơ không được tính.",
+        "{label}: cannot read the date \"{found}\"; write dd/mm/yyyy HH:MM, yyyyMMddHHmmss or yyyy-mm-dd. "
+        "The dossier is not counted.",
+    ),
+    "dossier_invalid.status": (
+        "Trạng thái hồ sơ \"{found}\" không thuộc mã 1–10 hay tên trạng thái đã biết. Hồ sơ không được tính.",
+        "Status \"{found}\" is none of the codes 1–10 or the known names. The dossier is not counted.",
+    ),
+    "dossier_invalid.channel": (
+        "Kênh nộp \"{found}\" không phải 1 (trực tiếp), 2 (trực tuyến) hay 3 (bưu chính công ích). "
+        "Hồ sơ không được tính.",
+        "Channel \"{found}\" is not 1 (in person), 2 (online) or 3 (postal). The dossier is not counted.",
+    ),
+    "dossier_invalid.no_receipt": (
+        "Hồ sơ ở trạng thái đã tiếp nhận nhưng không có ngày tiếp nhận. Hồ sơ không được tính.",
+        "The dossier's status says received but it has no receipt date. The dossier is not counted.",
+    ),
+    "dossier_invalid.deadline": (
+        "Ngày hẹn trả {found} trước ngày tiếp nhận {expected}. Hồ sơ không được tính.",
+        "The deadline {found} is before the receipt {expected}. The dossier is not counted.",
+    ),
+    "dossier_invalid.end": (
+        "Ngày kết thúc xử lý {found} trước ngày tiếp nhận {expected}. Hồ sơ không được tính.",
+        "The end of processing {found} is before the receipt {expected}. The dossier is not counted.",
+    ),
+    "dossier_invalid.no_end": (
+        "Hồ sơ ở trạng thái \"{found}\" (đã kết thúc) nhưng không có ngày kết thúc xử lý. Hồ sơ không được tính.",
+        "The dossier's status \"{found}\" is finished but it has no end date. The dossier is not counted.",
+    ),
+    "dossier_invalid.duplicate": (
+        "Mã hồ sơ \"{found}\" trùng với dòng {expected}; chỉ tính lần đầu.",
+        "Dossier id \"{found}\" repeats row {expected}; only the first is counted.",
+    ),
+    "dossier_invalid.no_id": (
+        "Dòng không có mã hồ sơ. Hồ sơ không được tính.",
+        "The row has no dossier id. The dossier is not counted.",
+    ),
+    "dossier_column": (
+        "Cột \"{found}\" không được dùng để đếm{hint}.",
+        "Column \"{found}\" is not used for counting{hint}.",
+    ),
+    "dossier_column.missing": (
+        "Dữ liệu không có cột {label}: {hint}.",
+        "The data has no {label} column: {hint}.",
     ),
     "narrative_mismatch": (
         "Văn bản ghi {found}, {expected}: \"{quote}\"",

@@ -14,7 +14,7 @@ from datetime import date
 
 from .text import fold
 
-__all__ = ["Period", "parse_period"]
+__all__ = ["Period", "parse_period", "with_cutoff"]
 
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4, "1": 1, "2": 2, "3": 3, "4": 4}
 _RANGE = re.compile(
@@ -112,3 +112,15 @@ def parse_period(text: object, cutoff_day: int | None = None) -> Period | None:
         year = int(m.group(1))
         return Period("year", year, None, date(year, 1, 1), date(year, 12, 31), cumulative)
     return None
+
+
+def with_cutoff(period: Period, cutoff_day: int | None) -> Period:
+    """The period on cut-off dates: from the day after ``cutoff_day`` of the month before
+    its first month to ``cutoff_day`` of its last month (a month, quarter, 6 or 9 months,
+    year; 15/12 of the previous year to 14/12 for a year with ``cutoff_day`` 14).  A date
+    range, or ``cutoff_day`` None, is left as it is."""
+    if cutoff_day is None or period.kind == "range":
+        return period
+    start, _ = _month_bounds(period.start.year, period.start.month, cutoff_day)
+    _, end = _month_bounds(period.end.year, period.end.month, cutoff_day)
+    return Period(period.kind, period.year, period.number, start, end, period.cumulative)

@@ -46,12 +46,18 @@ class Profile:
     ratio_decimals: int = 2
     pad_small_counts: bool = True
     columns: tuple[tuple[str, str], ...] = ()
+    deadline_compare: str = "date"
+    subtract_supplement: bool = False
+    repeat_supplement_late: bool = False
+    waiting_in_time: bool = True
 
     def __post_init__(self) -> None:
         if self.zero_ratio not in ZERO_CONVENTIONS:
             raise ProfileError(f"zero_ratio must be one of {ZERO_CONVENTIONS}, not {self.zero_ratio!r}")
         if self.online_denominator not in ("received_new", "received"):
             raise ProfileError("online_denominator must be 'received_new' or 'received'")
+        if self.deadline_compare not in ("date", "timestamp"):
+            raise ProfileError("deadline_compare must be 'date' or 'timestamp'")
 
 
 PROFILES: dict[str, Profile] = {
@@ -62,6 +68,12 @@ PROFILES: dict[str, Profile] = {
     "cutoff-15": Profile(name="cutoff-15", cutoff_day=15, online_denominator="received"),
     # Returned and withdrawn dossiers reported beside "resolved".
     "returned-beside": Profile(name="returned-beside", returned_in_resolved=False),
+    # Cut-off periods from the 15th of the previous month to the 14th (domain.md, dossier data).
+    "cutoff-14": Profile(name="cutoff-14", cutoff_day=14),
+    # Quyết định 766/QĐ-TTg style: the moment of the end against the deadline, the time
+    # waiting for the applicant's supplement added to it, more than one request late.
+    "qd766": Profile(name="qd766", deadline_compare="timestamp", subtract_supplement=True,
+                     repeat_supplement_late=True, waiting_in_time=False),
 }
 
 

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
 
-from .text import fold, strip_accents
+from .text import fold, nfc, strip_accents
 
-__all__ = ["Unit", "REGISTRY", "UnitMatch", "match_unit", "unit_key", "successor", "is_local_unit"]
+__all__ = ["Unit", "REGISTRY", "UnitMatch", "match_unit", "unit_key", "successor", "is_local_unit", "Province",
+           "PROVINCES", "PROVINCE_MERGER_DATE", "match_province", "current_province", "split_province", "province_name"]
 
 
 @dataclass(frozen=True)
@@ -172,6 +173,9 @@ def match_unit(name: str, suggest: bool = True) -> UnitMatch:
     unit = _index().get(key)
     if unit:
         return UnitMatch(name, unit)
+    base, province = split_province(name)  # "Sở Tư pháp tỉnh Bình Thuận"
+    if province is not None and (unit := _index().get(unit_key(base))):
+        return UnitMatch(name, unit)
     if not suggest:
         return UnitMatch(name, None)
     keys = list(_index())
@@ -185,3 +189,88 @@ def successor(unit: Unit) -> tuple[Unit, ...]:
 
 def is_retired(unit: Unit, period_start: date | None, reorg_date: date) -> bool:
     return unit.valid_to and period_start is not None and period_start >= reorg_date
+
+
+# --- provinces and the 1 July 2025 merger (Nghị quyết 202/2025/QH15) -------------------
+
+PROVINCE_MERGER_DATE = date(2025, 7, 1)
+
+
+@dataclass(frozen=True)
+class Province:
+    name: str  # as written in the registry, without "tỉnh"/"thành phố"
+    city: bool = False  # a centrally-run city (thành phố trực thuộc trung ương)
+    before: bool = True  # one of the 63 before 1 July 2025
+    after: bool = True  # one of the 34 from 1 July 2025
+    successor: str | None = None  # the province it was merged into (before-only provinces)
+    aliases: tuple[str, ...] = ()
+
+
+def _p(name: str, *merged: str, city: bool = False, aliases: tuple[str, ...] = ()) -> list[Province]:
+    """A province of today and the old provinces merged into it."""
+    return [Province(name, city, aliases=aliases)] + [Province(m, False, True, False, name) for m in merged]
+
+
+PROVINCES: tuple[Province, ...] = tuple(
+    p for group in (
+        _p("Hà Nội", city=True), _p("Huế", city=True, aliases=("Thừa Thiên Huế", "Thừa Thiên - Huế")),
+        _p("Cao Bằng"), _p("Điện Biên"), _p("Hà Tĩnh"), _p("Lai Châu"), _p("Lạng Sơn"), _p("Nghệ An"),
+        _p("Quảng Ninh"), _p("Thanh Hóa"), _p("Sơn La"),
+        _p("Tuyên Quang", "Hà Giang"), _p("Lào Cai", "Yên Bái"), _p("Thái Nguyên", "Bắc Kạn"),
+        _p("Phú Thọ", "Vĩnh Phúc", "Hòa Bình"), _p("Bắc Ninh", "Bắc Giang"), _p("Hưng Yên", "Thái Bình"),
+        _p("Hải Phòng", "Hải Dương", city=True), _p("Ninh Bình", "Hà Nam", "Nam Định"),
+        _p("Quảng Trị", "Quảng Bình"), _p("Đà Nẵng", "Quảng Nam", city=True), _p("Quảng Ngãi", "Kon Tum"),
+        _p("Gia Lai", "Bình Định"), _p("Khánh Hòa", "Ninh Thuận"), _p("Lâm Đồng", "Đắk Nông", "Bình Thuận"),
+        _p("Đắk Lắk", "Phú Yên"),
+        _p("Hồ Chí Minh", "Bà Rịa - Vũng Tàu", "Bình Dương", city=True,
+           aliases=("TP HCM", "TP.HCM", "TPHCM", "Sài Gòn", "HCM")),
+        _p("Đồng Nai", "Bình Phước"), _p("Tây Ninh", "Long An"), _p("Cần Thơ", "Sóc Trăng", "Hậu Giang", city=True),
+        _p("Vĩnh Long", "Bến Tre", "Trà Vinh"), _p("Đồng Tháp", "Tiền Giang"), _p("Cà Mau", "Bạc Liêu"),
+        _p("An Giang", "Kiên Giang"),
+    ) for p in group
+)
+_PROVINCE_PREFIX = re.compile(r"^(tỉnh|thành phố|tp\.?)\s+")
+
+
+def _province_key(name: str) -> str:
+    t = _PROVINCE_PREFIX.sub("", fold(name).replace("–", "-"))
+    return "".join(_WORD.findall(strip_accents(t)))
+
+
+@lru_cache(maxsize=1)
+def _province_index() -> dict[str, Province]:
+    return {_province_key(n): p for p in PROVINCES for n in (p.name, *p.aliases)}
+
+
+@lru_cache(maxsize=4096)
+def match_province(name: str) -> Province | None:
+    """A province (of before or after the merger) by any of its written forms:
+    "Bình Thuận", "tỉnh Bình Thuận", "TP. Hồ Chí Minh", "Thừa Thiên Huế"."""
+    return _province_index().get(_province_key(name)) if name and name.strip() else None
+
+
+def current_province(name: str) -> Province | None:
+    """Today's province for a name of either side of the merger ("Bình Thuận" -> Lâm Đồng)."""
+    p = match_province(name)
+    while p is not None and p.successor:
+        p = _province_index()[_province_key(p.successor)]
+    return p
+
+
+_IN_PROVINCE = re.compile(r"\s*(?:[-–,(]\s*)?(?:tỉnh|thành phố|tp\.?)\s+(.+?)\)?\s*$")
+
+
+@lru_cache(maxsize=4096)
+def split_province(name: str) -> tuple[str, Province | None]:
+    """A unit named with its province, as the unit's name and today's province:
+    "Sở Tư pháp tỉnh Bình Thuận" -> ("Sở Tư pháp", Lâm Đồng); a name without a known
+    province is returned as it is, with None."""
+    m = _IN_PROVINCE.search(fold(name))
+    if m is not None and (p := current_province(m.group(1))) is not None:
+        return nfc(name)[: m.start()].strip(" -–,"), p
+    return name, None
+
+
+def province_name(p: Province) -> str:
+    """The province's name as reports write it: "tỉnh Lâm Đồng", "thành phố Hà Nội"."""
+    return f"{'thành phố' if p.city else 'tỉnh'} {p.name}"

@@ -1,0 +1,167 @@
+"""The canonical dossier frame's contract (pandera) and its failures as Issues.
+
+DuckDB selects the rows some check of :data:`xl_tthc.dossiers.counting.CHECKS` fails
+(a handful among millions); :class:`DossierFrame` validates that frame lazily, and every
+failure case becomes an Issue at the export's file, row and column.  The whole frame is
+never brought into pandas: only the rows DuckDB selects, in batches.
+"""
+
+from __future__ import annotations
+
+from typing import Iterable, Iterator
+
+import pandas as pd
+import pandera.pandas as pa
+from pandera.typing import Series
+
+from ..domain.issues import Issue, RULES, message
+from .columns import DATE_COLUMNS, LABELS
+from .counting import FINISHED, NEVER_RECEIVED
+
+__all__ = ["DossierFrame", "failures", "BATCH_ROWS"]
+
+BATCH_ROWS = 50_000
+
+
+def _day(s: pd.Series) -> pd.Series:
+    return pd.to_datetime(s).dt.normalize()
+
+
+class DossierFrame(pa.DataFrameModel):
+    """One row per dossier of an export, as the canonical view gives it: ``file`` and
+    ``row`` (1-based line or sheet row) place it; dates are timestamps with the text as
+    written in ``<date>_raw``; ``status`` 1–10 and ``channel`` 1–3 are codes."""
+
+    src: Series[int]
+    file: Series[str]
+    row: Series[int] = pa.Field(ge=1)
+    dossier_id: Series[str] = pa.Field(nullable=True)
+    status: Series[pd.Int64Dtype] = pa.Field(nullable=True, isin=list(range(1, 11)))
+    status_raw: Series[str] = pa.Field(nullable=True)
+    channel: Series[pd.Int64Dtype] = pa.Field(nullable=True, isin=[1, 2, 3])
+    channel_raw: Series[str] = pa.Field(nullable=True)
+    id_column: Series[bool]
+    channel_column: Series[bool]
+    first_row: Series[pd.Int64Dtype] = pa.Field(nullable=True)  # the first row of a repeated id
+    submitted_at: Series[pd.Timestamp] = pa.Field(nullable=True)
+    received_at: Series[pd.Timestamp] = pa.Field(nullable=True)
+    deadline: Series[pd.Timestamp] = pa.Field(nullable=True)
+    ended_at: Series[pd.Timestamp] = pa.Field(nullable=True)
+    returned_at: Series[pd.Timestamp] = pa.Field(nullable=True)
+    refused_at: Series[pd.Timestamp] = pa.Field(nullable=True)
+
+    class Config:
+        strict = False  # the *_raw texts of the dates ride along
+
+    @pa.dataframe_check(name="date")
+    def dates_read(cls, df: pd.DataFrame) -> Series[bool]:
+        ok = pd.Series(True, index=df.index)
+        for c in DATE_COLUMNS:
+            ok &= df[c].notna() | df[f"{c}_raw"].isna()
+        return ok
+
+    @pa.dataframe_check(name="status")
+    def status_known(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["status"].notna()
+
+    @pa.dataframe_check(name="channel")
+    def channel_known(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["channel"].notna() | ~df["channel_column"]
+
+    @pa.dataframe_check(name="no_id")
+    def has_id(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["dossier_id"].notna() | ~df["id_column"]
+
+    @pa.dataframe_check(name="no_receipt")
+    def received(cls, df: pd.DataFrame) -> Series[bool]:
+        return (df["received_at"].notna() | df["received_at_raw"].notna()
+                | df["status"].isin(NEVER_RECEIVED).fillna(True).astype(bool))
+
+    @pa.dataframe_check(name="deadline")
+    def deadline_after_receipt(cls, df: pd.DataFrame) -> Series[bool]:
+        return ~(_day(df["deadline"]) < _day(df["received_at"]))
+
+    @pa.dataframe_check(name="end")
+    def end_after_receipt(cls, df: pd.DataFrame) -> Series[bool]:
+        return ~(_day(df["ended_at"].fillna(df["returned_at"])) < _day(df["received_at"]))
+
+    @pa.dataframe_check(name="no_end")
+    def finished_has_end(cls, df: pd.DataFrame) -> Series[bool]:
+        finished = df["status"].isin(FINISHED).fillna(False).astype(bool)
+        unread = df["ended_at_raw"].notna() & df["ended_at"].isna() | df["returned_at_raw"].notna() & \
+            df["returned_at"].isna()
+        return ~finished | df["ended_at"].notna() | df["returned_at"].notna() | unread
+
+    @pa.dataframe_check(name="duplicate")
+    def first_of_its_id(cls, df: pd.DataFrame) -> Series[bool]:
+        return df["first_row"].isna()
+
+
+def _fmt(ts: object) -> str:
+    return "" if ts is None or pd.isna(ts) else pd.Timestamp(ts).strftime("%d/%m/%Y %H:%M")
+
+
+def _frame_failures(df: pd.DataFrame) -> dict[int, list[str]]:
+    """index -> the names of the checks the row fails (pandera, lazily: every failure)."""
+    try:
+        DossierFrame.validate(df, lazy=True)
+        return {}
+    except pa.errors.SchemaErrors as err:
+        cases = err.failure_cases
+    out: dict[int, list[str]] = {}
+    for check, column, index in zip(cases["check"], cases["column"], cases["index"]):
+        if index is None or pd.isna(index):
+            continue
+        name = str(check)
+        if name.startswith("isin"):
+            name = str(column)  # the status or channel column's isin check
+        out.setdefault(int(index), []).append(name)
+    return out
+
+
+def _issues_of(row: pd.Series, checks: list[str], locate, lang: str) -> Iterator[Issue]:
+    file, line = row["file"], int(row["row"])
+    sheet = row.get("sheet")
+    seen: set[str] = set()
+    for check in checks:
+        if check in seen:
+            continue
+        seen.add(check)
+        if check == "date":
+            for c in DATE_COLUMNS:
+                if row[f"{c}_raw"] is not None and pd.isna(row[c]):
+                    yield _issue(file, sheet, line, locate(row, c), row, c, "date", lang,
+                                 found=row[f"{c}_raw"], label=LABELS[c][lang == "en"])
+            continue
+        field, found, expected = {
+            "status": ("status", row["status_raw"] or "", None),
+            "channel": ("channel", row["channel_raw"] or "", None),
+            "no_id": ("dossier_id", None, None),
+            "no_receipt": ("received_at", None, None),
+            "deadline": ("deadline", _fmt(row["deadline"]), _fmt(row["received_at"])),
+            "end": ("ended_at", _fmt(row["ended_at"] if pd.notna(row["ended_at"]) else row["returned_at"]),
+                    _fmt(row["received_at"])),
+            "no_end": ("ended_at", row["status_raw"] or "", None),
+            "duplicate": ("dossier_id", row["dossier_id"], str(row["first_row"])),
+        }[check]
+        yield _issue(file, sheet, line, locate(row, field), row, field, check, lang, found=found, expected=expected)
+
+
+def _issue(file, sheet, line, column, row, field, check, lang, found=None, expected=None, label="") -> Issue:
+    return Issue(file=file, sheet=sheet, row=line, column=column, unit=row.get("unit"), field=field,
+                 rule="dossier_invalid", severity=RULES["dossier_invalid"], expected=expected, found=found,
+                 message=message(f"dossier_invalid.{check}", lang, found=found, expected=expected, label=label))
+
+
+def failures(batches: Iterable[pd.DataFrame], locate, lang: str = "vi") -> tuple[list[Issue], int]:
+    """Issues of the selected rows, batch by batch, and how many rows no check of the
+    contract refuses (0 unless the SQL selection and the contract disagree)."""
+    issues: list[Issue] = []
+    unexplained = 0
+    for df in batches:
+        df = df.reset_index(drop=True)
+        failed = _frame_failures(df)
+        unexplained += len(df) - len(failed)
+        for i, checks in sorted(failed.items()):
+            issues.extend(_issues_of(df.iloc[i], checks, locate, lang))
+    return issues, unexplained

@@ -1,0 +1,375 @@
+"""Opening dossier exports as one canonical dossier view in DuckDB.
+
+CSV and Parquet are scanned by DuckDB itself (``read_csv``, ``read_parquet`` with
+``hive_partitioning``), never loaded into pandas; XLSX/XLS/ODS are read by python-calamine
+(DuckDB's Excel extension cannot be installed offline) into a small DuckDB relation.  Each
+file becomes a projection onto the canonical columns of :mod:`.columns` — typed
+timestamps, status and channel codes, flags — with, per parsed column, whether its text
+could be read (``<name>_ok``) and the text as written (``<name>_raw``, computed only for
+the rows a query asks it of).  The view ``dossiers`` is the union of those projections.
+
+The connection's memory is bounded (``SET memory_limit``; what does not fit spills to
+``temp_directory``), so an export larger than RAM is counted in bounded memory.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import re
+import tempfile
+import unicodedata
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Iterable
+
+import duckdb
+
+from ..domain.issues import column_letter
+from ..read.grid import ReadError, open_workbook
+from .columns import CANONICAL, DATE_COLUMNS, FLAG_COLUMNS, ColumnMap, column_key, recognise
+
+__all__ = ["ExportFile", "DossierError", "open_exports", "collect_exports", "connect", "EXPORT_SUFFIXES",
+           "STATUS_NAMES", "CHANNEL_WORDS", "status_key"]
+
+CSV_SUFFIXES = (".csv", ".tsv", ".txt")
+PARQUET_SUFFIXES = (".parquet", ".pq")
+SHEET_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
+EXPORT_SUFFIXES = CSV_SUFFIXES + PARQUET_SUFFIXES + SHEET_SUFFIXES
+_HEADER_SCAN = 30  # lines or rows searched for the header
+_MIN_HEADER_HITS = 3  # recognised names that make a row the header
+
+
+class DossierError(ValueError):
+    """An export that cannot be counted (no such file, no header, a needed column
+    missing).  ``file`` names it; ``vi``/``en`` say what happened and what to do."""
+
+    def __init__(self, file: str, vi: str, en: str):
+        super().__init__(f"{file}: {en}")
+        self.file, self.vi, self.en = file, vi, en
+
+    def text(self, lang: str = "vi") -> str:
+        return f"{self.file}: {self.en if lang == 'en' else self.vi}"
+
+
+# TrangThaiHoSo: codes, the portal's English codes and the Vietnamese names (domain.md),
+# as keys folded by status_key.
+_STATUS: dict[int, tuple[str, ...]] = {
+    1: ("receiving", "mới đăng ký", "đăng ký mới", "mới"),
+    2: ("new", "được tiếp nhận", "đã tiếp nhận", "tiếp nhận"),
+    3: ("denied", "không được tiếp nhận", "từ chối tiếp nhận", "từ chối"),
+    4: ("processing", "đang xử lý", "đang giải quyết"),
+    5: ("waiting", "yêu cầu bổ sung giấy tờ", "yêu cầu bổ sung", "chờ bổ sung"),
+    6: ("paying", "yêu cầu thực hiện nghĩa vụ tài chính", "chờ thực hiện nghĩa vụ tài chính"),
+    7: ("cancelled", "canceled", "công dân yêu cầu rút hồ sơ", "rút hồ sơ", "đã rút", "trả lại", "xin rút"),
+    8: ("unresolved", "dừng xử lý", "tạm dừng"),
+    9: ("releasing", "đã xử lý xong", "đã giải quyết", "chờ trả kết quả"),
+    10: ("done", "đã trả kết quả", "hoàn thành", "đã trả"),
+}
+_MARKS = re.compile(r"[\u0300-\u036f]")
+
+
+def status_key(text: str) -> str:
+    """Lower case, "đ" as "d", accents and spacing folded, as the SQL folds a status."""
+    t = unicodedata.normalize("NFD", text.strip().lower().replace("đ", "d"))
+    return re.sub(r"\s+", " ", _MARKS.sub("", t))
+
+
+STATUS_NAMES: dict[str, int] = {status_key(n): code for code, names in _STATUS.items() for n in names}
+# KenhThucHien as text: the first word list that occurs decides (postal before "trực tiếp").
+CHANNEL_WORDS: tuple[tuple[int, tuple[str, ...]], ...] = (
+    (3, ("buu chinh", "bcci", "buu dien", "postal")),
+    (2, ("truc tuyen", "online", "dich vu cong", "qua mang", "dvc")),
+    (1, ("truc tiep", "tai quay", "direct", "mot cua")),
+)
+
+
+def _q(s: str) -> str:
+    return "'" + s.replace("'", "''") + "'"
+
+
+def _ident(s: str) -> str:
+    return '"' + s.replace('"', '""') + '"'
+
+
+def _fold_sql(x: str) -> str:
+    return f"regexp_replace(strip_accents(replace(lower(trim({x})), 'đ', 'd')), '\\s+', ' ', 'g')"
+
+
+def _date_sql(col: str, typ: str) -> str:
+    """A TIMESTAMP from a column of DuckDB type ``typ``: timestamps and dates as they are;
+    text (and numbers) as yyyyMMddHHmmss, yyyyMMdd, dd/mm/yyyy[ HH:MM[:SS]],
+    dd-mm-yyyy…, ISO, or an Excel serial (days since 1899-12-30)."""
+    if typ.startswith("TIMESTAMP") or typ == "DATE":
+        return f"CAST({col} AS TIMESTAMP)"
+    t = f"trim(CAST({col} AS VARCHAR))"
+    serial = f"try_cast({t} AS DOUBLE)"
+    return (f"(CASE WHEN {col} IS NULL OR {t} = '' THEN NULL "
+            f"WHEN regexp_full_match({t}, '\\d{{14}}') THEN try_strptime({t}, '%Y%m%d%H%M%S') "
+            f"WHEN regexp_full_match({t}, '\\d{{8}}') THEN try_strptime({t}, '%Y%m%d') "
+            f"WHEN regexp_full_match({t}, '\\d{{1,5}}(\\.\\d+)?') THEN CASE WHEN {serial} BETWEEN 20000 AND 80000 "
+            f"THEN TIMESTAMP '1899-12-30' + to_microseconds(CAST(round({serial} * 86400) AS BIGINT) * 1000000) END "
+            f"WHEN regexp_matches({t}, '^\\d{{1,2}}/\\d{{1,2}}/\\d{{4}}') THEN try_strptime({t}, "
+            f"['%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M', '%d/%m/%Y']) "
+            f"WHEN regexp_matches({t}, '^\\d{{1,2}}-\\d{{1,2}}-\\d{{4}}') THEN try_strptime({t}, "
+            f"['%d-%m-%Y %H:%M:%S', '%d-%m-%Y %H:%M', '%d-%m-%Y']) "
+            f"ELSE try_cast({t} AS TIMESTAMP) END)")
+
+
+def _is_number(typ: str) -> bool:
+    return typ in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
+                   "UBIGINT", "DOUBLE", "FLOAT") or typ.startswith("DECIMAL")
+
+
+def _status_sql(col: str, typ: str) -> str:
+    if _is_number(typ):
+        return f"(CASE WHEN {col} BETWEEN 1 AND 10 AND {col} = round({col}) THEN CAST({col} AS INTEGER) END)"
+    key = _fold_sql(f"CAST({col} AS VARCHAR)")
+    cases = " ".join(f"WHEN {_q(k)} THEN {v}" for k, v in STATUS_NAMES.items())
+    num = f"try_cast(trim(CAST({col} AS VARCHAR)) AS DOUBLE)"
+    return (f"(CASE WHEN {num} BETWEEN 1 AND 10 AND {num} = round({num}) THEN CAST({num} AS INTEGER) "
+            f"ELSE (CASE {key} {cases} END) END)")
+
+
+def _channel_sql(col: str, typ: str) -> str:
+    if _is_number(typ):
+        return f"(CASE WHEN {col} IN (1, 2, 3) THEN CAST({col} AS INTEGER) END)"
+    key = _fold_sql(f"CAST({col} AS VARCHAR)")
+    num = f"try_cast(trim(CAST({col} AS VARCHAR)) AS DOUBLE)"
+    words = " ".join(f"WHEN {' OR '.join(f'contains({key}, {_q(w)})' for w in ws)} THEN {code}"
+                     for code, ws in CHANNEL_WORDS)
+    return f"(CASE WHEN {num} IN (1, 2, 3) THEN CAST({num} AS INTEGER) {words} END)"
+
+
+_TRUE = ("1", "2", "true", "x", "co", "yes", "y", "t", "da thanh toan", "da so hoa", "dien tu")
+
+
+def _flag_sql(col: str, typ: str) -> str:
+    if typ == "BOOLEAN":
+        return f"coalesce({col}, false)"
+    if _is_number(typ):
+        return f"coalesce({col} IN (1, 2), false)"
+    return f"coalesce({_fold_sql(f'CAST({col} AS VARCHAR)')} IN ({', '.join(map(_q, _TRUE))}), false)"
+
+
+def _blank_sql(col: str) -> str:
+    return f"({col} IS NULL OR trim(CAST({col} AS VARCHAR)) = '')"
+
+
+@dataclass
+class ExportFile:
+    """One scanned export: ``path``, its ``kind`` (csv | parquet | sheet), the sheet,
+    the 1-based line of its header, the recognised columns and their DuckDB types."""
+
+    path: str
+    kind: str
+    sheet: str | None
+    header_row: int
+    columns: ColumnMap
+    types: dict[str, str] = field(default_factory=dict)
+    relation: str = ""  # the DuckDB view of the raw rows
+    files: tuple[str, ...] = ()  # a Parquet dataset: its files
+
+    def letter(self, canonical: str) -> str | None:
+        hit = self.columns.used.get(canonical)
+        return self.letter_of(hit[0]) if hit else None
+
+    def letter_of(self, index: int) -> str | None:
+        """The Excel letter of the export's column ``index`` (None for Parquet)."""
+        return column_letter(index) if self.kind != "parquet" else None
+
+
+def connect(memory_limit: str | None = None, temp_directory: str | None = None,
+            threads: int | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with bounded memory (default: half the RAM, at most 4 GB)
+    spilling to ``temp_directory`` (default: a folder in the system's temporary one)."""
+    con = duckdb.connect(config={"enable_external_access": True})
+    if memory_limit is None:
+        try:
+            ram = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        except (ValueError, OSError, AttributeError):
+            ram = 8 << 30
+        memory_limit = f"{max(256, min(4096, ram // 2 >> 20))}MB"
+    con.execute(f"SET memory_limit = {_q(memory_limit)}")
+    con.execute(f"SET temp_directory = {_q(temp_directory or os.path.join(tempfile.gettempdir(), 'xl_tthc_duckdb'))}")
+    if threads:
+        con.execute(f"SET threads = {int(threads)}")
+    return con
+
+
+def collect_exports(inputs: Iterable[str | Path]) -> list[Path]:
+    """Files as given and exports found (recursively) in folders, sorted; hidden and
+    Excel lock files in folders skipped.  A missing input raises DossierError."""
+    out: list[Path] = []
+    for item in inputs:
+        p = Path(item)
+        if p.is_dir():
+            out += sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in EXPORT_SUFFIXES
+                          and not any(part.startswith((".", "~$")) for part in q.relative_to(p).parts))
+        elif p.is_file():
+            out.append(p)
+        else:
+            raise DossierError(str(p), "không tìm thấy tệp hay thư mục; kiểm tra lại đường dẫn.",
+                               "no such file or folder; check the path.")
+    return list(dict.fromkeys(out))
+
+
+def _header_line(names_by_line: list[list[str]], mapping: dict[str, str] | None) -> int | None:
+    """The 0-based line whose cells name the most known columns (at least 3)."""
+    best, best_hits = None, _MIN_HEADER_HITS - 1
+    for i, names in enumerate(names_by_line):
+        hits = len(recognise([str(n) for n in names], mapping).used)
+        if hits > best_hits:
+            best, best_hits = i, hits
+    return best
+
+
+def _csv_head(path: Path) -> tuple[list[list[str]], str]:
+    with path.open("rb") as f:
+        head = f.read(1 << 16)
+    text = head.decode("utf-8-sig", errors="replace")
+    lines = text.splitlines()[:_HEADER_SCAN]
+    sample = "\n".join(lines)
+    try:
+        delim = csv.Sniffer().sniff(sample, delimiters=",;\t|").delimiter
+    except csv.Error:
+        delim = ","
+    return [row for row in csv.reader(io.StringIO(sample), delimiter=delim)], delim
+
+
+def _scan_csv(con: duckdb.DuckDBPyConnection, path: Path, name: str, mapping: dict[str, str] | None) -> ExportFile:
+    rows, delim = _csv_head(path)
+    line = _header_line(rows, mapping)
+    if line is None:
+        raise DossierError(str(path), "không tìm thấy dòng tiêu đề cột (như \"Mã hồ sơ\", \"Ngày tiếp nhận\", "
+                                      "\"Trạng thái\") trong 30 dòng đầu; dùng --map để đặt tên cột.",
+                           "no header row (such as MaHoSo, NgayTiepNhan, TrangThaiHoSo) in the first 30 lines; "
+                           "name the columns with --map.")
+    con.execute(f"CREATE VIEW {name}_raw AS SELECT * FROM read_csv({_q(str(path))}, all_varchar = true, "
+                f"header = true, skip = {line}, delim = {_q(delim)}, quote = '\"', escape = '\"', "
+                f"null_padding = true, strict_mode = false)")
+    con.execute(f"CREATE VIEW {name} AS SELECT row_number() OVER () + {line + 1} AS _row, * FROM {name}_raw")
+    names = [r[0] for r in con.execute(f"DESCRIBE {name}_raw").fetchall()]
+    return ExportFile(str(path), "csv", None, line + 1, recognise(names, mapping), {n: "VARCHAR" for n in names},
+                      name)
+
+
+def _scan_parquet(con: duckdb.DuckDBPyConnection, paths: list[Path], name: str,
+                  mapping: dict[str, str] | None) -> ExportFile:
+    files = "[" + ", ".join(_q(str(p)) for p in paths) + "]"
+    con.execute(f"CREATE VIEW {name} AS SELECT file_row_number + 1 AS _row, * FROM read_parquet({files}, "
+                f"hive_partitioning = true, union_by_name = true, filename = '_file', file_row_number = true)")
+    desc = [(r[0], r[1]) for r in con.execute(f"DESCRIBE {name}").fetchall() if r[0] not in ("_row", "_file")]
+    names = [n for n, _ in desc if n != "file_row_number"]
+    shown = str(paths[0]) if len(paths) == 1 else os.path.commonpath([str(p) for p in paths])
+    return ExportFile(shown, "parquet", None, 0, recognise(names, mapping), dict(desc), name,
+                      tuple(str(p) for p in paths))
+
+
+def _cell_text(v: Any) -> str | None:
+    if v is None or v == "":
+        return None
+    if isinstance(v, datetime):
+        return v.isoformat(sep=" ")
+    if isinstance(v, date):
+        return v.isoformat()
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    return str(v)
+
+
+def _scan_sheets(con: duckdb.DuckDBPyConnection, path: Path, name: str,
+                 mapping: dict[str, str] | None) -> list[ExportFile]:
+    import pandas as pd
+
+    try:
+        book = open_workbook(path)
+    except ReadError as e:
+        raise DossierError(str(path), e.text("vi"), e.text("en")) from None
+    out = []
+    for k, sheet in enumerate(book.sheets):
+        line = _header_line([[_cell_text(v) or "" for v in row] for row in sheet.values[:_HEADER_SCAN]], mapping)
+        if line is None:
+            continue
+        header = [_cell_text(v) or f"column{c + 1}" for c, v in enumerate(sheet.values[line])]
+        body = [[_cell_text(v) for v in row[:len(header)]] + [None] * (len(header) - len(row))
+                for row in sheet.values[line + 1:]]
+        rows = [(line + 2 + i, *r) for i, r in enumerate(body) if any(x is not None for x in r)]
+        frame = pd.DataFrame.from_records(rows, columns=["_row", *[f"c{c}" for c in range(len(header))]])
+        frame = frame.astype({f"c{c}": "object" for c in range(len(header))})
+        view = f"{name}_{k}"
+        con.register(f"{view}_frame", frame)
+        cols = ", ".join(f"CAST(c{c} AS VARCHAR) AS {_ident(h)}" for c, h in enumerate(header))
+        con.execute(f"CREATE VIEW {view} AS SELECT _row, {cols} FROM {view}_frame")
+        out.append(ExportFile(str(path), "sheet", sheet.name, line + 1, recognise(header, mapping),
+                              {h: "VARCHAR" for h in header}, view))
+    if not out:
+        raise DossierError(str(path), "không trang tính nào có dòng tiêu đề cột của dữ liệu hồ sơ (như \"Mã hồ sơ\", "
+                                      "\"Ngày tiếp nhận\", \"Trạng thái\"); dùng --map để đặt tên cột.",
+                           "no sheet has a header row of dossier columns (such as MaHoSo, NgayTiepNhan, "
+                           "TrangThaiHoSo); name the columns with --map.")
+    return out
+
+
+def _projection(f: ExportFile, index: int) -> str:
+    """The canonical columns of one scanned export, as a SELECT over its view."""
+    cols: dict[str, str] = {}
+    typ: dict[str, str] = {}
+    for c in CANONICAL:
+        hit = f.columns.used.get(c)
+        if hit is not None:
+            cols[c], typ[c] = _ident(hit[1]), f.types.get(hit[1], "VARCHAR")
+    if "province" not in cols and "tinh" in f.types:  # hive partition tinh=…/
+        cols["province"], typ["province"] = _ident("tinh"), f.types["tinh"]
+    sel = [f"{index} AS src", "_row AS row" if f.kind != "parquet" else "_row AS row",
+           f"{'_file' if f.kind == 'parquet' else _q(f.path)} AS file"]
+
+    def text(c: str) -> str:
+        return f"nullif(trim(CAST({cols[c]} AS VARCHAR)), '')" if c in cols else "CAST(NULL AS VARCHAR)"
+
+    for c in ("dossier_id", "procedure_code", "procedure", "field_code", "field", "unit", "province"):
+        sel.append(f"{text(c)} AS {c}")
+    for c in DATE_COLUMNS:
+        if c in cols:
+            parsed = _date_sql(cols[c], typ[c])
+            sel += [f"{parsed} AS {c}", f"({_blank_sql(cols[c])} OR {parsed} IS NOT NULL) AS {c}_ok",
+                    f"{text(c)} AS {c}_raw"]
+        else:
+            sel += [f"CAST(NULL AS TIMESTAMP) AS {c}", f"true AS {c}_ok", f"CAST(NULL AS VARCHAR) AS {c}_raw"]
+    sel += [f"{'true' if 'dossier_id' in cols else 'false'} AS id_column",
+            f"{'true' if 'channel' in cols else 'false'} AS channel_column"]
+    for c, conv in (("status", _status_sql), ("channel", _channel_sql)):
+        if c in cols:
+            sel += [f"{conv(cols[c], typ[c])} AS {c}", f"{text(c)} AS {c}_raw"]
+        else:
+            sel += [f"CAST(NULL AS INTEGER) AS {c}", f"CAST(NULL AS VARCHAR) AS {c}_raw"]
+    for c in FLAG_COLUMNS:
+        sel.append(f"{_flag_sql(cols[c], typ[c])} AS {c}" if c in cols else f"false AS {c}")
+    for c in ("supplement_days", "supplement_count"):
+        sel.append(f"coalesce(try_cast(CAST({cols[c]} AS VARCHAR) AS DOUBLE), 0) AS {c}" if c in cols
+                   else f"CAST(0 AS DOUBLE) AS {c}")
+    return f"SELECT {', '.join(sel)} FROM {f.relation}"
+
+
+def open_exports(con: duckdb.DuckDBPyConnection, inputs: Iterable[str | Path],
+                 mapping: dict[str, str] | None = None) -> list[ExportFile]:
+    """Scan every export of ``inputs`` (files and folders) and create the view
+    ``dossiers`` over all of them.  Parquet files are scanned together (a hive-partitioned
+    dataset is one scan); each CSV file and each sheet of a workbook on its own."""
+    paths = collect_exports(inputs)
+    if not paths:
+        raise DossierError(", ".join(map(str, inputs)), "không có tệp dữ liệu hồ sơ (.csv, .parquet, .xlsx…).",
+                           "no dossier export (.csv, .parquet, .xlsx…) found.")
+    exports: list[ExportFile] = []
+    parquet = [p for p in paths if p.suffix.lower() in PARQUET_SUFFIXES]
+    if parquet:
+        exports.append(_scan_parquet(con, parquet, "x_parquet", mapping))
+    for i, p in enumerate(q for q in paths if q.suffix.lower() not in PARQUET_SUFFIXES):
+        if p.suffix.lower() in CSV_SUFFIXES:
+            exports.append(_scan_csv(con, p, f"x_csv{i}", mapping))
+        else:
+            exports += _scan_sheets(con, p, f"x_sheet{i}", mapping)
+    con.execute("CREATE VIEW dossiers AS " + " UNION ALL ".join(_projection(f, i) for i, f in enumerate(exports)))
+    return exports
