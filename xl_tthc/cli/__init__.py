@@ -22,6 +22,8 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("template", "template"),
     ("consolidate", "consolidate"),
     ("recompute", "recompute"),
+    ("tally", "tally"),
+    ("reconcile", "reconcile"),
 )
 
 

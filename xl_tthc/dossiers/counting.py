@@ -23,7 +23,8 @@ from datetime import date, timedelta
 
 from ..domain.profiles import Profile
 
-__all__ = ["CHECKS", "Check", "bad_sql", "count_sql", "COUNTS", "FINISHED", "NEVER_RECEIVED"]
+__all__ = ["CHECKS", "Check", "bad_sql", "count_sql", "COUNTS", "FINISHED", "NEVER_RECEIVED", "DUPLICATES_SQL",
+           "FROM_SQL", "FIRST_ROW_SQL"]
 
 NEVER_RECEIVED = (1, 3)  # registered but not received, refused: counted nowhere
 FINISHED = (7, 9, 10)  # statuses that carry an end date
@@ -63,6 +64,9 @@ DUPLICATES_SQL = ("CREATE OR REPLACE TEMP TABLE dup AS SELECT dossier_id, "
                   "min(struct_pack(s := src, f := file, r := row)) AS first FROM dossiers "
                   "WHERE dossier_id IS NOT NULL GROUP BY dossier_id HAVING count(*) > 1")
 FROM_SQL = "FROM dossiers d LEFT JOIN dup ON d.dossier_id = dup.dossier_id"
+# The row of the first occurrence, for a later occurrence of a repeated id (else NULL).
+FIRST_ROW_SQL = ("CASE WHEN dup.first <> struct_pack(s := d.src, f := d.file, r := d.row) THEN dup.first.r END "
+                 "AS first_row")
 
 # The counts the query returns per group, before the profile's sums (tally.py).
 COUNTS = ("rows", "bad", "never_received", "carried_over", "received_new", "received_online", "received_direct",

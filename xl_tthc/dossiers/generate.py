@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-__all__ = ["UNITS", "export_sql", "write_export", "STYLES", "VI_HEADERS"]
+__all__ = ["UNITS", "export_sql", "write_export", "write_sample", "SAMPLE", "STYLES", "VI_HEADERS"]
 
 # (name as the software writes it, its fields of procedures)
 UNITS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -164,7 +164,7 @@ def write_export(path: str | Path, n: int, seed: int = 0, *, fmt: str | None = N
     A row whose receipt date is missing (a bad row) is written, in text, as a date that
     cannot be read."""
     p = Path(path)
-    fmt = fmt or p.suffix.lstrip(".").lower()
+    fmt = fmt or ("parquet" if partition else p.suffix.lstrip(".").lower())
     con = con or duckdb.connect()
     typed = export_sql(n, seed, provinces=partition or options.pop("provinces", False), **options)
     if fmt == "parquet":
@@ -193,3 +193,19 @@ def write_export(path: str | Path, n: int, seed: int = 0, *, fmt: str | None = N
         wb.save(p)
         return p
     raise ValueError(f"unknown export format {fmt!r}: parquet, csv or xlsx")
+
+
+SAMPLE = "ho-so-mot-cua.csv"
+
+
+def write_sample(folder: str | Path) -> Path:
+    """The shipped sample export (workbooks/samples/ho-so/): 1,500 dossiers of 2024 in the
+    Vietnamese spelling, a few of them bad."""
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    return write_export(Path(folder) / SAMPLE, 1500, 2024, style="vi", bad_rate=0.006)
+
+
+if __name__ == "__main__":  # python -m xl_tthc.dossiers.generate workbooks/samples/ho-so
+    import sys
+
+    print(write_sample(sys.argv[1] if len(sys.argv) > 1 else "workbooks/samples/ho-so"))

@@ -39,7 +39,7 @@ class ReconcileResult:
     period: Period
     issues: list[Issue]
     compared: int  # cells compared
-    tallies: dict[str, TallyResult] = field(default_factory=dict)  # by "field" / "unit"
+    tallies: dict[tuple[str, str | None], TallyResult] = field(default_factory=dict)  # by (by, unit)
 
     def to_dict(self) -> dict[str, Any]:
         tallied = next(iter(self.tallies.values()), None)
@@ -48,6 +48,17 @@ class ReconcileResult:
                 "mismatches": sum(1 for i in self.issues if i.rule == "reconcile_mismatch"),
                 "summary": tallied.summary if tallied else {},
                 "issues": [i.to_dict() for i in self.issues]}
+
+
+def _reporter(table: Table) -> str | None:
+    """The department a table of lĩnh vực rows reports for, named in a title line
+    ("Đơn vị báo cáo: Sở Tư pháp"), or None (then every dossier of the exports counts)."""
+    for line in table.title.splitlines():
+        for text in (line, line.rpartition(":")[2]):
+            m = match_unit(text.strip(), suggest=False) if text.strip() else None
+            if m is not None and m.unit is not None:
+                return m.unit.name
+    return None
 
 
 def _key(kind: str, name: str) -> str:
@@ -127,16 +138,17 @@ def reconcile(exports: Iterable[str | Path], workbook: str | Path, period: Perio
     tables = [t for t in tables if t.form == "results"]
     if not tables:
         raise DossierError(str(workbook), message("no_table", "vi"), message("no_table", "en"))
-    tallies: dict[str, TallyResult] = {}
+    tallies: dict[tuple[str, str | None], TallyResult] = {}
     issues: list[Issue] = []
     compared = 0
     per = None
     for t in tables:
         by = "field" if t.unit_kind == "field" else "unit"
-        if by not in tallies:
-            tallies[by] = tally(exports, period, by=by, profile=prof, mapping=mapping, unit=unit, province=province,
-                                lang=lang, memory_limit=memory_limit)
-        result = tallies[by]
+        who = unit or (_reporter(t) if by == "field" else None)
+        if (by, who) not in tallies:
+            tallies[by, who] = tally(exports, period, by=by, profile=prof, mapping=mapping, unit=who,
+                                     province=province, lang=lang, memory_limit=memory_limit)
+        result = tallies[by, who]
         per = result.period
         if t.period is not None and (t.period.start, t.period.end) != (per.start, per.end):
             issues.append(Issue(t.file, t.sheet, None, None, None, None, "period_mismatch", RULES["period_mismatch"],

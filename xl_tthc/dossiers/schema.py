@@ -129,7 +129,7 @@ def _issues_of(row: pd.Series, checks: list[str], locate, lang: str) -> Iterator
         seen.add(check)
         if check == "date":
             for c in DATE_COLUMNS:
-                if row[f"{c}_raw"] is not None and pd.isna(row[c]):
+                if _text(row[f"{c}_raw"]) is not None and pd.isna(row[c]):
                     yield _issue(file, sheet, line, locate(row, c), row, c, "date", lang,
                                  found=row[f"{c}_raw"], label=LABELS[c][lang == "en"])
             continue
@@ -147,8 +147,13 @@ def _issues_of(row: pd.Series, checks: list[str], locate, lang: str) -> Iterator
         yield _issue(file, sheet, line, locate(row, field), row, field, check, lang, found=found, expected=expected)
 
 
+def _text(v: object) -> str | None:
+    return None if v is None or (not isinstance(v, str) and pd.isna(v)) else str(v)
+
+
 def _issue(file, sheet, line, column, row, field, check, lang, found=None, expected=None, label="") -> Issue:
-    return Issue(file=file, sheet=sheet, row=line, column=column, unit=row.get("unit"), field=field,
+    found, expected = _text(found), _text(expected)
+    return Issue(file=str(file), sheet=_text(sheet), row=line, column=column, unit=_text(row.get("unit")), field=field,
                  rule="dossier_invalid", severity=RULES["dossier_invalid"], expected=expected, found=found,
                  message=message(f"dossier_invalid.{check}", lang, found=found, expected=expected, label=label))
 

@@ -36,7 +36,7 @@ from ..forms.definitions import RATIO_DECIMALS, Form, get_form
 from ..forms.templates import Layout, SheetRows, mark_form, save_workbook, write_form
 from ..read.table import Column, Row, Table, Value
 from .columns import LABELS, load_mapping
-from .counting import COUNTS, DUPLICATES_SQL, FROM_SQL, bad_sql, count_sql
+from .counting import COUNTS, DUPLICATES_SQL, FIRST_ROW_SQL, FROM_SQL, bad_sql, count_sql
 from .schema import BATCH_ROWS, failures
 from .source import DossierError, ExportFile, connect, open_exports
 
@@ -85,6 +85,7 @@ class TallyResult:
     summary: dict[str, int]
     form: Form
     lang: str = "vi"
+    reporter: str | None = None  # the one department all counted dossiers belong to
     table: Table | None = None
     _book: tuple[openpyxl.Workbook, Layout] | None = field(default=None, repr=False)
 
@@ -182,7 +183,7 @@ def _locate(exports: list[ExportFile]):
 
 
 def _bad_rows(con, exports: list[ExportFile], lang: str) -> tuple[list[Issue], int]:
-    cur = con.execute(f"SELECT d.*, dup.first.r AS first_row {FROM_SQL} WHERE {bad_sql()} "
+    cur = con.execute(f"SELECT d.*, {FIRST_ROW_SQL} {FROM_SQL} WHERE {bad_sql()} "
                       "ORDER BY d.src, d.file, d.row")
     sheets = {i: e.sheet for i, e in enumerate(exports)}
 
@@ -289,6 +290,7 @@ def tally(exports: Iterable[str | Path], period: Period | str, *, by: str = "fie
         raise DossierError(province, f"không nhận ra tỉnh \"{province}\".", f"unknown province {province!r}.")
     merged: dict[str, dict[str, int]] = {}
     provinces: set[str] = set()
+    units_seen: set[str] = set()
     summary = dict.fromkeys(("rows", "bad", "never_received", "outside_filter"), 0)
     for g in groups:
         u, p, fname = g[0], g[1], g[2]
@@ -303,6 +305,8 @@ def tally(exports: Iterable[str | Path], period: Period | str, *, by: str = "fie
             continue
         if pname:
             provinces.add(pname)
+        if counts["rows"] > counts["bad"] + counts["never_received"]:
+            units_seen.add(_group_name("unit", u, p, None, lang)[0])
         acc = merged.setdefault(name, dict.fromkeys(COUNTS, 0))
         for k, v in counts.items():
             acc[k] += v
@@ -338,7 +342,8 @@ def tally(exports: Iterable[str | Path], period: Period | str, *, by: str = "fie
     else:
         form = provincial_form([{k: v for k, v in r.items() if k != "unit"} for r in rows] or [total],
                                prof.online_denominator, stated)
-    result = TallyResult(per, by, prof, scanned, rows, total, digital, flags, sort_issues(issues), summary, form, lang)
+    result = TallyResult(per, by, prof, scanned, rows, total, digital, flags, sort_issues(issues), summary, form, lang,
+                         reporter=next(iter(units_seen)) if len(units_seen) == 1 else None)
     _lay_out(result)
     return result
 
@@ -360,10 +365,9 @@ def _lay_out(result: TallyResult) -> None:
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = result.form.sheet
-    subject = {"field": "Đơn vị: ", "unit": "Tổng hợp từ dữ liệu hồ sơ: ", "province": "Tổng hợp từ dữ liệu hồ sơ: "}
-    units = sorted({e.path for e in result.exports})
-    layout = write_form(ws, result.form, _form_rows(result), period_label=result.period.label,
-                        unit_label=f"{subject[result.by]}{', '.join(Path(u).name for u in units)}")
+    files = ", ".join(sorted({Path(e.path).name for e in result.exports}))
+    who = result.reporter if result.by == "field" and result.reporter else f"tổng hợp từ dữ liệu hồ sơ {files}"
+    layout = write_form(ws, result.form, _form_rows(result), period_label=result.period.label, unit_label=who)
     mark_form(wb, result.form.name)
     result._book = (wb, layout)
     result.table = _table(result, layout)
@@ -406,7 +410,7 @@ def _head(ws, labels: list[str], widths: list[float]) -> None:
 def _digital_sheet(wb: openpyxl.Workbook, result: TallyResult) -> None:
     ws = wb.create_sheet(SHEETS["digital"])
     chosen = [d for d in DIGITAL if d[3] in result.flags]
-    labels = ["STT", "Lĩnh vực" if result.by == "field" else "Đơn vị"]
+    labels = ["Số thứ tự", "Nhóm hồ sơ (theo lĩnh vực)" if result.by == "field" else "Nhóm hồ sơ (theo cơ quan)"]
     for name, num, den, _, _ in chosen:
         labels += [f"{label(name)} (%)", "Tử số", "Mẫu số"]
     _head(ws, labels, [6, 36] + [14, 10, 10] * len(chosen))

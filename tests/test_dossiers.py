@@ -1,0 +1,225 @@
+"""Dossier exports tallied on DuckDB: the counts equal an independent plain-Python
+reading (tests/dossier_oracle.py) for every unit, field, period and convention, in every
+spelling and format; the written workbook is clean under ``check``; ``reconcile`` finds
+exactly the cells typed over; every left-out row is an Issue at its file and row."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date
+from pathlib import Path
+from urllib.parse import unquote
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+import dossier_oracle as oracle
+from xl_tthc.cli import cli
+from xl_tthc.dossiers import reconcile, tally, write_tally
+from xl_tthc.dossiers.generate import write_export
+from xl_tthc.dossiers.schema import DossierFrame, _frame_failures
+from xl_tthc.dossiers.source import DossierError, connect, open_exports
+from xl_tthc.rules.check import check_file
+
+N, SEED = 6000, 7
+COUNTED = ("carried_over", "received_new", "received", "received_online", "received_offline", "resolved",
+           "resolved_early", "resolved_on_time", "resolved_late", "pending", "pending_in_time", "pending_overdue",
+           "returned")
+
+
+@pytest.fixture(scope="module")
+def exports(tmp_path_factory):
+    d = tmp_path_factory.mktemp("exports")
+    paths = {
+        "portal.csv": write_export(d / "portal.csv", N, SEED, bad_rate=0.01),
+        "vi.csv": write_export(d / "vi.csv", N, SEED, style="vi", bad_rate=0.01),
+        "codes.csv": write_export(d / "codes.csv", N, SEED, style="codes", bad_rate=0.01),
+        "typed.parquet": write_export(d / "typed.parquet", N, SEED, bad_rate=0.01),
+        "vi.xlsx": write_export(d / "vi.xlsx", N, SEED, style="vi", bad_rate=0.01),
+    }
+    return d, paths
+
+
+@pytest.fixture(scope="module")
+def truth(exports):
+    return oracle.read_rows(exports[1]["portal.csv"])
+
+
+CONVENTIONS = [
+    # (period, profile, start, end, oracle options)
+    ("2024-03", None, date(2024, 3, 1), date(2024, 3, 31), {}),
+    ("2024-Q1", None, date(2024, 1, 1), date(2024, 3, 31), {}),
+    ("2024-06", "returned-beside", date(2024, 6, 1), date(2024, 6, 30), {"returned_in_resolved": False}),
+    ("2024-03", "cutoff-14", date(2024, 2, 15), date(2024, 3, 14), {}),
+    ("2024-Q2", "cutoff-14", date(2024, 3, 15), date(2024, 6, 14), {}),
+    ("2024-05", "qd766", date(2024, 5, 1), date(2024, 5, 31),
+     {"timestamp": True, "supplement": True, "repeat_late": True, "waiting_in_time": False}),
+]
+
+
+@pytest.mark.parametrize("by", ["field", "unit"])
+@pytest.mark.parametrize("period, profile, start, end, options", CONVENTIONS)
+def test_counts_equal_an_independent_reading(exports, truth, by, period, profile, start, end, options):
+    rows, _ = truth
+    expected = oracle.count(rows, start, end, by, **options)
+    result = tally([exports[1]["portal.csv"]], period, by=by, profile=profile)
+    assert (result.period.start, result.period.end) == (start, end)
+    got = {r["unit"]: {f: r[f] for f in COUNTED} for r in result.rows}
+    assert got == {k: {f: v[f] for f in COUNTED} for k, v in expected.items()}
+    paid = {r["unit"]: d["paid_online"] for r, d in zip(result.rows, result.digital)}
+    assert paid == {k: v["paid"] for k, v in expected.items()}
+    assert result.total == {f: sum(r[f] for r in result.rows) for f in result.total}
+
+
+@pytest.mark.parametrize("name", ["vi.csv", "codes.csv", "typed.parquet", "vi.xlsx"])
+def test_every_spelling_and_format_counts_the_same(exports, name):
+    base = tally([exports[1]["portal.csv"]], "2024-Q1", by="unit")
+    other = tally([exports[1][name]], "2024-Q1", by="unit")
+    assert other.rows == base.rows and other.summary == base.summary
+    assert len(other.issues) >= base.summary["bad"]
+
+
+def test_every_left_out_row_is_an_issue_at_its_file_and_row(exports, truth):
+    _, bad_lines = truth
+    path = exports[1]["portal.csv"]
+    result = tally([path], "2024-03")
+    invalid = [i for i in result.issues if i.rule == "dossier_invalid"]
+    assert {i.row for i in invalid} == bad_lines and result.summary["bad"] == len(bad_lines) > 20
+    assert all(i.file == str(path) and i.column and i.message for i in invalid)
+    kinds = {i.message.split(" ")[0] for i in invalid}
+    assert len(kinds) >= 5  # dates, status, channel, deadline, end, duplicates, missing end
+    assert result.summary["counted"] + result.summary["bad"] + result.summary["never_received"] == N
+
+
+def test_the_contract_judges_the_whole_frame_as_the_sql_selection(exports):
+    """pandera over every row (a small export) fails exactly the rows DuckDB selects."""
+    con = connect("512MB")
+    open_exports(con, [exports[1]["vi.csv"]])
+    from xl_tthc.dossiers.counting import DUPLICATES_SQL, FIRST_ROW_SQL, FROM_SQL, bad_sql
+
+    con.execute(DUPLICATES_SQL)
+    df = con.execute(f"SELECT d.*, {FIRST_ROW_SQL}, {bad_sql()} AS selected {FROM_SQL} ORDER BY d.row").df()
+    for c in ("status", "channel", "first_row"):
+        df[c] = df[c].astype("Int64")
+    failed = _frame_failures(df.drop(columns="selected"))
+    assert set(failed) == set(df.index[df["selected"]]) and failed
+    assert DossierFrame.__name__ == "DossierFrame"
+
+
+def test_hive_partitioned_national_export_tallies_into_todays_provinces(tmp_path):
+    root = write_export(tmp_path / "national", 3000, 3, partition=True)
+    assert any(unquote(p.name) == "tinh=Bình Thuận" for p in root.iterdir())  # DuckDB quotes the folder names
+    by_province = tally([root], "2024-Q1", by="province")
+    assert [r["unit"] for r in by_province.rows] == ["tỉnh Lâm Đồng"]  # Bình Thuận, Đắk Nông merged into it
+    flat = tally([write_export(tmp_path / "flat.parquet", 3000, 3)], "2024-Q1", by="field")
+    assert by_province.total == flat.total
+    one = tally([root], "2024-Q1", by="unit", province="Bình Thuận")
+    assert one.total == flat.total
+
+
+def test_a_unit_named_with_its_old_province_is_understood(tmp_path):
+    src = write_export(tmp_path / "a.csv", 800, 5)
+    text = src.read_text(encoding="utf-8").replace(",Sở Tư pháp,", ",Sở Tư pháp tỉnh Bình Thuận,")
+    renamed = tmp_path / "b.csv"
+    renamed.write_text(text, encoding="utf-8")
+    a, b = tally([src], "2024-03", by="unit"), tally([renamed], "2024-03", by="unit")
+    assert a.rows == b.rows and "Sở Tư pháp" in [r["unit"] for r in b.rows]
+
+
+def test_unknown_columns_are_reported_and_a_mapping_names_them(tmp_path):
+    src = write_export(tmp_path / "a.csv", 500, 2)
+    text = src.read_text(encoding="utf-8").replace("MaHoSo,", "Số BN,", 1)
+    other = tmp_path / "b.csv"
+    other.write_text(text, encoding="utf-8")
+    unmapped = tally([other], "2024-03")
+    assert any(i.rule == "dossier_column" and i.found == "Số BN" for i in unmapped.issues)
+    mapped = tally([other], "2024-03", mapping={"Số BN": "dossier_id"})
+    assert mapped.rows == tally([src], "2024-03").rows
+    assert not any(i.found == "Số BN" for i in mapped.issues)
+
+
+def test_a_missing_column_is_a_clear_error(tmp_path):
+    src = tmp_path / "x.csv"
+    src.write_text("MaHoSo,TrangThaiHoSo,DonViXuLy\n1,10,Sở Tư pháp\n", encoding="utf-8")
+    with pytest.raises(DossierError) as e:
+        tally([src], "2024-03")
+    assert "NgayTiepNhan" in e.value.text("vi") and str(src) in e.value.text("vi")
+
+
+def test_the_workbook_is_clean_under_check_and_reconcile_finds_three_typed_cells(exports, tmp_path):
+    path = exports[1]["portal.csv"]
+    for by in ("field", "unit"):
+        out = tmp_path / f"{by}.xlsx"
+        result = tally([path], "2024-03", by=by)
+        write_tally(result, out)
+        report = check_file(out)
+        assert report.error is None and report.tables and report.all_issues == [], report.all_issues
+        assert report.tables[0].table.form == "results"
+        clean = reconcile([path], out, "2024-03")
+        assert [i for i in clean.issues if i.rule == "reconcile_mismatch"] == [] and clean.compared > 100
+    typed = tmp_path / "typed.xlsx"
+    shutil.copy(tmp_path / "field.xlsx", typed)
+    wb = openpyxl.load_workbook(typed)
+    ws = wb.worksheets[0]
+    layout_first = next(r for r in range(1, 40) if ws.cell(r, 1).value == 1)
+    cells = [(layout_first, 4), (layout_first + 2, 9), (layout_first + 5, 13)]  # carried over, early, in time
+    for r, c in cells:
+        ws.cell(r, c).value = (ws.cell(r, c).value or 0) + 7
+    wb.save(typed)
+    found = reconcile([path], typed, "2024-03")
+    mismatches = [i for i in found.issues if i.rule == "reconcile_mismatch"]
+    assert sorted((i.row, i.column) for i in mismatches) == sorted(
+        (r, openpyxl.utils.get_column_letter(c)) for r, c in cells)
+    assert all("bảng ghi" in i.message and "dữ liệu hồ sơ cho" in i.message for i in mismatches)
+
+
+def test_units_on_one_side_only_are_reported(exports, tmp_path):
+    path = exports[1]["portal.csv"]
+    out = tmp_path / "u.xlsx"
+    write_tally(tally([path], "2024-03", by="unit"), out)
+    wb = openpyxl.load_workbook(out)
+    ws = wb.worksheets[0]
+    r = next(r for r in range(1, 40) if ws.cell(r, 2).value == "Sở Y tế")
+    ws.cell(r, 2).value = "Sở Ngoại vụ"
+    wb.save(out)
+    issues = reconcile([path], out, "2024-03").issues
+    keys = {(i.unit, i.message.split(" ")[0]) for i in issues if i.rule == "reconcile_mismatch"}
+    assert ("Sở Ngoại vụ", "Đơn") in keys and ("Sở Y tế", "Dữ") in keys
+
+
+def test_cli_tally_and_reconcile(exports, tmp_path):
+    path = exports[1]["portal.csv"]
+    out = tmp_path / "t.xlsx"
+    res = CliRunner().invoke(cli, ["tally", str(path), "--period", "2024-03", "-o", str(out), "--json"])
+    assert res.exit_code == 1, res.output  # the planted bad rows are error-level findings
+    data = json.loads(res.output)
+    assert data["rows"] and data["total"]["received"] == sum(r["received"] for r in data["rows"])
+    assert data["summary"]["bad"] > 0 and any(i["rule"] == "dossier_invalid" for i in data["issues"])
+    again = CliRunner().invoke(cli, ["tally", str(path), "--period", "2024-03", "-o", str(out)])
+    assert again.exit_code == 2 and "--force" in again.output
+    rec = CliRunner().invoke(cli, ["reconcile", str(path), str(out), "--period", "2024-03", "--json"])
+    assert rec.exit_code == 0, rec.output
+    assert json.loads(rec.output)["mismatches"] == 0
+    bad = CliRunner().invoke(cli, ["tally", str(path), "--period", "tháng mười", "-o", str(tmp_path / "x.xlsx")])
+    assert bad.exit_code == 2 and "kỳ báo cáo" in bad.output
+    en = CliRunner().invoke(cli, ["reconcile", str(path), str(out), "--period", "2024-04", "--lang", "en"])
+    assert en.exit_code == 1 and "the dossier data gives" in en.output
+
+
+def test_the_shipped_sample_export_tallies(tmp_path):
+    sample = Path(__file__).resolve().parents[1] / "workbooks" / "samples" / "ho-so"
+    result = tally([sample], "2024-03", by="unit")
+    assert result.rows and result.summary["bad"] > 0
+
+
+def test_the_committed_sample_equals_generated_and_consolidate_ignores_it(tmp_path):
+    from xl_tthc.consolidate.consolidation import collect_inputs
+    from xl_tthc.dossiers.generate import SAMPLE, write_sample
+
+    committed = Path(__file__).resolve().parents[1] / "workbooks" / "samples"
+    fresh = write_sample(tmp_path)
+    assert fresh.read_bytes() == (committed / "ho-so" / SAMPLE).read_bytes(), \
+        "stale: run python -m xl_tthc.dossiers.generate workbooks/samples/ho-so"
+    assert all(p.suffix == ".xlsx" for p in collect_inputs([committed])) and len(collect_inputs([committed])) == 19

@@ -1,0 +1,53 @@
+"""``xl-tthc reconcile EXPORT… WORKBOOK --period P``"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from ..domain.issues import has_errors
+from ..domain.profiles import ProfileError
+from ..dossiers.columns import MappingError
+from ..dossiers.reconcile import reconcile as reconcile_workbook
+from ..dossiers.source import DossierError
+from .common import echo_json, issue_table, json_option, lang_option
+from .tally import fail, with_export_options
+
+
+@click.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@with_export_options
+@json_option
+@lang_option
+def reconcile(paths: tuple[Path, ...], period: str, profile: str | None, mapping: Path | None, unit: str | None,
+              province: str | None, memory_limit: str | None, as_json: bool, lang: str) -> None:
+    """Đối chiếu một phụ lục đã nhập tay (tham số cuối cùng, .xlsx) với dữ liệu hồ sơ xuất
+    từ phần mềm một cửa (các tham số trước): mỗi số của bảng so với số đếm được của cùng
+    đơn vị và chỉ tiêu; mỗi chênh lệch là một phát hiện reconcile_mismatch tại ô của bảng,
+    ghi cả hai số. Đơn vị chỉ có ở một bên cũng được báo.
+
+    Mã thoát 0: khớp hoàn toàn; 1: có chênh lệch hoặc lỗi; 2: lệnh không chạy được.
+    """
+    if len(paths) < 2:
+        raise click.UsageError("cần ít nhất một tệp dữ liệu hồ sơ và một sổ tính" if lang == "vi" else
+                               "give at least one dossier export and one workbook")
+    *exports, workbook = paths
+    try:
+        result = reconcile_workbook(exports, workbook, period, profile=profile, mapping=mapping, unit=unit,
+                                    province=province, lang=lang, memory_limit=memory_limit)
+    except (DossierError, MappingError, ProfileError) as e:
+        fail(e, lang)
+    if as_json:
+        echo_json(result.to_dict())
+    else:
+        vi = lang == "vi"
+        n = sum(1 for i in result.issues if i.rule == "reconcile_mismatch")
+        click.echo(f"{workbook}: {'đã so' if vi else 'compared'} {result.compared} {'ô' if vi else 'cells'}, "
+                   f"{n} {'chênh lệch' if vi else 'differences'}; "
+                   f"{'kỳ' if vi else 'period'} {result.period.label if vi else result.period.key}")
+        shown = [i for i in result.issues if i.rule != "dossier_column"]
+        if shown:
+            click.echo(issue_table(shown))
+    sys.exit(1 if has_errors(i for i in result.issues if i.file == str(workbook)) else 0)
