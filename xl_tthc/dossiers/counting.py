@@ -51,7 +51,7 @@ CHECKS: tuple[Check, ...] = (
     Check("end", "CAST(coalesce(ended_at, returned_at) AS DATE) < CAST(received_at AS DATE)"),
     Check("no_end", f"status IN {FINISHED} AND ended_at IS NULL AND returned_at IS NULL "
                     "AND ended_at_ok AND returned_at_ok"),
-    Check("duplicate", "dup.first IS NOT NULL AND dup.first <> struct_pack(s := d.src, f := d.file, r := d.row)"),
+    Check("duplicate", "dup.first IS NOT NULL AND dup.first <> d.pos"),
 )
 
 
@@ -60,13 +60,11 @@ def bad_sql() -> str:
 
 
 # The first occurrence of every dossier id seen more than once.
-DUPLICATES_SQL = ("CREATE OR REPLACE TEMP TABLE dup AS SELECT dossier_id, "
-                  "min(struct_pack(s := src, f := file, r := row)) AS first FROM dossiers "
+DUPLICATES_SQL = ("CREATE OR REPLACE TEMP TABLE dup AS SELECT dossier_id, min(pos) AS first FROM dossiers "
                   "WHERE dossier_id IS NOT NULL GROUP BY dossier_id HAVING count(*) > 1")
 FROM_SQL = "FROM dossiers d LEFT JOIN dup ON d.dossier_id = dup.dossier_id"
 # The row of the first occurrence, for a later occurrence of a repeated id (else NULL).
-FIRST_ROW_SQL = ("CASE WHEN dup.first <> struct_pack(s := d.src, f := d.file, r := d.row) THEN dup.first.r END "
-                 "AS first_row")
+FIRST_ROW_SQL = "CASE WHEN dup.first <> d.pos THEN dup.first & 68719476735 END AS first_row"  # its row (36 bits)
 
 # The counts the query returns per group, before the profile's sums (tally.py).
 COUNTS = ("rows", "bad", "never_received", "carried_over", "received_new", "received_online", "received_direct",
@@ -95,14 +93,13 @@ def count_sql(start: date, end: date, profile: Profile) -> str:
     early = f"NOT ({late}) AND {deadline} IS NOT NULL AND CAST(ended AS DATE) < CAST({deadline} AS DATE)"
     if profile.waiting_in_time:
         overdue = f"status NOT IN {WAITING} AND {overdue}"
-    ok = "NOT bad AND status NOT IN " + str(NEVER_RECEIVED)
     new = f"received_at >= {s} AND received_at < {e}"
-    resolved = f"status IN (9, 10) AND ended >= {s} AND ended < {e}"
-    pending = f"received_at < {e} AND (ended IS NULL OR ended >= {e})"
 
     def n(cond: str) -> str:
-        return f"count(*) FILTER (WHERE {ok} AND {cond})"
+        return f"count(*) FILTER (WHERE ok AND {cond})"
 
+    # v: the canonical columns and whether the row is left out; w: each row classified
+    # once (a condition used by several counts is evaluated once per row).
     return f"""
 WITH v AS (
   SELECT d.unit, d.province, coalesce(d.field, d.field_code) AS field, d.status, d.channel, d.received_at,
@@ -110,25 +107,37 @@ WITH v AS (
          CASE WHEN d.status IN {FINISHED} THEN coalesce(d.ended_at, d.returned_at) END AS ended,
          {bad_sql()} AS bad
   {FROM_SQL}
+), w AS (
+  SELECT unit, province, field, bad, channel, paid_online, digitised, e_result, status,
+    NOT bad AND status NOT IN {NEVER_RECEIVED} AS ok,
+    received_at < {s} AND (ended IS NULL OR ended >= {s}) AS carried,
+    {new} AS new,
+    status IN (9, 10) AND ended >= {s} AND ended < {e} AS resolved,
+    status = 7 AND ended >= {s} AND ended < {e} AS withdrawn,
+    received_at < {e} AND (ended IS NULL OR ended >= {e}) AS pending,
+    coalesce({late}, false) AS late,
+    coalesce({early}, false) AS early,
+    coalesce({overdue}, false) AS overdue
+  FROM v
 )
 SELECT unit, province, field,
   count(*) AS rows,
   count(*) FILTER (WHERE bad) AS bad,
   count(*) FILTER (WHERE NOT bad AND status IN {NEVER_RECEIVED}) AS never_received,
-  {n(f"received_at < {s} AND (ended IS NULL OR ended >= {s})")} AS carried_over,
-  {n(new)} AS received_new,
-  {n(f"{new} AND channel = 2")} AS received_online,
-  {n(f"{new} AND channel = 1")} AS received_direct,
-  {n(f"{new} AND channel = 3")} AS received_postal,
-  {n(f"{resolved} AND {early}")} AS resolved_early,
-  {n(f"{resolved} AND NOT ({late}) AND NOT ({early})")} AS resolved_on_time,
-  {n(f"{resolved} AND ({late})")} AS resolved_late,
-  {n(f"status = 7 AND ended >= {s} AND ended < {e}")} AS withdrawn,
-  {n(f"{pending} AND NOT coalesce({overdue}, false)")} AS pending_in_time,
-  {n(f"{pending} AND coalesce({overdue}, false)")} AS pending_overdue,
-  {n(f"{new} AND paid_online")} AS paid_online,
-  {n(f"{new} AND digitised")} AS digitised,
-  {n(f"{resolved} AND e_result")} AS e_result,
-  {n(resolved)} AS resolved_all
-FROM v GROUP BY ALL
+  {n("carried")} AS carried_over,
+  {n("new")} AS received_new,
+  {n("new AND channel = 2")} AS received_online,
+  {n("new AND channel = 1")} AS received_direct,
+  {n("new AND channel = 3")} AS received_postal,
+  {n("resolved AND early")} AS resolved_early,
+  {n("resolved AND NOT late AND NOT early")} AS resolved_on_time,
+  {n("resolved AND late")} AS resolved_late,
+  {n("withdrawn")} AS withdrawn,
+  {n("pending AND NOT overdue")} AS pending_in_time,
+  {n("pending AND overdue")} AS pending_overdue,
+  {n("new AND paid_online")} AS paid_online,
+  {n("new AND digitised")} AS digitised,
+  {n("resolved AND e_result")} AS e_result,
+  {n("resolved")} AS resolved_all
+FROM w GROUP BY ALL
 """

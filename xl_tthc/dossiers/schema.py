@@ -119,7 +119,7 @@ def _frame_failures(df: pd.DataFrame) -> dict[int, list[str]]:
     return out
 
 
-def _issues_of(row: pd.Series, checks: list[str], locate, lang: str) -> Iterator[Issue]:
+def _issues_of(row: dict, checks: list[str], locate, lang: str) -> Iterator[Issue]:
     file, line = row["file"], int(row["row"])
     sheet = row.get("sheet")
     seen: set[str] = set()
@@ -167,6 +167,7 @@ def failures(batches: Iterable[pd.DataFrame], locate, lang: str = "vi") -> tuple
         df = df.reset_index(drop=True)
         failed = _frame_failures(df)
         unexplained += len(df) - len(failed)
+        records = df.to_dict("records")
         for i, checks in sorted(failed.items()):
-            issues.extend(_issues_of(df.iloc[i], checks, locate, lang))
+            issues.extend(_issues_of(records[i], checks, locate, lang))
     return issues, unexplained

@@ -259,9 +259,10 @@ def _scan_csv(con: duckdb.DuckDBPyConnection, path: Path, name: str, mapping: di
 def _scan_parquet(con: duckdb.DuckDBPyConnection, paths: list[Path], name: str,
                   mapping: dict[str, str] | None) -> ExportFile:
     files = "[" + ", ".join(_q(str(p)) for p in paths) + "]"
-    con.execute(f"CREATE VIEW {name} AS SELECT file_row_number + 1 AS _row, * FROM read_parquet({files}, "
+    con.execute(f"CREATE VIEW {name} AS SELECT file_row_number + 1 AS _row, file_index AS _fidx, * "
+                f"FROM read_parquet({files}, "
                 f"hive_partitioning = true, union_by_name = true, filename = '_file', file_row_number = true)")
-    desc = [(r[0], r[1]) for r in con.execute(f"DESCRIBE {name}").fetchall() if r[0] not in ("_row", "_file")]
+    desc = [(r[0], r[1]) for r in con.execute(f"DESCRIBE {name}").fetchall() if r[0] not in ("_row", "_file", "_fidx")]
     names = [n for n, _ in desc if n != "file_row_number"]
     shown = str(paths[0]) if len(paths) == 1 else os.path.commonpath([str(p) for p in paths])
     return ExportFile(shown, "parquet", None, 0, recognise(names, mapping), dict(desc), name,
@@ -323,18 +324,28 @@ def _projection(f: ExportFile, index: int) -> str:
             cols[c], typ[c] = _ident(hit[1]), f.types.get(hit[1], "VARCHAR")
     if "province" not in cols and "tinh" in f.types:  # hive partition tinh=…/
         cols["province"], typ["province"] = _ident("tinh"), f.types["tinh"]
-    sel = [f"{index} AS src", "_row AS row" if f.kind != "parquet" else "_row AS row",
+    # pos orders the rows of all exports: the export, the file of a dataset, the row
+    fidx = "(CAST(_fidx AS BIGINT) << 36)" if f.kind == "parquet" else "0"
+    sel = [f"{index} AS src", "_row AS row", f"((CAST({index} AS BIGINT) << 52) | {fidx} | _row) AS pos",
            f"{'_file' if f.kind == 'parquet' else _q(f.path)} AS file"]
 
     def text(c: str) -> str:
-        return f"nullif(trim(CAST({cols[c]} AS VARCHAR)), '')" if c in cols else "CAST(NULL AS VARCHAR)"
+        """The column as text, blank as NULL; trimmed where people type (CSV, sheets):
+        Parquet is written by software, and trimming ten million names costs a third of
+        the count (group names are folded after the query anyway)."""
+        if c not in cols:
+            return "CAST(NULL AS VARCHAR)"
+        x = f"CAST({cols[c]} AS VARCHAR)"
+        return f"nullif({x}, '')" if f.kind == "parquet" else f"nullif(trim({x}), '')"
 
     for c in ("dossier_id", "procedure_code", "procedure", "field_code", "field", "unit", "province"):
         sel.append(f"{text(c)} AS {c}")
     for c in DATE_COLUMNS:
         if c in cols:
             parsed = _date_sql(cols[c], typ[c])
-            sel += [f"{parsed} AS {c}", f"({_blank_sql(cols[c])} OR {parsed} IS NOT NULL) AS {c}_ok",
+            typed = typ[c].startswith("TIMESTAMP") or typ[c] == "DATE"  # nothing to read: always readable
+            ok = "true" if typed else f"({_blank_sql(cols[c])} OR {parsed} IS NOT NULL)"
+            sel += [f"{parsed} AS {c}", f"{ok} AS {c}_ok",
                     f"{text(c)} AS {c}_raw"]
         else:
             sel += [f"CAST(NULL AS TIMESTAMP) AS {c}", f"true AS {c}_ok", f"CAST(NULL AS VARCHAR) AS {c}_raw"]

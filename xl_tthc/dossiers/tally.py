@@ -15,6 +15,7 @@ engine here, with bounded memory, and nothing of the counting is home-made.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -87,6 +88,7 @@ class TallyResult:
     lang: str = "vi"
     reporter: str | None = None  # the one department all counted dossiers belong to
     table: Table | None = None
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per phase
     _book: tuple[openpyxl.Workbook, Layout] | None = field(default=None, repr=False)
 
     @property
@@ -266,17 +268,22 @@ def tally(exports: Iterable[str | Path], period: Period | str, *, by: str = "fie
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
     per = _period(period, prof)
     names = mapping if isinstance(mapping, dict) else load_mapping(mapping)
+    clock = _Clock()
     con = connect(memory_limit, temp_directory, threads)
     try:
         scanned = open_exports(con, exports, names)
         issues = _column_issues(scanned, by, lang)
+        clock("scan")
         con.execute(DUPLICATES_SQL)
+        clock("duplicates")
         groups = con.execute(count_sql(per.start, per.end, prof)).fetchall()
+        clock("count")
         bad_total = sum(g[3 + COUNTS.index("bad")] for g in groups)
         unexplained = 0
         if bad_total:
             found, unexplained = _bad_rows(con, scanned, lang)
             issues += found
+        clock("validate")
     finally:
         con.close()
     if unexplained:
@@ -345,7 +352,22 @@ def tally(exports: Iterable[str | Path], period: Period | str, *, by: str = "fie
     result = TallyResult(per, by, prof, scanned, rows, total, digital, flags, sort_issues(issues), summary, form, lang,
                          reporter=next(iter(units_seen)) if len(units_seen) == 1 else None)
     _lay_out(result)
+    clock("layout")
+    result.timings = clock.times
     return result
+
+
+class _Clock:
+    """Seconds spent in each phase, for benchmarks/tally_bench.py's breakdown."""
+
+    def __init__(self) -> None:
+        self.times: dict[str, float] = {}
+        self._last = time.perf_counter()
+
+    def __call__(self, phase: str) -> None:
+        now = time.perf_counter()
+        self.times[phase] = now - self._last
+        self._last = now
 
 
 def _form_rows(result: TallyResult) -> list[dict[str, Any]]:
