@@ -84,6 +84,7 @@ _BARE = """
 import duckdb
 con = duckdb.connect()
 con.execute(f"SET memory_limit = '{LIMIT}'")
+con.execute("SET enable_progress_bar = false")
 counts = {row[0]: list(row[1:]) for row in con.execute(BARE_SQL.format(path=PATH)).fetchall()}
 """
 _PANDAS = """

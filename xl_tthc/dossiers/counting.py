@@ -51,7 +51,7 @@ CHECKS: tuple[Check, ...] = (
     Check("end", "CAST(coalesce(ended_at, returned_at) AS DATE) < CAST(received_at AS DATE)"),
     Check("no_end", f"status IN {FINISHED} AND ended_at IS NULL AND returned_at IS NULL "
                     "AND ended_at_ok AND returned_at_ok"),
-    Check("duplicate", "dup.first IS NOT NULL AND dup.first <> d.pos"),
+    Check("duplicate", "dup.first IS NOT NULL"),
 )
 
 
@@ -59,12 +59,17 @@ def bad_sql() -> str:
     return "(" + " OR ".join(f"coalesce({c.sql}, false)" for c in CHECKS) + ")"
 
 
-# The first occurrence of every dossier id seen more than once.
-DUPLICATES_SQL = ("CREATE OR REPLACE TEMP TABLE dup AS SELECT dossier_id, min(pos) AS first FROM dossiers "
-                  "WHERE dossier_id IS NOT NULL GROUP BY dossier_id HAVING count(*) > 1")
-FROM_SQL = "FROM dossiers d LEFT JOIN dup ON d.dossier_id = dup.dossier_id"
+# Every later occurrence of a dossier id seen more than once (its position, and the
+# position of the first): ids grouped by their 64-bit hash first, which is twice as fast
+# as grouping ten million strings, then the few candidates by the ids themselves.
+DUPLICATES_SQL = """CREATE OR REPLACE TEMP TABLE dup AS
+WITH h AS (SELECT hash(dossier_id) AS h FROM dossiers WHERE dossier_id IS NOT NULL GROUP BY 1 HAVING count(*) > 1),
+c AS (SELECT pos, min(pos) OVER (PARTITION BY dossier_id) AS first FROM dossiers
+      WHERE dossier_id IS NOT NULL AND hash(dossier_id) IN (SELECT h FROM h))
+SELECT pos, first FROM c WHERE pos <> first"""
+FROM_SQL = "FROM dossiers d LEFT JOIN dup ON d.pos = dup.pos"
 # The row of the first occurrence, for a later occurrence of a repeated id (else NULL).
-FIRST_ROW_SQL = "CASE WHEN dup.first <> d.pos THEN dup.first & 68719476735 END AS first_row"  # its row (36 bits)
+FIRST_ROW_SQL = "dup.first & 68719476735 AS first_row"  # its row: the low 36 bits of its position
 
 # The counts the query returns per group, before the profile's sums (tally.py).
 COUNTS = ("rows", "bad", "never_received", "carried_over", "received_new", "received_online", "received_direct",

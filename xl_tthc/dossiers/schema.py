@@ -108,14 +108,12 @@ def _frame_failures(df: pd.DataFrame) -> dict[int, list[str]]:
         return {}
     except pa.errors.SchemaErrors as err:
         cases = err.failure_cases
+    cases = cases[cases["index"].notna()]
+    checks = cases["check"].astype(str)
+    names = checks.where(~checks.str.startswith("isin"), cases["column"].astype(str))  # status/channel isin
     out: dict[int, list[str]] = {}
-    for check, column, index in zip(cases["check"], cases["column"], cases["index"]):
-        if index is None or pd.isna(index):
-            continue
-        name = str(check)
-        if name.startswith("isin"):
-            name = str(column)  # the status or channel column's isin check
-        out.setdefault(int(index), []).append(name)
+    for index, name in zip(cases["index"].astype(int).tolist(), names.tolist()):
+        out.setdefault(index, []).append(name)
     return out
 
 

@@ -193,6 +193,7 @@ def connect(memory_limit: str | None = None, temp_directory: str | None = None,
             ram = 8 << 30
         memory_limit = f"{max(256, min(4096, ram // 2 >> 20))}MB"
     con.execute(f"SET memory_limit = {_q(memory_limit)}")
+    con.execute("SET enable_progress_bar = false")  # a library prints nothing
     con.execute(f"SET temp_directory = {_q(temp_directory or os.path.join(tempfile.gettempdir(), 'xl_tthc_duckdb'))}")
     if threads:
         con.execute(f"SET threads = {int(threads)}")
