@@ -223,3 +223,40 @@ def test_the_committed_sample_equals_generated_and_consolidate_ignores_it(tmp_pa
     assert fresh.read_bytes() == (committed / "ho-so" / SAMPLE).read_bytes(), \
         "stale: run python -m xl_tthc.dossiers.generate workbooks/samples/ho-so"
     assert all(p.suffix == ".xlsx" for p in collect_inputs([committed])) and len(collect_inputs([committed])) == 19
+
+
+@pytest.mark.parametrize("by, profile", [("field", None), ("unit", "returned-beside"), ("unit", "qd766")])
+def test_the_result_table_passes_every_rule_and_frames(exports, by, profile):
+    from xl_tthc.domain.profiles import load_profile
+    from xl_tthc.rules.table_rules import check_table
+
+    result = tally([exports[1]["portal.csv"]], "2024-Q1", by=by, profile=profile)
+    table = result.table
+    assert [r.label for r in table.rows] == [r["unit"] for r in result.rows]
+    assert check_table(table, load_profile(profile)) == []
+    frame = table.frame()
+    assert int(frame.loc[frame.kind == "total", "received"].iloc[0]) == result.total["received"]
+
+
+def test_the_province_registry_before_and_after_the_merger():
+    from xl_tthc.domain.units import PROVINCES, current_province, match_province, split_province
+
+    assert len([p for p in PROVINCES if p.before]) == 63 and len([p for p in PROVINCES if p.after]) == 34
+    assert all(current_province(p.name).after for p in PROVINCES)
+    pairs = {"Hà Giang": "Tuyên Quang", "Hòa Bình": "Phú Thọ", "Bà Rịa – Vũng Tàu": "Hồ Chí Minh",
+             "tỉnh Bình Thuận": "Lâm Đồng", "Hậu Giang": "Cần Thơ", "Thừa Thiên Huế": "Huế", "Thanh Hoá": "Thanh Hóa",
+             "TP. Hồ Chí Minh": "Hồ Chí Minh", "Kiên Giang": "An Giang", "Quảng Nam": "Đà Nẵng"}
+    assert {k: current_province(k).name for k in pairs} == pairs
+    assert match_province("Sở Tư pháp") is None
+    assert split_province("Sở Y tế tỉnh Đắk Nông")[0] == "Sở Y tế"
+    assert split_province("Sở Y tế tỉnh Đắk Nông")[1].name == "Lâm Đồng"
+
+
+def test_cut_off_periods():
+    from xl_tthc.domain.periods import parse_period, with_cutoff
+
+    year = with_cutoff(parse_period("năm 2024"), 14)
+    assert (year.start, year.end) == (date(2023, 12, 15), date(2024, 12, 14))
+    jan = with_cutoff(parse_period("tháng 01 năm 2024"), 14)
+    assert (jan.start, jan.end) == (date(2023, 12, 15), date(2024, 1, 14))
+    assert with_cutoff(parse_period("tháng 01 năm 2024"), None) == parse_period("tháng 01 năm 2024")

@@ -173,9 +173,6 @@ def match_unit(name: str, suggest: bool = True) -> UnitMatch:
     unit = _index().get(key)
     if unit:
         return UnitMatch(name, unit)
-    base, province = split_province(name)  # "Sở Tư pháp tỉnh Bình Thuận"
-    if province is not None and (unit := _index().get(unit_key(base))):
-        return UnitMatch(name, unit)
     if not suggest:
         return UnitMatch(name, None)
     keys = list(_index())

@@ -23,7 +23,7 @@ from ..domain.numbers import format_count
 from ..domain.periods import Period
 from ..domain.profiles import Profile, load_profile
 from ..domain.text import fold
-from ..domain.units import match_unit
+from ..domain.units import match_unit, split_province
 from ..read.grid import ReadError
 from ..read.reader import read_tables
 from ..read.table import Row, Table
@@ -62,8 +62,8 @@ def _reporter(table: Table) -> str | None:
 
 
 def _key(kind: str, name: str) -> str:
-    if kind == "unit":
-        return match_unit(name, suggest=False).canonical
+    if kind == "unit":  # "Sở Tư pháp tỉnh Bình Thuận" is Sở Tư pháp
+        return match_unit(split_province(name)[0], suggest=False).canonical
     return fold(name)
 
 
