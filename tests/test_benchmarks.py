@@ -69,3 +69,10 @@ def test_udf_bench_finds_the_broken_rows_it_plants():
     out = _run(str(BENCH / "udf_bench.py"), "--column", "20", "--rows", "1000", "--repeat", "1")
     assert re.search(r"TTHC_CHECK over a 1,000-row table, 15 columns \(\d+ findings on 2 rows\)", out), out
     assert "target < 100 ms" in out
+
+
+def test_tally_bench_counts_agree_on_a_small_export(tmp_path):
+    out = _run(str(BENCH / "tally_bench.py"), "--n", "20000", "--dir", str(tmp_path), "--memory-limit", "256MB")
+    assert "all counts agree" in out
+    assert _figure(out, "tally / bare query =") > 0 and _figure(out, "pandas / tally     =") > 0
+    assert "rows left out" in out
