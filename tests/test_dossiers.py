@@ -260,3 +260,16 @@ def test_cut_off_periods():
     jan = with_cutoff(parse_period("tháng 01 năm 2024"), 14)
     assert (jan.start, jan.end) == (date(2023, 12, 15), date(2024, 1, 14))
     assert with_cutoff(parse_period("tháng 01 năm 2024"), None) == parse_period("tháng 01 năm 2024")
+
+
+def test_a_report_beside_the_export_in_a_folder_is_skipped_and_said(exports, tmp_path):
+    folder = tmp_path / "mixed"
+    folder.mkdir()
+    shutil.copy(exports[1]["portal.csv"], folder / "export.csv")
+    write_tally(tally([folder], "2024-03"), folder / "report.xlsx")
+    result = tally([folder], "2024-03")
+    assert result.rows == tally([exports[1]["portal.csv"]], "2024-03").rows
+    skipped = [i for i in result.issues if i.rule == "no_table"]
+    assert {Path(i.file.split(" (")[0]).name for i in skipped} == {"report.xlsx"}
+    with pytest.raises(DossierError):
+        tally([folder / "report.xlsx"], "2024-03")

@@ -165,7 +165,9 @@ def write_export(path: str | Path, n: int, seed: int = 0, *, fmt: str | None = N
     cannot be read."""
     p = Path(path)
     fmt = fmt or ("parquet" if partition else p.suffix.lstrip(".").lower())
-    con = con or duckdb.connect()
+    if con is None:
+        con = duckdb.connect()
+        con.execute("SET enable_progress_bar = false")
     typed = export_sql(n, seed, provinces=partition or options.pop("provinces", False), **options)
     if fmt == "parquet":
         if partition:

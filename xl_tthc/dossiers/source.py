@@ -282,8 +282,8 @@ def _cell_text(v: Any) -> str | None:
     return str(v)
 
 
-def _scan_sheets(con: duckdb.DuckDBPyConnection, path: Path, name: str,
-                 mapping: dict[str, str] | None) -> list[ExportFile]:
+def _scan_sheets(con: duckdb.DuckDBPyConnection, path: Path, name: str, mapping: dict[str, str] | None,
+                 skipped: list[DossierError]) -> list[ExportFile]:
     import pandas as pd
 
     try:
@@ -294,6 +294,9 @@ def _scan_sheets(con: duckdb.DuckDBPyConnection, path: Path, name: str,
     for k, sheet in enumerate(book.sheets):
         line = _header_line([[_cell_text(v) or "" for v in row] for row in sheet.values[:_HEADER_SCAN]], mapping)
         if line is None:
+            skipped.append(DossierError(f"{path} (trang tính {sheet.name})",
+                                        "trang tính không có dòng tiêu đề cột của dữ liệu hồ sơ; bỏ qua.",
+                                        f"sheet {sheet.name!r} has no header row of dossier columns; skipped."))
             continue
         header = [_cell_text(v) or f"column{c + 1}" for c, v in enumerate(sheet.values[line])]
         body = [[_cell_text(v) for v in row[:len(header)]] + [None] * (len(header) - len(row))
@@ -366,10 +369,17 @@ def _projection(f: ExportFile, index: int) -> str:
 
 
 def open_exports(con: duckdb.DuckDBPyConnection, inputs: Iterable[str | Path],
-                 mapping: dict[str, str] | None = None) -> list[ExportFile]:
+                 mapping: dict[str, str] | None = None,
+                 skipped: list[DossierError] | None = None) -> list[ExportFile]:
     """Scan every export of ``inputs`` (files and folders) and create the view
     ``dossiers`` over all of them.  Parquet files are scanned together (a hive-partitioned
-    dataset is one scan); each CSV file and each sheet of a workbook on its own."""
+    dataset is one scan); each CSV file and each sheet of a workbook on its own.  A
+    workbook found in a folder that holds no dossier table (a report beside the export),
+    and a sheet without one, are appended to ``skipped`` instead; a file named
+    explicitly must be an export."""
+    inputs = list(inputs)
+    skipped = [] if skipped is None else skipped
+    named = {Path(p) for p in inputs if not Path(p).is_dir()}
     paths = collect_exports(inputs)
     if not paths:
         raise DossierError(", ".join(map(str, inputs)), "không có tệp dữ liệu hồ sơ (.csv, .parquet, .xlsx…).",
@@ -382,6 +392,14 @@ def open_exports(con: duckdb.DuckDBPyConnection, inputs: Iterable[str | Path],
         if p.suffix.lower() in CSV_SUFFIXES:
             exports.append(_scan_csv(con, p, f"x_csv{i}", mapping))
         else:
-            exports += _scan_sheets(con, p, f"x_sheet{i}", mapping)
+            try:
+                exports += _scan_sheets(con, p, f"x_sheet{i}", mapping, skipped)
+            except DossierError as e:
+                if p in named:
+                    raise
+                skipped.append(e)
+    if not exports:
+        raise skipped[0] if skipped else DossierError(", ".join(map(str, inputs)), "không có dữ liệu hồ sơ.",
+                                                      "no dossier data.")
     con.execute("CREATE VIEW dossiers AS " + " UNION ALL ".join(_projection(f, i) for i, f in enumerate(exports)))
     return exports

@@ -271,8 +271,11 @@ def tally(exports: Iterable[str | Path], period: Period | str, *, by: str = "fie
     clock = _Clock()
     con = connect(memory_limit, temp_directory, threads)
     try:
-        scanned = open_exports(con, exports, names)
+        skipped: list[DossierError] = []
+        scanned = open_exports(con, exports, names, skipped)
         issues = _column_issues(scanned, by, lang)
+        issues += [Issue(e.file, None, None, None, None, None, "no_table", RULES["no_table"], None, None, e.text(lang))
+                   for e in skipped]
         clock("scan")
         con.execute(DUPLICATES_SQL)
         clock("duplicates")
