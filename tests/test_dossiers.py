@@ -273,3 +273,25 @@ def test_a_report_beside_the_export_in_a_folder_is_skipped_and_said(exports, tmp
     assert {Path(i.file.split(" (")[0]).name for i in skipped} == {"report.xlsx"}
     with pytest.raises(DossierError):
         tally([folder / "report.xlsx"], "2024-03")
+
+
+def test_dates_statuses_and_channels_in_every_spelling(tmp_path):
+    from datetime import datetime
+
+    src = tmp_path / "spellings.csv"
+    src.write_text(
+        "Mã hồ sơ;Ngày tiếp nhận;Trạng thái;Hình thức nộp;Cơ quan giải quyết\n"
+        "1;20240305070500;Đã trả kết quả;BCCI;Sở Y tế\n"
+        "2;05/03/2024 07:05;done;Nộp trực tuyến;Sở Y tế\n"
+        "3;5/3/2024 7:05:00;10;3;Sở Y tế\n"
+        "4;2024-03-05T07:05:00;ĐANG XỬ LÝ;Trực tiếp tại quầy;Sở Y tế\n"
+        "5;45356.29513888889;processing;2;Sở Y tế\n"
+        "6;05-03-2024;Yêu cầu bổ sung giấy tờ;1;Sở Y tế\n"
+        "7;31/02/2024;phê duyệt;Fax;Sở Y tế\n", encoding="utf-8")
+    con = connect("256MB")
+    open_exports(con, [src])
+    got = con.execute("SELECT received_at, status, channel, received_at_ok FROM dossiers ORDER BY row").fetchall()
+    at = datetime(2024, 3, 5, 7, 5)
+    assert got[:6] == [(at, 10, 3, True), (at, 10, 2, True), (at, 10, 3, True), (at, 4, 1, True), (at, 4, 2, True),
+                       (datetime(2024, 3, 5), 5, 1, True)]
+    assert got[6] == (None, None, None, False)
