@@ -393,7 +393,7 @@ def _lay_out(result: TallyResult) -> None:
     files = ", ".join(sorted({Path(e.path).name for e in result.exports}))
     who = result.reporter if result.by == "field" and result.reporter else f"tổng hợp từ dữ liệu hồ sơ {files}"
     layout = write_form(ws, result.form, _form_rows(result), period_label=result.period.label, unit_label=who)
-    mark_form(wb, result.form.name)
+    mark_form(wb, result.form.name, sheets=[ws.title])
     result._book = (wb, layout)
     result.table = _table(result, layout)
 

@@ -49,6 +49,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 from openpyxl.xml.functions import Element
 
+from ..read.marker import SHEETS_PROPERTY
 from .definitions import FORM_PROPERTY, NOT_REPORTED, Form, FormColumn, compute, get_form, share_formula, total_formula
 from ..rules.table_rules import IDENTITIES
 
@@ -443,9 +444,12 @@ def save_template(name: str, path: str | Path, period_label: str | None = None, 
     save_workbook(wb, path, {wb.active.title: layout.cached})
 
 
-def mark_form(wb: openpyxl.Workbook, name: str) -> None:
-    """Record the form name in the workbook (custom document property)."""
+def mark_form(wb: openpyxl.Workbook, name: str, sheets: Iterable[str] = ()) -> None:
+    """Record the form name in the workbook (custom document property) and, where the
+    workbook holds other sheets too, the ``sheets`` that hold the form."""
     wb.custom_doc_props.append(StringProperty(name=FORM_PROPERTY, value=name))
+    if sheets:
+        wb.custom_doc_props.append(StringProperty(name=SHEETS_PROPERTY, value="\t".join(sheets)))
 
 
 # --- text, and rows written straight as SpreadsheetML ---------------------------------

@@ -319,10 +319,11 @@ def _raise_if_damaged_zip(path: Path, data: bytes, fmt: str) -> None:
                         reason_en=f"corrupt zip member {bad}", hint_en="Ask for the file again.") from None
 
 
-def open_workbook(path: str | Path, data: bytes | None = None, only: str | None = None) -> Workbook:
+def open_workbook(path: str | Path, data: bytes | None = None,
+                  only: str | tuple[str, ...] | None = None) -> Workbook:
     """Read every sheet's values and merged ranges from the file, or from ``data`` (its
-    bytes, already read) when given; with ``only``, that sheet alone when the workbook
-    has it.  Raises ReadError."""
+    bytes, already read) when given; with ``only`` (a sheet name or several), those
+    sheets alone when the workbook has any of them.  Raises ReadError."""
     p = Path(path)
     name = str(p)
     try:
@@ -354,8 +355,9 @@ def open_workbook(path: str | Path, data: bytes | None = None, only: str | None 
     sheets: list[Sheet] = []
     try:
         metas = book.sheets_metadata
-        if only is not None and any(m.name == only for m in metas):
-            metas = [m for m in metas if m.name == only]
+        wanted = (only,) if isinstance(only, str) else only
+        if wanted and any(m.name in wanted for m in metas):
+            metas = [m for m in metas if m.name in wanted]
         for meta in metas:
             if str(getattr(meta, "typ", "")).lower().endswith("chartsheet"):
                 continue

@@ -19,7 +19,7 @@ from typing import Any, Iterator, NamedTuple
 from ..domain.fields import FEE_FIELDS, RESULT_FIELDS, SATISFACTION_FIELDS, is_ratio_field
 from .grid import Sheet, Workbook, open_workbook
 from . import evidence
-from .marker import COVERAGE_LABEL, EXCLUDED_MARK, PROVINCIAL, PROVINCIAL_SHEET, form_marker
+from .marker import COVERAGE_LABEL, EXCLUDED_MARK, form_marks
 from .headers import candidates, classify, is_ratio_label, is_stt_header, is_total_label, is_unit_header, row_kind
 from ..domain.numbers import NumberError, parse_number
 from ..domain.periods import parse_period
@@ -648,10 +648,10 @@ def read_tables(path: str | Path, cutoff_day: int | None = None,
                 data: bytes | None = None, columns: tuple[tuple[str, str], ...] = ()) -> tuple[Workbook, list[Table]]:
     """Open a workbook (or its bytes ``data``, already read) and read every result
     table on every sheet; of a provincial workbook written by xl-tthc, its appendix
-    sheet only (:mod:`xl_tthc.read.marker`).  ``columns``: the profile's explicit column
+    sheet only, and of any workbook naming its form sheets, those (:mod:`xl_tthc.read.marker`).  ``columns``: the profile's explicit column
     names.  Raises ReadError."""
-    marker = form_marker(path, data)
-    book = open_workbook(path, data, only=PROVINCIAL_SHEET if marker == PROVINCIAL else None)
+    marker, sheets = form_marks(path, data)
+    book = open_workbook(path, data, only=sheets)
     tables: list[Table] = []
     for sheet in book.sheets:
         for t in find_tables(sheet, str(path), cutoff_day, columns):
