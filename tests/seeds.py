@@ -1,5 +1,6 @@
-"""The appendix tables of ../shared/seeds/ typed into workbooks with their real
-multi-row headers (transcribed cell by cell from the seed texts)."""
+"""The appendix tables of the seed reports (tests/fixtures/prose/, shipped copies of the
+shared seeds) typed into workbooks with their real multi-row headers (transcribed cell by
+cell from the seed texts)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 import openpyxl
 from openpyxl.styles import Alignment, Font
 
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
+SEEDS = Path(__file__).resolve().parent / "fixtures" / "prose"  # shipped: a clone needs nothing beside it
 
 BINH_THUAN_TITLE = [
     "PHỤ LỤC",
