@@ -10,7 +10,6 @@ Vietnamese message box, never in a Python traceback.
 from __future__ import annotations
 
 import functools
-import os
 import sys
 import tempfile
 from pathlib import Path
@@ -135,6 +134,7 @@ def consolidate(book):
     """Tổng hợp: consolidate a folder of department workbooks into a new workbook."""
     from xl_tthc.consolidate.consolidation import NoInputs, consolidate as consolidate_files
     from xl_tthc.consolidate.provincial import SelfContradiction, write_provincial
+    from xl_tthc.domain.output import OutputError, write_atomically
 
     folder = xa.ask_folder(book, "Chọn thư mục chứa các tệp báo cáo của đơn vị")
     if folder is None:
@@ -145,18 +145,16 @@ def consolidate(book):
     except NoInputs as e:
         xa.alert(book, str(e), critical=True)
         return None
-    fd, tmp = tempfile.mkstemp(prefix=".tong_hop.", suffix=".xlsx", dir=folder)
-    os.close(fd)
     try:
-        write_provincial(result, tmp)
-        os.replace(tmp, out)
+        write_atomically(out, lambda tmp: write_provincial(result, tmp))
+    except OutputError as e:
+        xa.alert(book, e.text("vi"), critical=True)
+        return None
     except SelfContradiction as e:  # a bug of xl-tthc: nothing is written
         first = e.issues[0]
         xa.alert(book, f"Bảng tổng hợp tự mâu thuẫn (lỗi của xl-tthc), không ghi tệp: ô {first.cell}: "
                        f"{first.message}", critical=True)
         return None
-    finally:
-        Path(tmp).unlink(missing_ok=True)
     book.app.books.open(str(out))
     failed = len(result.failed)
     xa.alert(book, f"Đã tổng hợp {len(result.rows)} đơn vị vào tệp \"{out.name}\"."

@@ -11,6 +11,8 @@ import importlib
 
 import click
 
+from .common import XlGroup, option, setup_console, tr
+
 __all__ = ["main", "cli"]
 
 # command name -> its module in this package (a click command of the same name)
@@ -27,7 +29,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
 )
 
 
-class _LazyGroup(click.Group):
+class _LazyGroup(XlGroup):
     """Imports a command's module only when that command is asked for, so that
     ``xl-tthc consolidate`` does not load what ``recompute`` or ``addin`` need."""
 
@@ -41,11 +43,26 @@ class _LazyGroup(click.Group):
         return getattr(importlib.import_module(f"{__name__}.{module}"), name)
 
 
-@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(package_name="xl-tthc")
+def _version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or ctx.resilient_parsing:
+        return
+    from importlib.metadata import version
+
+    click.echo(tr(f"xl-tthc, phiên bản {version('xl-tthc')}", f"xl-tthc, version {version('xl-tthc')}"))
+    ctx.exit()
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]},
+             help_en="xl-tthc: read, check, recompute and consolidate TTHC result workbooks.")
+@option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_version,
+        help="Hiện phiên bản rồi thoát.", en="Show the version and exit.")
+@option("--lang", type=click.Choice(["vi", "en"]), default="vi", expose_value=False, is_eager=True,
+        help="Ngôn ngữ (vi hoặc en); mỗi lệnh cũng nhận --lang.", en="Language (vi or en); every command also "
+                                                                   "takes --lang.")
 def cli() -> None:
-    """xl-tthc: read, check, recompute and consolidate TTHC result workbooks."""
+    """xl-tthc: đọc, kiểm tra, tính lại và tổng hợp các biểu kết quả giải quyết TTHC."""
 
 
 def main() -> None:
+    setup_console()
     cli(prog_name="xl-tthc")

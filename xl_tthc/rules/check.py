@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from ..read.grid import ReadError, Workbook
 from ..domain.issues import Issue, has_errors, message, sort_issues
@@ -88,7 +88,17 @@ def check_file(path: str | Path, profile: Profile | str | None = None, lang: str
     return report
 
 
-def check_files(paths: Iterable[str | Path], profile: Profile | str | None = None,
-                lang: str = "vi") -> list[FileReport]:
+def check_files(paths: Iterable[str | Path], profile: Profile | str | None = None, lang: str = "vi",
+                progress: Callable[[int, int, str], None] | None = None) -> list[FileReport]:
+    """Check every file; ``progress(done, total, current)`` is called before each file
+    and once at the end (current "")."""
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
-    return [check_file(p, prof, lang) for p in paths]
+    paths = list(paths)
+    reports = []
+    for k, p in enumerate(paths):
+        if progress is not None:
+            progress(k, len(paths), str(p))
+        reports.append(check_file(p, prof, lang))
+    if progress is not None:
+        progress(len(paths), len(paths), "")
+    return reports

@@ -17,9 +17,7 @@ A fill colour is ``"#RRGGBB"``, ``None`` for no fill, or (read back from a file 
 
 from __future__ import annotations
 
-import os
 import re
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Union
@@ -27,6 +25,7 @@ from typing import Any, Iterable, Mapping, Union
 from ..forms.templates import form_of, mark_form, save_workbook
 from ..read.grid import ReadError, Sheet, Workbook
 from ..domain.issues import column_letter
+from ..domain.output import write_atomically
 
 __all__ = [
     "WriteValue", "WriteFormula", "NumberFormat", "ColumnWidth", "Fill", "Note", "DeleteNote",
@@ -395,13 +394,4 @@ def apply_to_file(src: str | Path, edits: Iterable[Edit], out: str | Path, marke
     if marker and form_of(wb) is None:
         mark_form(wb, marker)
     wb.calculation.fullCalcOnLoad = True
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{out.stem}.", suffix=out.suffix, dir=out.parent)
-    os.close(fd)
-    try:
-        save_workbook(wb, tmp, cached, stamp=False)
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return out
+    return write_atomically(out, lambda tmp: save_workbook(wb, tmp, cached, stamp=False))
