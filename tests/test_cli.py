@@ -31,16 +31,23 @@ def _commands(group, prefix=()):
 
 @pytest.mark.parametrize("path, command", list(_commands(cli)), ids=lambda x: " ".join(x) if isinstance(x, tuple) else "")
 def test_every_command_is_documented(path, command):
+    """In Vietnamese by default, in English with --lang en (the help text changes with it)."""
     assert command.help and len(command.help.strip()) > 20, f"{' '.join(path)} has no documentation"
+    assert command.help_en and len(command.help_en.strip()) > 20, f"{' '.join(path)} has no English help"
     result = run(*path, "--help")
-    assert result.exit_code == 0 and "Usage" in result.output
+    assert result.exit_code == 0 and "Cách dùng:" in result.output and "Tùy chọn:" in result.output
+    assert "Usage" not in result.output and "Show this message" not in result.output
+    assert "--lang" in result.output, f"{' '.join(path)} takes no --lang"
+    english = run(*path, "--help", "--lang", "en")
+    assert english.exit_code == 0 and "Usage:" in english.output and "Show this message and exit." in english.output
+    assert english.output != result.output
 
 
 def test_every_registered_module_is_a_command():
     ctx = click.Context(cli)
     assert all(isinstance(cli.get_command(ctx, name), click.Command) for name, _ in COMMANDS)
     assert cli.get_command(ctx, "nope") is None
-    modules = {p.stem for p in Path(cli_package.__file__).parent.glob("*.py")} - {"__init__", "common"}
+    modules = {p.stem for p in Path(cli_package.__file__).parent.glob("*.py")} - {"__init__", "common", "i18n"}
     assert modules == {module for _, module in COMMANDS}
 
 
@@ -50,7 +57,7 @@ def test_a_command_loads_only_its_own_module():
             "try:\n    main()\nexcept SystemExit:\n    pass\n"
             "print(sorted(m for m in sys.modules if m.startswith('xl_tthc.cli.')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.strip().splitlines()[-1] == "['xl_tthc.cli.common', 'xl_tthc.cli.consolidate']"
+    assert out.strip().splitlines()[-1] == "['xl_tthc.cli.common', 'xl_tthc.cli.consolidate', 'xl_tthc.cli.i18n']"
 
 
 def test_check_exit_codes(tmp_path, binh_thuan_xlsx, soc_trang_xlsx):
@@ -70,7 +77,7 @@ def test_check_json_shape(binh_thuan_xlsx):
     assert t["header_rows"] == [6] and t["form"] == "results" and len(t["units"]) == 20
     issue = t["issues"][0]
     assert set(issue) == {"file", "sheet", "row", "column", "unit", "field", "rule", "severity", "expected",
-                          "found", "message"}
+                          "found", "message", "expected_text", "found_text"}
 
 
 def test_check_readable_table_in_english(binh_thuan_xlsx):
@@ -96,7 +103,8 @@ def test_narrative_then_crosscheck_round_trip(tmp_path, soc_trang_xlsx):
     assert run("crosscheck", prose, soc_trang_xlsx).exit_code == 0
     prose.write_text(result.output.replace("7.718 hồ sơ", "7.781 hồ sơ"), encoding="utf-8")
     data = json.loads(run("crosscheck", "--json", prose, soc_trang_xlsx).output)
-    assert [(i["rule"], i["found"]) for i in data["issues"]] == [("narrative_mismatch", "7.781")]
+    # typed values (issue #16): the count as a number, as written in found_text
+    assert [(i["rule"], i["found"], i["found_text"]) for i in data["issues"]] == [("narrative_mismatch", 7781, "7.781")]
     assert run("crosscheck", prose, soc_trang_xlsx).exit_code == 1
 
 
@@ -105,4 +113,4 @@ def test_crosscheck_of_the_seed_reports_against_their_appendices(binh_thuan_xlsx
     assert run("crosscheck", seeds.SEEDS / "004_1adce9f0e8eaa467.txt", soc_trang_xlsx).exit_code == 0
     # Bắc Giang: "100% hồ sơ trả kết quả trước hạn" while 52 of 54 were early (02 on time): really inconsistent
     data = json.loads(run("crosscheck", "--json", seeds.SEEDS / "003_75e4332413230d9a.txt").output)
-    assert [(i["field"], i["found"]) for i in data["issues"]] == [("resolved_early", "100%")]
+    assert [(i["field"], i["found"], i["found_text"]) for i in data["issues"]] == [("resolved_early", 1, "100%")]

@@ -189,4 +189,5 @@ def test_cli_list_and_write(tmp_path: Path) -> None:
     assert res.exit_code == 2 and "--force" in res.output
     assert runner.invoke(cli, ["template", "fees", "-o", str(out), "--force"]).exit_code == 0
     assert runner.invoke(cli, ["template", "nope", "-o", str(out)]).exit_code == 2
-    assert runner.invoke(cli, ["template", "--help"]).output.count("Templates:") == 1
+    assert runner.invoke(cli, ["template", "--help"]).output.count("Các mẫu:") == 1
+    assert runner.invoke(cli, ["template", "--help", "--lang", "en"]).output.count("Templates:") == 1

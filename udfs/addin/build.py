@@ -238,7 +238,7 @@ def build_addin(
     if out.suffix.lower() != ".xlam":
         raise ValueError(f"an Excel add-in file must end in .xlam: {out}")
     if out.exists() and not force:
-        raise FileExistsError(f"{out} exists; pass force=True (--force) to replace it")
+        raise FileExistsError(f"{out} exists; pass force=True to replace it")
     if not out.parent.is_dir():
         raise FileNotFoundError(f"the folder for the add-in does not exist: {out.parent}")
     ribbon_xml, ribbon_bas = read_sources()

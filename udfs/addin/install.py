@@ -104,7 +104,7 @@ def install_addin(
     xlstart = Path(environ["APPDATA"]) / "Microsoft" / "Excel" / "XLSTART"
     target = xlstart / ADDIN_NAME
     if target.exists() and not force:
-        raise FileExistsError(f"{target} exists; pass force=True (--force) to replace it")
+        raise FileExistsError(f"{target} exists; pass force=True to replace it")
     xlstart.mkdir(parents=True, exist_ok=True)
     try:
         if addin_path is None:

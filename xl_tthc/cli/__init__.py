@@ -2,7 +2,8 @@
 
 Commands live one per module in this package and are registered in ``COMMANDS``.
 Exit codes: 0 no error-level finding, 1 error-level findings, 2 the command could not
-run (usage, unreadable file).
+run (usage, unreadable file, an output the file system refused).  Help and messages are
+Vietnamese unless ``--lang en`` or ``XL_TTHC_LANG=en`` (``common``, ``i18n``).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ import importlib
 
 import click
 
-from .common import XlGroup, option, setup_console, tr
+from .common import XlGroup, group_lang_option, option, setup_console, tr
 
 __all__ = ["main", "cli"]
 
@@ -56,9 +57,7 @@ def _version(ctx: click.Context, _param: click.Parameter, value: bool) -> None:
              help_en="xl-tthc: read, check, recompute and consolidate TTHC result workbooks.")
 @option("--version", is_flag=True, expose_value=False, is_eager=True, callback=_version,
         help="Hiện phiên bản rồi thoát.", en="Show the version and exit.")
-@option("--lang", type=click.Choice(["vi", "en"]), default="vi", expose_value=False, is_eager=True,
-        help="Ngôn ngữ (vi hoặc en); mỗi lệnh cũng nhận --lang.", en="Language (vi or en); every command also "
-                                                                   "takes --lang.")
+@group_lang_option
 def cli() -> None:
     """xl-tthc: đọc, kiểm tra, tính lại và tổng hợp các biểu kết quả giải quyết TTHC."""
 

@@ -25,6 +25,7 @@ from typing import Any, Callable, Iterable, NoReturn, Sequence
 
 import click
 
+from ..consolidate.consolidation import NoInputs
 from ..consolidate.findings import Finding, common_folder, findings_of_issues, grouped, write_findings
 from ..domain.issues import Issue
 from ..domain.numbers import format_count
@@ -132,6 +133,9 @@ lang_option = option("--lang", type=click.Choice(["vi", "en"]), default="vi", sh
                           f"cũng đặt được bằng biến môi trường {ENV}.",
                      en=f"Language of messages and numbers (vi: 1.692; 94,87%; en: 1,692; 94.87%); "
                         f"also set by the environment variable {ENV}.")
+group_lang_option = option("--lang", type=click.Choice(["vi", "en"]), default="vi", expose_value=False, is_eager=True,
+                           help="Ngôn ngữ (vi hoặc en); mỗi lệnh con cũng nhận --lang.",
+                           en="Language (vi or en); every subcommand also takes --lang.")
 profile_option = option("--profile", default=None, metavar="NAME|FILE",
                         help="Bộ quy ước: default, zero-as-100, cutoff-15, returned-beside, hoặc một tệp "
                              ".toml/.json.",
@@ -247,10 +251,9 @@ def issue_table(issues: Iterable[Issue]) -> str:
 
 
 def no_inputs(inputs: Iterable[str]) -> NoReturn:
-    """No workbook among the inputs (an empty folder): a usage error, exit 2."""
-    given = ", ".join(str(p) for p in inputs)
-    raise click.UsageError(tr(f"không có tệp báo cáo nào (.xlsx .xlsm .xls .xlsb .ods) trong {given}",
-                              f"no workbook (.xlsx .xlsm .xls .xlsb .ods) in {given}"))
+    """No workbook among the inputs (an empty folder): the core's ``NoInputs`` message as a
+    usage error, exit 2."""
+    raise click.UsageError(str(NoInputs(list(inputs), current_lang())))
 
 
 def write_findings_or_fail(findings: Sequence[Finding], out: Path, lang: str, per_unit: bool, force: bool,
@@ -348,7 +351,7 @@ def stderr_is_tty() -> bool:
     return sys.stderr.isatty()
 
 
-__all__ = ["Progress", "findings_text", "no_inputs", "write_findings_or_fail", "min_severity_option",
+__all__ = ["group_lang_option", "Progress", "findings_text", "no_inputs", "write_findings_or_fail", "min_severity_option",
            "findings_output", "per_unit_option", "XlCommand", "XlGroup", "XlOption", "command", "group", "option", "json_option", "lang_option",
            "profile_option", "force_option", "setup_console", "echo_json", "issue_table", "check_output_path",
            "write_atomically", "output_failed", "OutputFailed", "stderr_is_tty", "tr"]

@@ -14,76 +14,70 @@ from ..domain.issues import has_errors
 from ..domain.numbers import format_count
 from ..domain.profiles import ProfileError, load_profile
 from ..consolidate.provincial import SelfContradiction, write_provincial
-from .common import (check_output_path, echo_json, force_option, issue_table, json_option, lang_option,
-                     profile_option, stderr_is_tty, write_atomically)
+from .common import (Progress, check_output_path, command, echo_json, force_option, issue_table, json_option,
+                     lang_option, no_inputs, option, profile_option, tr, write_atomically)
 
 
-class _Progress:
-    """A progress bar on stderr, only when stderr is a terminal."""
+@command(en="""Consolidate department workbooks (files, or folders searched recursively) into the
+provincial workbook: the consolidated sheet with totals and ratios as formulas, charts,
+every row read, every finding linked to its source cell, and every source file.
 
-    def __init__(self, label: str) -> None:
-        self.label, self.bar = label, None
+Files that cannot be read, report another period, conflict with another file for the
+same department, or have errors in their counts are listed with the reason; the
+others are consolidated.  No workbook among the inputs (an empty folder) is an error.
 
-    def __call__(self, done: int, total: int) -> None:
-        if self.bar is None:
-            self.bar = click.progressbar(length=total, label=self.label, file=sys.stderr)
-            self.bar.__enter__()
-        self.bar.update(done - self.bar.pos)
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.__exit__(None, None, None)
-            self.bar = None
-
-
-@click.command()
+Exit code 0: everything consolidated without error-level findings; 1: some file
+failed or errors were found; 2: the command could not run.""")
 @click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="The provincial workbook to write (.xlsx).")
-@click.option("--period", default=None, metavar="P",
-              help="The period to consolidate, e.g. 'tháng 02 năm 2021' or 2021-02, 2024-Q1, 2023 "
-                   "(default: the period most files report).")
-@click.option("--previous", default=None, type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="The previous period's consolidated workbook: check carried-over figures against it.")
-@click.option("--jobs", type=click.IntRange(min=1), default=None,
-              help="Worker processes for reading (default: one per CPU for many files).")
+@option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+        help="Tệp tổng hợp của tỉnh sẽ ghi (.xlsx).", en="The provincial workbook to write (.xlsx).")
+@option("--period", default=None, metavar="P",
+        help="Kỳ cần tổng hợp, ví dụ 'tháng 02 năm 2021' hoặc 2021-02, 2024-Q1, 2023 (mặc định: kỳ mà "
+             "nhiều tệp báo cáo nhất).",
+        en="The period to consolidate, e.g. 'tháng 02 năm 2021' or 2021-02, 2024-Q1, 2023 "
+           "(default: the period most files report).")
+@option("--previous", default=None, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+        help="Tệp tổng hợp kỳ trước: đối chiếu số kỳ trước chuyển sang.",
+        en="The previous period's consolidated workbook: check carried-over figures against it.")
+@option("--jobs", type=click.IntRange(min=1), default=None,
+        help="Số tiến trình đọc song song (mặc định: mỗi CPU một tiến trình khi có nhiều tệp).",
+        en="Worker processes for reading (default: one per CPU for many files).")
 @json_option
 @force_option
 @profile_option
 @lang_option
 def consolidate(inputs: tuple[Path, ...], out: Path, period: str | None, previous: Path | None, jobs: int | None,
                 as_json: bool, force: bool, profile: str | None, lang: str) -> None:
-    """Consolidate department workbooks (files, or folders searched recursively) into the
-    provincial workbook: the consolidated sheet with totals and ratios as formulas, charts,
-    every row read, every finding linked to its source cell, and every source file.
+    """Tổng hợp các tệp báo cáo của đơn vị (tệp, hoặc thư mục tìm cả thư mục con) thành tệp
+    tổng hợp của tỉnh: trang tổng hợp với tổng và tỷ lệ bằng công thức, biểu đồ, mọi dòng
+    đã đọc, mọi phát hiện có liên kết tới ô nguồn, và danh sách tệp nguồn.
 
-    Files that cannot be read, report another period, conflict with another file for the
-    same department, or have errors in their counts are listed with the reason; the
-    others are consolidated.
+    Tệp không đọc được, báo cáo kỳ khác, trùng đơn vị với tệp khác, hoặc có lỗi số liệu
+    được liệt kê kèm lý do; các tệp còn lại được tổng hợp.  Không có tệp báo cáo nào
+    (thư mục rỗng) là lỗi.
 
-    Exit code 0: everything consolidated without error-level findings; 1: some file
-    failed or errors were found; 2: the command could not run.
+    Mã thoát 0: đã tổng hợp hết, không có lỗi; 1: có tệp không tổng hợp được hoặc có lỗi;
+    2: lệnh không chạy được.
     """
     if out.suffix.lower() != ".xlsx":
-        raise click.UsageError(f"{out}: the output must be an .xlsx file")
+        raise click.UsageError(tr(f"{out}: tệp kết quả phải là .xlsx", f"{out}: the output must be an .xlsx file"))
     files = collect_inputs(inputs)
+    if not files:
+        no_inputs(map(str, inputs))
     check_output_path(out, [*files, *([previous] if previous else [])], force)
     try:
         prof = load_profile(profile)
     except ProfileError as e:
         raise click.UsageError(str(e))
-    progress = _Progress("Đang đọc" if lang == "vi" else "Reading") if stderr_is_tty() else None
     try:
-        try:
-            result = consolidate_files(files or inputs, period=period, previous=previous, jobs=jobs, profile=prof,
-                                       lang=lang, progress=progress, exclude=[out])
-        except ValueError as e:
-            raise click.UsageError(str(e))
-        except ReadError as e:
-            raise click.UsageError(f"{previous}: {e.text(lang)}")
-        finally:
-            if progress:
-                progress.close()
+        with Progress(tr("Đang đọc", "Reading")) as progress:
+            try:
+                result = consolidate_files(files, period=period, previous=previous, jobs=jobs,
+                                           profile=prof, lang=lang, progress=progress, exclude=[out])
+            except ValueError as e:
+                raise click.UsageError(str(e))
+            except ReadError as e:
+                raise click.UsageError(f"{previous}: {e.text(lang)}")
         write_atomically(out, lambda tmp: write_provincial(result, tmp))
     except SelfContradiction as e:  # a bug: say so, and leave nothing written
         click.echo(issue_table(e.issues), err=True)
@@ -98,18 +92,20 @@ def consolidate(inputs: tuple[Path, ...], out: Path, period: str | None, previou
     if as_json:
         echo_json({"output": str(out), **result.to_dict()})
     else:
-        vi = lang == "vi"
         total = result.total
         partial = set(result.partial)
         head = ", ".join(
-            f"{label(f, lang)} {format_count(total[f]) if f in total else ('không cộng' if vi else 'not totalled')}"
+            f"{label(f, lang)} "
+            f"{format_count(total[f], lang=lang) if f in total else tr('không cộng', 'not totalled')}"
             + (f" ({result.coverage_text(f)})" if f in partial else "")
             for f in ("received", "received_new", "resolved", "pending") if f in result.fields)
         n_ok = sum(1 for s in result.sources if s.status == "consolidated")
-        click.echo(f"{out}: {len(result.rows)} {'đơn vị' if vi else 'units'}, "
-                   f"{n_ok}/{len(result.sources)} {'tệp đã tổng hợp' if vi else 'files consolidated'}"
-                   f"{'; kỳ ' + result.period.label if vi and result.period else ''}"
-                   f"{'; period ' + result.period.key if not vi and result.period else ''}{'; ' + head if head else ''}")
+        rows, n_files = format_count(len(result.rows), lang=lang), format_count(len(result.sources), lang=lang)
+        click.echo(tr(f"{out}: {rows} đơn vị, {format_count(n_ok)}/{n_files} tệp đã tổng hợp"
+                      f"{'; kỳ ' + result.period.label if result.period else ''}{'; ' + head if head else ''}",
+                      f"{out}: {rows} unit{'' if len(result.rows) == 1 else 's'}, {n_ok:,}/{n_files} "
+                      f"file{'' if len(result.sources) == 1 else 's'} consolidated"
+                      f"{'; period ' + result.period.key if result.period else ''}{'; ' + head if head else ''}"))
         for s in result.failed:
             click.echo(f"  {s.path}: {status_label(s.status, lang)}: {s.reason}")
         if result.issues:

@@ -10,17 +10,18 @@ from ..read.grid import ReadError
 from ..domain.issues import has_errors
 from ..prose.report import ProseError
 from ..prose.prose_check import crosscheck_report
-from .common import echo_json, issue_table, json_option, lang_option
+from .common import command, echo_json, issue_table, json_option, lang_option, tr
 
 
-@click.command()
+@command(en="""Check the figures of a report's prose (.txt .md .docx) against its appendix workbook,
+and against each other when no workbook is given.  Each finding quotes the sentence.""")
 @click.argument("report", type=click.Path(dir_okay=False, path_type=str))
 @click.argument("table", required=False, type=click.Path(dir_okay=False, path_type=str))
 @json_option
 @lang_option
 def crosscheck(report: str, table: str | None, as_json: bool, lang: str) -> None:
-    """Check the figures of a report's prose (.txt .md .docx) against its appendix workbook,
-    and against each other when no workbook is given.  Each finding quotes the sentence."""
+    """Đối chiếu các số trong văn bản báo cáo (.txt .md .docx) với tệp phụ lục, và giữa các
+    số với nhau khi không có tệp phụ lục.  Mỗi phát hiện trích câu văn có số sai."""
     try:
         issues = crosscheck_report(report, table, lang)
     except ReadError as e:
@@ -34,5 +35,5 @@ def crosscheck(report: str, table: str | None, as_json: bool, lang: str) -> None
     elif issues:
         click.echo(issue_table(issues))
     else:
-        click.echo("Không có sai lệch." if lang == "vi" else "No inconsistencies.")
+        click.echo(tr("Không có sai lệch.", "No inconsistencies."))
     sys.exit(1 if has_errors(issues) else 0)

@@ -8,17 +8,19 @@ import click
 
 from ..read.grid import ReadError
 from ..prose.prose_check import narrate_file
-from .common import echo_json, json_option, lang_option
+from .common import command, echo_json, json_option, lang_option, option
 
 
-@click.command()
+@command(en="Write the Vietnamese summary paragraphs of a workbook's result table(s).")
 @click.argument("table", type=click.Path(dir_okay=False, path_type=str))
-@click.option("--period", default=None, help='Period label, e.g. "tháng 02 năm 2021" (default: from the title).')
-@click.option("--no-pad", is_flag=True, help="Write counts under ten without a leading zero (7, not 07).")
+@option("--period", default=None, help='Tên kỳ, ví dụ "tháng 02 năm 2021" (mặc định: lấy từ tiêu đề bảng).',
+        en='Period label, e.g. "tháng 02 năm 2021" (default: from the title).')
+@option("--no-pad", is_flag=True, help="Viết số dưới mười không có số 0 đứng trước (7, không phải 07).",
+        en="Write counts under ten without a leading zero (7, not 07).")
 @json_option
 @lang_option
 def narrative(table: str, period: str | None, no_pad: bool, as_json: bool, lang: str) -> None:
-    """Write the Vietnamese summary paragraphs of a workbook's result table(s)."""
+    """Viết các đoạn văn tóm tắt (tiếng Việt) của bảng kết quả trong một tệp."""
     try:
         texts = narrate_file(table, period, pad_small=not no_pad)
     except ReadError as e:

@@ -217,30 +217,32 @@ def ratio(numerator: Fraction | int, denominator: Fraction | int) -> Fraction | 
     return Fraction(numerator) / Fraction(denominator)
 
 
-def format_decimal(x: Fraction | int | float, decimals: int = 0) -> str:
-    """Vietnamese number text: dots for thousands, comma for decimals, Excel rounding."""
+def format_decimal(x: Fraction | int | float, decimals: int = 0, lang: str = "vi") -> str:
+    """Vietnamese number text: dots for thousands, comma for decimals, Excel rounding;
+    ``lang="en"``: commas for thousands, a dot for decimals (1,692.5)."""
     f = excel_round(to_fraction(x), decimals)
     sign = "-" if f < 0 else ""
     f = abs(f)
     scaled = f * (10**decimals)
     n = scaled.numerator // scaled.denominator
     whole, frac = divmod(n, 10**decimals) if decimals else (n, 0)
-    grouped = f"{whole:,}".replace(",", ".")
+    thousands, point = (",", ".") if lang == "en" else (".", ",")
+    grouped = f"{whole:,}".replace(",", thousands)
     if decimals:
-        return f"{sign}{grouped},{frac:0{decimals}d}"
+        return f"{sign}{grouped}{point}{frac:0{decimals}d}"
     return f"{sign}{grouped}"
 
 
-def format_count(n: int | Fraction | float, pad: bool = False) -> str:
+def format_count(n: int | Fraction | float, pad: bool = False, lang: str = "vi") -> str:
     """A count as written in the reports: 1.692; with ``pad``, counts under ten as 07."""
-    text = format_decimal(n, 0)
+    text = format_decimal(n, 0, lang)
     if pad and 0 <= to_fraction(n) < 10:
         return text.zfill(2)
     return text
 
 
-def format_percent(fraction: Fraction | float | None, decimals: int = 2, blank: str = "") -> str:
-    """A ratio (a fraction, 0.9487) as Vietnamese percent text "94,87%"."""
+def format_percent(fraction: Fraction | float | None, decimals: int = 2, blank: str = "", lang: str = "vi") -> str:
+    """A ratio (a fraction, 0.9487) as Vietnamese percent text "94,87%" ("94.87%" in English)."""
     if fraction is None:
         return blank
-    return format_decimal(to_fraction(fraction) * 100, decimals) + "%"
+    return format_decimal(to_fraction(fraction) * 100, decimals, lang) + "%"
