@@ -83,7 +83,7 @@ def test_check_json_shape(binh_thuan_xlsx):
 def test_check_readable_table_in_english(binh_thuan_xlsx):
     result = run("check", "--lang", "en", binh_thuan_xlsx)
     assert "G10" in result.output and "ratio_mismatch" in result.output
-    assert "On-time rate states 94,87%, recomputed 100,00%." in result.output
+    assert "On-time rate states 94.87%, recomputed 100.00%." in result.output  # English numbers (#16)
 
 
 def test_profile_from_a_toml_file(tmp_path, binh_thuan_xlsx):

@@ -263,11 +263,13 @@ def _write_xlsx(findings: Sequence[Finding], path: Path, lang: str, per_unit: bo
     wb = openpyxl.Workbook()
     wb.remove(wb.active)
     if per_unit:
-        parts: dict[str, list[Finding]] = {}
+        parts: dict[str | None, list[Finding]] = {}
         for x in findings:
-            parts.setdefault(x.department or ("(không rõ đơn vị)" if lang == "vi" else "(unknown department)"),
-                             []).append(x)
-        groups = sorted(parts.items())
+            parts.setdefault(x.department, []).append(x)
+        unknown = parts.pop(None, None)
+        groups = sorted((k, v) for k, v in parts.items() if k)
+        if unknown:
+            groups.append(("(không rõ đơn vị)" if lang == "vi" else "(unknown department)", unknown))
     else:
         groups = [(_SHEET[lang], list(findings))]
     taken: set[str] = set()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Iterable
 
-from .numbers import NumberError, parse_number
+from .numbers import NumberError, format_decimal, parse_number
 
 __all__ = ["Issue", "RULES", "SEVERITIES", "message", "has_errors", "sort_issues", "column_letter", "typed_value"]
 
@@ -385,12 +385,34 @@ MESSAGES: dict[str, tuple[str, str]] = {
 }
 
 
+# messages whose values are quoted as the cell or the text writes them, in either language
+_AS_WRITTEN = ("decimal_separator", "unparseable", "not_integer", "narrative_mismatch", "formula_error")
+
+
 def message(key: str, lang: str = "vi", **params: Any) -> str:
-    """Render the message ``key`` in ``lang`` ("vi" or "en")."""
+    """Render the message ``key`` in ``lang`` ("vi" or "en").  In English the expected and
+    found numbers are written the English way (1,692; 94.87%), except where the message
+    quotes how the cell is written."""
     vi, en = MESSAGES[key]
     template = en if lang == "en" else vi
     params = {k: ("" if v is None else v) for k, v in params.items()}
+    if lang == "en" and key.partition(".")[0] not in _AS_WRITTEN:
+        for k in ("expected", "found"):
+            if isinstance(params.get(k), str):
+                params[k] = english_number(params[k])
     return template.format_map(_Defaults(params))
+
+
+def english_number(text: str) -> str:
+    """A number written the Vietnamese way ("1.692", "94,87%") written the English way
+    ("1,692", "94.87%"); any other text unchanged."""
+    try:
+        n = parse_number(text)
+    except (NumberError, ValueError, TypeError):
+        return text
+    if n is None or n.style == "en":
+        return text
+    return format_decimal(n.value, n.decimals, "en") + ("%" if n.percent else "")
 
 
 class _Defaults(dict):
