@@ -26,7 +26,7 @@ from typing import Any, Callable, Iterable, NoReturn, Sequence
 import click
 
 from ..consolidate.consolidation import NoInputs
-from ..consolidate.findings import Finding, common_folder, findings_of_issues, grouped, write_findings
+from ..consolidate.findings import Finding, Places, common_folder, findings_of_issues, grouped, write_findings
 from ..domain.issues import Issue
 from ..domain.numbers import format_count
 from ..domain.output import OutputError, write_atomically as _write_atomically
@@ -244,10 +244,13 @@ def findings_text(findings: Sequence[Finding], lang: str = "vi") -> str:
                      for r in [head] + rows)
 
 
-def issue_table(issues: Iterable[Issue]) -> str:
-    """Issues (of any command) as the findings text table, files relative to their common folder."""
+def issue_table(issues: Iterable[Issue], tables: Iterable[Any] = (), places: Places | None = None) -> str:
+    """Issues (of any command) as the findings text table, files relative to their common
+    folder; ``tables`` (the tables read), or ``places``, give each finding its department
+    and unit cell."""
     issues = list(issues)
-    return findings_text(findings_of_issues(issues, base=common_folder(i.file for i in issues)), current_lang())
+    return findings_text(findings_of_issues(issues, base=common_folder(i.file for i in issues),
+                                            places=places or Places.of_tables(tables)), current_lang())
 
 
 def no_inputs(inputs: Iterable[str]) -> NoReturn:

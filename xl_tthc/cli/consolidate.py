@@ -13,6 +13,7 @@ from ..read.grid import ReadError
 from ..domain.issues import has_errors
 from ..domain.numbers import format_count
 from ..domain.profiles import ProfileError, load_profile
+from ..consolidate.findings import Places, common_folder, shown_path
 from ..consolidate.provincial import SelfContradiction, write_provincial
 from .common import (Progress, check_output_path, command, echo_json, force_option, issue_table, json_option,
                      lang_option, no_inputs, option, profile_option, tr, write_atomically)
@@ -106,8 +107,9 @@ def consolidate(inputs: tuple[Path, ...], out: Path, period: str | None, previou
                       f"{out}: {rows} unit{'' if len(result.rows) == 1 else 's'}, {n_ok:,}/{n_files} "
                       f"file{'' if len(result.sources) == 1 else 's'} consolidated"
                       f"{'; period ' + result.period.key if result.period else ''}{'; ' + head if head else ''}"))
+        base = common_folder(files)
         for s in result.failed:
-            click.echo(f"  {s.path}: {status_label(s.status, lang)}: {s.reason}")
+            click.echo(f"  {shown_path(s.path, base)}: {status_label(s.status, lang)}: {s.reason}")
         if result.issues:
-            click.echo(issue_table(result.issues))
+            click.echo(issue_table(result.issues, places=Places.of_sources(result.sources)))
     sys.exit(0 if result.ok and not has_errors(result.issues) else 1)

@@ -72,5 +72,5 @@ def recompute(file: Path, out: Path, as_json: bool, force: bool, profile: str | 
                       f"{out}: {n:,} table{'' if n == 1 else 's'}, {k:,} formula{'' if k == 1 else 's'} restored, "
                       f"{differing:,} cell{'' if differing == 1 else 's'} differed"))
         if result.issues:
-            click.echo(issue_table(result.issues))
+            click.echo(issue_table(result.issues, result.tables))
     sys.exit(1 if has_errors(result.issues) else 0)

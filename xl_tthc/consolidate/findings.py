@@ -20,10 +20,11 @@ from ..domain.fields import label
 from ..domain.issues import SEVERITIES, Issue, column_letter, message
 from ..domain.numbers import format_count
 from ..domain.output import write_atomically
+from ..read.table import Table
 from ..rules.check import FileReport
-from .consolidation import _department_of
+from .consolidation import Source, _department_of
 
-__all__ = ["Finding", "Summary", "HEADERS", "at_least", "common_folder", "findings_of_reports",
+__all__ = ["Finding", "Places", "Summary", "HEADERS", "at_least", "common_folder", "findings_of_reports",
            "findings_of_issues", "shown_path", "grouped", "summarize", "write_findings", "SEVERITY_LABELS", "WHOLE_FILE"]
 
 SEVERITY_LABELS = {"vi": {"error": "Lỗi", "warning": "Cảnh báo", "info": "Thông tin"},
@@ -103,19 +104,61 @@ def _cell(issue: Issue, unit_column: str | None) -> str:
     return ""
 
 
-def findings_of_issues(issues: Iterable[Issue], *, base: Path | None = None,
-                       departments: dict[tuple[str, str | None], str] | None = None,
-                       unit_columns: dict[tuple[str, str | None], str] | None = None) -> list[Finding]:
-    """Findings of ``issues``; ``departments``/``unit_columns`` by (file, sheet), with
-    (file, None) for the whole file."""
-    departments, unit_columns = departments or {}, unit_columns or {}
+@dataclass
+class Places:
+    """What the tables of a run say about where a finding is: the reporting department
+    of a table of fields (by (file, sheet), and (file, None) for the whole file), the unit
+    column's letter, and the tables whose rows are departments themselves."""
+
+    departments: dict[tuple[str, str | None], str]
+    unit_columns: dict[tuple[str, str | None], str]
+    rows_are_departments: set[tuple[str, str | None]]
+
+    @classmethod
+    def of_tables(cls, tables: Iterable[Table]) -> "Places":
+        places = cls({}, {}, set())
+        for table in tables:
+            key = (table.file, table.sheet)
+            if table.unit_column is not None:
+                places.unit_columns[key] = column_letter(table.unit_column)
+            if table.unit_kind == "department":
+                places.rows_are_departments.add(key)
+                continue
+            dept = _department_of(table, Path(table.file))
+            if dept is not None:
+                places.departments[key] = dept[0]
+                places.departments.setdefault((table.file, None), dept[0])
+        return places
+
+    @classmethod
+    def of_sources(cls, sources: Iterable[Source]) -> "Places":
+        """A consolidation's sources: the department of a file that reports one."""
+        places = cls({}, {}, set())
+        for src in sources:
+            units = set(src.units)
+            if len(units) == 1:
+                places.departments[(src.path, None)] = units.pop()
+        return places
+
+    def department(self, issue: Issue) -> str | None:
+        key = (issue.file, issue.sheet)
+        if key in self.rows_are_departments:
+            return issue.unit
+        return self.departments.get(key) or self.departments.get((issue.file, None))
+
+
+def findings_of_issues(issues: Iterable[Issue], *, base: Path | None = None, places: Places | None = None) -> \
+        list[Finding]:
+    """Findings of ``issues``, files shown relative to ``base``; the department and the
+    unit column from ``places`` (the tables the issues are about)."""
+    places = places or Places({}, {}, set())
     out = []
     for i in issues:
-        key = (i.file, i.sheet)
-        dept = departments.get(key) or departments.get((i.file, None))
-        out.append(Finding(shown_path(i.file, base), i.file, i.sheet, _cell(i, unit_columns.get(key)),
-                           dept or i.unit, i.unit if dept else None, i.field, i.severity, i.rule,
-                           i.message, i.found, i.expected))
+        dept = places.department(i)
+        out.append(Finding(shown_path(i.file, base), i.file, i.sheet,
+                           _cell(i, places.unit_columns.get((i.file, i.sheet))), dept,
+                           None if dept == i.unit else i.unit, i.field, i.severity, i.rule, i.message, i.found,
+                           i.expected))
     return out
 
 
@@ -126,26 +169,16 @@ def findings_of_reports(reports: Sequence[FileReport], min_severity: str = "info
     folder of the reports)."""
     if base is None:
         base = common_folder(r.path for r in reports)
-    departments: dict[tuple[str, str | None], str] = {}
-    unit_columns: dict[tuple[str, str | None], str] = {}
     issues: list[Issue] = []
     for r in reports:
-        for t in r.tables:
-            table = t.table
-            if table.unit_kind != "department":
-                dept = _department_of(table, Path(r.path))
-                if dept is not None:
-                    departments[(table.file, table.sheet)] = dept[0]
-                    departments.setdefault((table.file, None), dept[0])
-            if table.unit_column is not None:
-                unit_columns[(table.file, table.sheet)] = column_letter(table.unit_column)
         if r.error is not None:
             e = r.error
             issues.append(Issue(r.path, e.sheet, None, None, None, None, "unreadable", "error", None, e.reason,
                                 message("unreadable", r.lang, found=e.reason if r.lang == "vi" else e.reason_en,
                                         hint=e.hint if r.lang == "vi" else e.hint_en).strip()))
         issues += at_least(r.all_issues, min_severity)
-    return findings_of_issues(issues, base=base, departments=departments, unit_columns=unit_columns)
+    places = Places.of_tables(t.table for r in reports for t in r.tables)
+    return findings_of_issues(issues, base=base, places=places)
 
 
 def grouped(findings: Sequence[Finding]) -> list[tuple[int, Finding]]:
