@@ -75,4 +75,4 @@ def test_soc_trang_cutoff_profile_expects_the_online_convention(soc_trang_xlsx):
 def test_messages_in_english_on_request(binh_thuan_xlsx):
     report = check_file(binh_thuan_xlsx, lang="en")
     mismatch = next(i for i in report.all_issues if i.rule == "ratio_mismatch")
-    assert mismatch.message == "On-time rate states 94,87%, recomputed 100,00%."
+    assert mismatch.message == "On-time rate states 94.87%, recomputed 100.00%."  # English numbers (#16)

@@ -348,5 +348,9 @@ def test_progress_line_and_quiet_when_not_a_terminal():
     text = stream.getvalue()
     assert "Đang kiểm tra 2/3" in text and "Báo cáo tháng 2.xlsx" in text and "còn khoảng" in text
     assert text.endswith("\r")
+    stream = io.StringIO()
+    q = Progress("Đang đọc", stream=stream, files=["/x/a.xlsx", "/y/b.xlsx"])
+    q(1, 2)  # the consolidation's callback says how many; the next file is shown
+    assert "Đang đọc 1/2" in stream.getvalue() and "b.xlsx" in stream.getvalue()
     res = CliRunner().invoke(cli, ["check", str(SAMPLES)])
     assert "\r" not in res.output and "Đang kiểm tra" not in res.output

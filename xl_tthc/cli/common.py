@@ -128,12 +128,12 @@ def option(*decls: str, help: str, en: str, **kwargs: Any) -> Callable[[Any], An
 
 json_option = option("--json", "as_json", is_flag=True, help="Kết quả dạng JSON (cho máy đọc) ra stdout.",
                      en="Machine-readable JSON on stdout.")
-lang_option = option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True, envvar=ENV,
+lang_option = option("--lang", type=click.Choice(["vi", "en"], case_sensitive=False), default="vi", show_default=True, envvar=ENV,
                      help=f"Ngôn ngữ của thông báo và số (vi: 1.692; 94,87%; en: 1,692; 94.87%); "
                           f"cũng đặt được bằng biến môi trường {ENV}.",
                      en=f"Language of messages and numbers (vi: 1.692; 94,87%; en: 1,692; 94.87%); "
                         f"also set by the environment variable {ENV}.")
-group_lang_option = option("--lang", type=click.Choice(["vi", "en"]), default="vi", expose_value=False, is_eager=True,
+group_lang_option = option("--lang", type=click.Choice(["vi", "en"], case_sensitive=False), default="vi", expose_value=False, is_eager=True,
                            help="Ngôn ngữ (vi hoặc en); mỗi lệnh con cũng nhận --lang.",
                            en="Language (vi or en); every subcommand also takes --lang.")
 profile_option = option("--profile", default=None, metavar="NAME|FILE",
@@ -276,10 +276,11 @@ def write_findings_or_fail(findings: Sequence[Finding], out: Path, lang: str, pe
 class Progress:
     """Progress of a long run on stderr, only when stderr is a terminal: files done of
     all, time elapsed and left, the current file, on one line rewritten in place.
-    ``progress(done, total, current="")`` is the callback the library takes."""
+    ``progress(done, total, current="")`` is the callback the library takes; given
+    ``files``, a callback without ``current`` shows the next of them."""
 
-    def __init__(self, label: str, stream: Any = None, min_total: int = 2) -> None:
-        self.label, self.min_total = label, min_total
+    def __init__(self, label: str, stream: Any = None, min_total: int = 2, files: Sequence[Any] = ()) -> None:
+        self.label, self.min_total, self.files = label, min_total, list(files)
         self.stream = stream if stream is not None else sys.stderr
         self.active = stream is not None or stderr_is_tty()
         self.start = time.monotonic()
@@ -294,6 +295,8 @@ class Progress:
     def __call__(self, done: int, total: int, current: str = "") -> None:
         if not self.active or total < self.min_total:
             return
+        if not current and done < len(self.files):  # a callback that says only how many: files go in order
+            current = str(self.files[done])
         elapsed = time.monotonic() - self.start
         left = elapsed / done * (total - done) if done else None
         parts = [f"{self.label} {done}/{total}", tr(f"đã chạy {_clock(elapsed)}", f"elapsed {_clock(elapsed)}")]

@@ -71,7 +71,7 @@ def consolidate(inputs: tuple[Path, ...], out: Path, period: str | None, previou
     except ProfileError as e:
         raise click.UsageError(str(e))
     try:
-        with Progress(tr("Đang đọc", "Reading")) as progress:
+        with Progress(tr("Đang đọc", "Reading"), files=files) as progress:
             try:
                 result = consolidate_files(files, period=period, previous=previous, jobs=jobs,
                                            profile=prof, lang=lang, progress=progress, exclude=[out])
