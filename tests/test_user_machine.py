@@ -354,3 +354,53 @@ def test_progress_line_and_quiet_when_not_a_terminal():
     assert "Đang đọc 1/2" in stream.getvalue() and "b.xlsx" in stream.getvalue()
     res = CliRunner().invoke(cli, ["check", str(SAMPLES)])
     assert "\r" not in res.output and "Đang kiểm tra" not in res.output
+
+
+@pytest.mark.skipif(sys.platform.startswith("win"), reason="pseudo-terminals are POSIX")
+def test_progress_on_a_terminal_only():
+    import pty
+    import threading
+
+    master, slave = pty.openpty()
+    chunks: list[bytes] = []
+
+    def drain() -> None:
+        while True:
+            try:
+                chunk = os.read(master, 65536)
+            except OSError:  # the terminal closed
+                return
+            if not chunk:
+                return
+            chunks.append(chunk)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    proc = subprocess.run([sys.executable, "-c", MAIN, "check", str(SAMPLES)], stdout=subprocess.PIPE,
+                          stderr=slave, timeout=300)
+    os.close(slave)
+    reader.join(timeout=10)
+    os.close(master)
+    shown = b"".join(chunks).decode("utf-8", "replace")
+    assert proc.returncode == 1
+    assert "Đang kiểm tra 18/19" in shown and "19_" in shown and "đã chạy" in shown and "còn khoảng" in shown
+    assert "Đang kiểm tra" not in proc.stdout.decode("utf-8")  # stdout (not a terminal) stays clean
+
+
+def test_consolidate_hands_its_findings_on_too(two_months, tmp_path):
+    out, findings = tmp_path / "tong.xlsx", tmp_path / "phat_hien.xlsx"
+    res = run("consolidate", two_months, "-o", out, "--findings", findings)
+    assert res.exit_code == 1, res.output
+    assert res.output.splitlines()[-1].startswith("Tổng cộng: 3 tệp, 2 bảng, ")
+    rows = list(openpyxl.load_workbook(findings).active.iter_rows(min_row=2, values_only=True))
+    # the findings workbook lies in the input folder: not read back as an input
+    issues = json.loads(run("consolidate", two_months, "-o", out, "--force", "--json", "--findings", findings).output
+                        )["issues"]
+    assert len(rows) == len(issues) > 0
+    assert {r[0] for r in rows} >= {"So Y te/Báo cáo tháng 2.xlsx", "So Y te/ghi chu.xlsx"}
+    again = run("consolidate", two_months, "-o", tmp_path / "tong2.xlsx", "--findings", findings)
+    assert again.exit_code == 2 and "--force" in again.output  # the findings file is not replaced either
+    assert not (tmp_path / "tong2.xlsx").exists()
+    named = run("check", two_months / "So Y te" / "ghi chu.xlsx", "-o", two_months / "So Y te" / "ghi chu.xlsx",
+                "--force")
+    assert named.exit_code == 2 and "không ghi đè lên tệp đầu vào" in named.output

@@ -12,7 +12,7 @@ from ..consolidate.findings import findings_of_reports, summarize
 from ..domain.issues import SEVERITIES, has_errors
 from ..domain.profiles import ProfileError, load_profile
 from ..rules.check import check_files
-from .common import (Progress, command, echo_json, findings_output, findings_text, force_option, json_option,
+from .common import (Progress, check_findings_path, command, echo_json, findings_output, findings_text, force_option, json_option,
                      lang_option, min_severity_option, no_inputs, per_unit_option, profile_option, tr,
                      write_findings_or_fail)
 
@@ -43,7 +43,9 @@ def check(inputs: tuple[str, ...], output: Path | None, per_unit: bool, force: b
         prof = load_profile(profile)
     except ProfileError as e:
         raise click.UsageError(str(e))
-    files = collect_inputs(inputs)
+    if output is not None:  # before reading: an input named as the output is refused, not skipped
+        check_findings_path(output, [Path(p) for p in inputs if not Path(p).is_dir()], force)
+    files = collect_inputs(inputs, exclude=[output] if output is not None else [])
     if not files:
         no_inputs(inputs)
     with Progress(tr("Đang kiểm tra", "Checking")) as progress:
@@ -51,7 +53,7 @@ def check(inputs: tuple[str, ...], output: Path | None, per_unit: bool, force: b
     findings = findings_of_reports(reports, min_severity)
     summary = summarize(reports, findings)
     if output is not None:
-        write_findings_or_fail(findings, output, lang, per_unit, force, files)
+        write_findings_or_fail(findings, output, lang, per_unit, True, [])
     if as_json:
         kept = set(SEVERITIES[:SEVERITIES.index(min_severity) + 1])
         data = [r.to_dict() for r in reports]

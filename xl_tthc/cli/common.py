@@ -259,14 +259,19 @@ def no_inputs(inputs: Iterable[str]) -> NoReturn:
     raise click.UsageError(str(NoInputs(list(inputs), current_lang())))
 
 
-def write_findings_or_fail(findings: Sequence[Finding], out: Path, lang: str, per_unit: bool, force: bool,
-                           inputs: Iterable[Path]) -> None:
-    """``write_findings`` for a command: a wrong suffix or an existing file is a usage
-    error, a refusing file system one line and exit 2."""
+def check_findings_path(out: Path, inputs: Iterable[Path], force: bool) -> None:
+    """A findings file is .xlsx or .csv, not an input, not an existing file without --force."""
     if out.suffix.lower() not in (".xlsx", ".csv"):
         raise click.UsageError(tr(f"{out}: tệp phát hiện phải là .xlsx hoặc .csv",
                                   f"{out}: the findings file must be .xlsx or .csv"))
     check_output_path(out, inputs, force)
+
+
+def write_findings_or_fail(findings: Sequence[Finding], out: Path, lang: str, per_unit: bool, force: bool,
+                           inputs: Iterable[Path]) -> None:
+    """``write_findings`` for a command: a wrong suffix or an existing file is a usage
+    error, a refusing file system one line and exit 2."""
+    check_findings_path(out, inputs, force)
     try:
         write_findings(findings, out, lang, per_unit=per_unit)
     except OutputError as e:
@@ -357,7 +362,7 @@ def stderr_is_tty() -> bool:
     return sys.stderr.isatty()
 
 
-__all__ = ["group_lang_option", "Progress", "findings_text", "no_inputs", "write_findings_or_fail", "min_severity_option",
+__all__ = ["group_lang_option", "Progress", "findings_text", "no_inputs", "write_findings_or_fail", "check_findings_path", "min_severity_option",
            "findings_output", "per_unit_option", "XlCommand", "XlGroup", "XlOption", "command", "group", "option", "json_option", "lang_option",
            "profile_option", "force_option", "setup_console", "echo_json", "issue_table", "check_output_path",
            "write_atomically", "output_failed", "OutputFailed", "stderr_is_tty", "tr"]

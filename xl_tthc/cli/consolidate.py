@@ -13,10 +13,11 @@ from ..read.grid import ReadError
 from ..domain.issues import has_errors
 from ..domain.numbers import format_count
 from ..domain.profiles import ProfileError, load_profile
-from ..consolidate.findings import Places, common_folder, shown_path
+from ..consolidate.findings import Places, common_folder, findings_of_issues, shown_path, summarize_sources
 from ..consolidate.provincial import SelfContradiction, write_provincial
-from .common import (Progress, check_output_path, command, echo_json, force_option, issue_table, json_option,
-                     lang_option, no_inputs, option, profile_option, tr, write_atomically)
+from .common import (Progress, check_findings_path, check_output_path, command, echo_json, force_option, issue_table,
+                     json_option, lang_option, no_inputs, option, per_unit_option, profile_option, tr,
+                     write_atomically, write_findings_or_fail)
 
 
 @command(en="""Consolidate department workbooks (files, or folders searched recursively) into the
@@ -43,12 +44,17 @@ failed or errors were found; 2: the command could not run.""")
 @option("--jobs", type=click.IntRange(min=1), default=None,
         help="Số tiến trình đọc song song (mặc định: mỗi CPU một tiến trình khi có nhiều tệp).",
         en="Worker processes for reading (default: one per CPU for many files).")
+@option("--findings", "findings_out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+        help="Ghi thêm các phát hiện ra findings.xlsx (có liên kết tới ô nguồn) hoặc findings.csv.",
+        en="Also write the findings to findings.xlsx (linked to the source cells) or findings.csv.")
+@per_unit_option
 @json_option
 @force_option
 @profile_option
 @lang_option
 def consolidate(inputs: tuple[Path, ...], out: Path, period: str | None, previous: Path | None, jobs: int | None,
-                as_json: bool, force: bool, profile: str | None, lang: str) -> None:
+                findings_out: Path | None, per_unit: bool, as_json: bool, force: bool, profile: str | None,
+                lang: str) -> None:
     """Tổng hợp các tệp báo cáo của đơn vị (tệp, hoặc thư mục tìm cả thư mục con) thành tệp
     tổng hợp của tỉnh: trang tổng hợp với tổng và tỷ lệ bằng công thức, biểu đồ, mọi dòng
     đã đọc, mọi phát hiện có liên kết tới ô nguồn, và danh sách tệp nguồn.
@@ -62,7 +68,9 @@ def consolidate(inputs: tuple[Path, ...], out: Path, period: str | None, previou
     """
     if out.suffix.lower() != ".xlsx":
         raise click.UsageError(tr(f"{out}: tệp kết quả phải là .xlsx", f"{out}: the output must be an .xlsx file"))
-    files = collect_inputs(inputs)
+    if findings_out is not None:  # before reading: an input named as the output is refused, not skipped
+        check_findings_path(findings_out, [*(p for p in inputs if not p.is_dir()), out], force)
+    files = collect_inputs(inputs, exclude=[findings_out] if findings_out is not None else [])
     if not files:
         no_inputs(map(str, inputs))
     check_output_path(out, [*files, *([previous] if previous else [])], force)
@@ -73,8 +81,9 @@ def consolidate(inputs: tuple[Path, ...], out: Path, period: str | None, previou
     try:
         with Progress(tr("Đang đọc", "Reading"), files=files) as progress:
             try:
-                result = consolidate_files(files, period=period, previous=previous, jobs=jobs,
-                                           profile=prof, lang=lang, progress=progress, exclude=[out])
+                result = consolidate_files(files, period=period, previous=previous, jobs=jobs, profile=prof,
+                                           lang=lang, progress=progress,
+                                           exclude=[out, *([findings_out] if findings_out else [])])
             except ValueError as e:
                 raise click.UsageError(str(e))
             except ReadError as e:
@@ -90,6 +99,11 @@ def consolidate(inputs: tuple[Path, ...], out: Path, period: str | None, previou
         click.echo(f"\n{'Đã dừng theo yêu cầu; chưa ghi' if lang == 'vi' else 'Interrupted; nothing written to'} "
                    f"{out}", err=True)
         sys.exit(130)
+    base = common_folder(files)
+    places = Places.of_sources(result.sources)
+    if findings_out is not None:
+        write_findings_or_fail(findings_of_issues(result.issues, base=base, places=places), findings_out, lang,
+                               per_unit, True, [])
     if as_json:
         echo_json({"output": str(out), **result.to_dict()})
     else:
@@ -107,9 +121,10 @@ def consolidate(inputs: tuple[Path, ...], out: Path, period: str | None, previou
                       f"{out}: {rows} unit{'' if len(result.rows) == 1 else 's'}, {n_ok:,}/{n_files} "
                       f"file{'' if len(result.sources) == 1 else 's'} consolidated"
                       f"{'; period ' + result.period.key if result.period else ''}{'; ' + head if head else ''}"))
-        base = common_folder(files)
         for s in result.failed:
             click.echo(f"  {shown_path(s.path, base)}: {status_label(s.status, lang)}: {s.reason}")
         if result.issues:
-            click.echo(issue_table(result.issues, places=Places.of_sources(result.sources)))
+            click.echo(issue_table(result.issues, places=places))
+        click.echo(summarize_sources(result.sources, result.issues).text(lang)
+                   + (f"; {tr('đã ghi', 'written to')} {findings_out}" if findings_out else ""))
     sys.exit(0 if result.ok and not has_errors(result.issues) else 1)

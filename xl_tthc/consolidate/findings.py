@@ -25,7 +25,7 @@ from ..rules.check import FileReport
 from .consolidation import Source, _department_of
 
 __all__ = ["Finding", "Places", "Summary", "HEADERS", "at_least", "common_folder", "findings_of_reports",
-           "findings_of_issues", "shown_path", "grouped", "summarize", "write_findings", "SEVERITY_LABELS", "WHOLE_FILE"]
+           "findings_of_issues", "shown_path", "grouped", "summarize", "summarize_sources", "write_findings", "SEVERITY_LABELS", "WHOLE_FILE"]
 
 SEVERITY_LABELS = {"vi": {"error": "Lỗi", "warning": "Cảnh báo", "info": "Thông tin"},
                    "en": {"error": "error", "warning": "warning", "info": "info"}}
@@ -240,6 +240,14 @@ def summarize(reports: Sequence[FileReport], findings: Sequence[Finding] | None 
     sev = Counter(f.severity for f in findings) if findings is not None else \
         Counter(i.severity for r in reports for i in r.all_issues)
     return Summary(len(reports), sum(r.error is not None for r in reports), sum(len(r.tables) for r in reports),
+                   sev["error"], sev["warning"], sev["info"])
+
+
+def summarize_sources(sources: Sequence[Source], issues: Iterable[Issue]) -> Summary:
+    """Counts of a consolidation: its input files, those unreadable, the sheets read, and
+    the severities of ``issues``."""
+    sev = Counter(i.severity for i in issues)
+    return Summary(len(sources), sum(s.status == "unreadable" for s in sources), sum(len(s.sheets) for s in sources),
                    sev["error"], sev["warning"], sev["info"])
 
 
