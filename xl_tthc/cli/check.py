@@ -8,8 +8,8 @@ from pathlib import Path
 import click
 
 from ..consolidate.consolidation import collect_inputs
-from ..consolidate.findings import findings_of_reports, summarize
-from ..domain.issues import SEVERITIES, has_errors
+from ..consolidate.findings import findings_of_reports, severities_from, summarize
+from ..domain.issues import has_errors
 from ..domain.profiles import ProfileError, load_profile
 from ..rules.check import check_files
 from .common import (Progress, check_findings_path, command, echo_json, findings_output, findings_text, force_option, json_option,
@@ -55,7 +55,7 @@ def check(inputs: tuple[str, ...], output: Path | None, per_unit: bool, force: b
     if output is not None:
         write_findings_or_fail(findings, output, lang, per_unit, True, [])
     if as_json:
-        kept = set(SEVERITIES[:SEVERITIES.index(min_severity) + 1])
+        kept = severities_from(min_severity)
         data = [r.to_dict() for r in reports]
         for part in [p for f in data for p in (f, *f.get("tables", []))]:
             if "issues" in part:

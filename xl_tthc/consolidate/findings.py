@@ -24,7 +24,7 @@ from ..read.table import Table
 from ..rules.check import FileReport
 from .consolidation import Source, _department_of
 
-__all__ = ["Finding", "Places", "Summary", "HEADERS", "at_least", "common_folder", "findings_of_reports",
+__all__ = ["Finding", "Places", "Summary", "HEADERS", "at_least", "severities_from", "common_folder", "findings_of_reports",
            "findings_of_issues", "shown_path", "grouped", "summarize", "summarize_sources", "write_findings", "SEVERITY_LABELS", "WHOLE_FILE"]
 
 SEVERITY_LABELS = {"vi": {"error": "Lỗi", "warning": "Cảnh báo", "info": "Thông tin"},
@@ -67,9 +67,14 @@ class Finding:
                 self.rule, self.message, self.found or "", self.expected or ""]
 
 
+def severities_from(min_severity: str = "info") -> set[str]:
+    """``min_severity`` and the worse ones (error > warning > info)."""
+    return set(SEVERITIES[:SEVERITIES.index(min_severity) + 1])
+
+
 def at_least(issues: Iterable[Issue], min_severity: str = "info") -> list[Issue]:
-    """The issues of ``min_severity`` or worse (error > warning > info)."""
-    keep = set(SEVERITIES[:SEVERITIES.index(min_severity) + 1])
+    """The issues of ``min_severity`` or worse."""
+    keep = severities_from(min_severity)
     return [i for i in issues if i.severity in keep]
 
 
