@@ -222,8 +222,9 @@ def test_empty_folder_is_an_error(tmp_path):
     (tmp_path / "empty").mkdir()
     out = tmp_path / "tong.xlsx"
     res = run("consolidate", tmp_path / "empty", "-o", out)
-    assert res.exit_code == 2 and "không có tệp báo cáo nào" in res.output and not out.exists()
-    assert run("check", tmp_path / "empty").exit_code == 2
+    assert res.exit_code == 2 and "Không có tệp báo cáo nào để tổng hợp" in res.output and not out.exists()
+    res = run("check", tmp_path / "empty")
+    assert res.exit_code == 2 and "Không có tệp báo cáo nào để kiểm tra" in res.output
 
 
 def test_check_takes_folders_like_consolidate():

@@ -47,7 +47,7 @@ def check(inputs: tuple[str, ...], output: Path | None, per_unit: bool, force: b
         check_findings_path(output, [Path(p) for p in inputs if not Path(p).is_dir()], force)
     files = collect_inputs(inputs, exclude=[output] if output is not None else [])
     if not files:
-        no_inputs(inputs)
+        no_inputs(inputs, "no_input.check")
     with Progress(tr("Đang kiểm tra", "Checking")) as progress:
         reports = check_files(files, prof, lang, progress=progress)
     findings = findings_of_reports(reports, min_severity)

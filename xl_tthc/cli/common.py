@@ -25,9 +25,8 @@ from typing import Any, Callable, Iterable, NoReturn, Sequence
 
 import click
 
-from ..consolidate.consolidation import NoInputs
 from ..consolidate.findings import Finding, Places, common_folder, findings_of_issues, grouped, write_findings
-from ..domain.issues import Issue
+from ..domain.issues import Issue, message
 from ..domain.numbers import format_count
 from ..domain.output import OutputError, write_atomically as _write_atomically
 from .i18n import ENV, current_lang, detect_lang, install_click_messages, set_lang, tr
@@ -253,10 +252,11 @@ def issue_table(issues: Iterable[Issue], tables: Iterable[Any] = (), places: Pla
                                             places=places or Places.of_tables(tables)), current_lang())
 
 
-def no_inputs(inputs: Iterable[str]) -> NoReturn:
-    """No workbook among the inputs (an empty folder): the core's ``NoInputs`` message as a
-    usage error, exit 2."""
-    raise click.UsageError(str(NoInputs(list(inputs), current_lang())))
+def no_inputs(inputs: Iterable[str], key: str = "no_input") -> NoReturn:
+    """No workbook among the inputs (an empty folder): the message ``key`` (``no_input``, as
+    the core's ``NoInputs``, or ``no_input.check``) as a usage error, exit 2."""
+    where = ", ".join(str(p) for p in inputs)
+    raise click.UsageError(message(key, current_lang(), found=where))
 
 
 def check_findings_path(out: Path, inputs: Iterable[Path], force: bool) -> None:

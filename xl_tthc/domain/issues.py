@@ -332,6 +332,11 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Dữ liệu không có cột {label}: {hint}.",
         "The data has no {label} column: {hint}.",
     ),
+    "no_input.check": (
+        "Không có tệp báo cáo nào để kiểm tra trong {found}; hãy chỉ ra các tệp .xlsx/.xlsm/.xls/.xlsb/.ods "
+        "hoặc thư mục chứa chúng.",
+        "No report files to check in {found}; give .xlsx/.xlsm/.xls/.xlsb/.ods files or folders holding them.",
+    ),
     "narrative_mismatch": (
         "Văn bản ghi {found}, {expected}: \"{quote}\"",
         "The text says {found}, {expected}: \"{quote}\"",
