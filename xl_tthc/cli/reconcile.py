@@ -12,11 +12,16 @@ from ..domain.profiles import ProfileError
 from ..dossiers.columns import MappingError
 from ..dossiers.reconcile import reconcile as reconcile_workbook
 from ..dossiers.source import DossierError
-from .common import echo_json, issue_table, json_option, lang_option
+from .common import command, echo_json, issue_table, json_option, lang_option
 from .tally import fail, with_export_options
 
 
-@click.command()
+@command(en="""Reconcile a typed appendix (the last argument, .xlsx) with the dossier export of the
+    one-stop software (the arguments before it): every figure of the table against the count of
+    the same unit and field; each difference a reconcile_mismatch finding at the table's cell,
+    with both figures. Units on one side only are reported too.
+
+    Exit code 0: everything agrees; 1: differences or errors; 2: the command could not run.""")
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
 @with_export_options
 @json_option

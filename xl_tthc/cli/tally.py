@@ -14,22 +14,31 @@ from ..domain.profiles import ProfileError
 from ..dossiers.columns import MappingError
 from ..dossiers.source import DossierError, collect_exports
 from ..dossiers.tally import tally as tally_exports, write_tally
-from .common import check_output_path, echo_json, force_option, issue_table, json_option, lang_option, write_atomically
+from .common import (check_output_path, command, echo_json, force_option, issue_table, json_option, lang_option, option,
+                     write_atomically)
 
 export_options = [
-    click.option("--period", required=True, metavar="P",
-                 help="Kỳ báo cáo: 2024-03, 2024-Q1, 2024-H1, 2024-9M, 2024 hoặc \"tháng 03 năm 2024\"."),
-    click.option("--profile", default=None, metavar="TÊN|TỆP",
+    option("--period", required=True, metavar="P",
+           help="Kỳ báo cáo: 2024-03, 2024-Q1, 2024-H1, 2024-9M, 2024 hoặc \"tháng 03 năm 2024\".",
+           en="The period: 2024-03, 2024-Q1, 2024-H1, 2024-9M, 2024 or \"tháng 03 năm 2024\"."),
+    option("--profile", default=None, metavar="TÊN|TỆP",
+           en="Counting conventions: default (as the province's one-stop system counts), returned-beside "
+              "(withdrawn dossiers apart), cutoff-14 (periods from the 15th of the previous month to the 14th), "
+              "cutoff-15, qd766 (time stamps compared, supplement waiting subtracted), or a .toml/.json file.",
                  help="Quy ước đếm: default (như hệ thống một cửa của tỉnh), returned-beside (hồ sơ rút tính "
                       "riêng), cutoff-14 (kỳ từ ngày 15 tháng trước đến ngày 14), cutoff-15, qd766 (so sánh theo "
                       "thời điểm, trừ thời gian chờ bổ sung), hoặc tệp .toml/.json."),
-    click.option("--map", "mapping", default=None, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    option("--map", "mapping", en="A .toml/.json file naming columns: {\"column in the file\": \"canonical name\"}, "
+                                  "e.g. {\"Số biên nhận\": \"dossier_id\"}.", default=None, type=click.Path(exists=True, dir_okay=False, path_type=Path),
                  help="Tệp .toml/.json đặt tên cột: {\"cột trong tệp\": \"tên chuẩn\"}, ví dụ "
                       "{\"Số biên nhận\": \"dossier_id\"}."),
-    click.option("--unit", default=None, metavar="TÊN", help="Chỉ đếm hồ sơ của một cơ quan (ví dụ \"Sở Tư pháp\")."),
-    click.option("--province", default=None, metavar="TỈNH",
+    option("--unit", default=None, metavar="TÊN", help="Chỉ đếm hồ sơ của một cơ quan (ví dụ \"Sở Tư pháp\").",
+           en="Count only one agency's dossiers (e.g. \"Sở Tư pháp\")."),
+    option("--province", default=None, metavar="TỈNH",
+           en="Count only one province's dossiers (a name from before 1 July 2025 means today's province).",
                  help="Chỉ đếm hồ sơ của một tỉnh (tên cũ trước 1/7/2025 được hiểu là tỉnh mới)."),
-    click.option("--memory-limit", default=None, metavar="KÍCH_THƯỚC",
+    option("--memory-limit", default=None, metavar="KÍCH_THƯỚC",
+           en="DuckDB's memory limit, e.g. 2GB (default: half the RAM, at most 4GB); the rest spills to disk.",
                  help="Giới hạn bộ nhớ của DuckDB, ví dụ 2GB (mặc định: một nửa RAM, tối đa 4GB); phần vượt "
                       "được ghi tạm ra đĩa."),
 ]
@@ -46,13 +55,20 @@ def fail(e: Exception, lang: str) -> None:
     raise click.UsageError(e.text(lang) if isinstance(e, DossierError) else str(e))
 
 
-@click.command()
+@command(en="""Tally the one-stop software's dossier export (CSV, Parquet, XLSX; files or folders,
+    hive-partitioned Parquet tinh=…/thang=…/ included) into the TTHC result form: formulas with
+    their values, a sheet of digital-service ratios with their definitions, a data summary and a
+    findings sheet (each invalid row with its file and row; invalid rows are not counted).
+
+    Exit code 0: no error; 1: invalid rows or other errors; 2: the command could not run.""")
 @click.argument("exports", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
-              help="Sổ tính kết quả (.xlsx) cần ghi.")
-@click.option("--by", type=click.Choice(["field", "unit", "province"]), default="field", show_default=True,
-              help="field: mỗi lĩnh vực một dòng (biểu mẫu của sở); unit: mỗi cơ quan một dòng (phụ lục của tỉnh); "
-                   "province: mỗi tỉnh một dòng.")
+@option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+        help="Sổ tính kết quả (.xlsx) cần ghi.", en="The result workbook (.xlsx) to write.")
+@option("--by", type=click.Choice(["field", "unit", "province"]), default="field", show_default=True,
+        help="field: mỗi lĩnh vực một dòng (biểu mẫu của sở); unit: mỗi cơ quan một dòng (phụ lục của tỉnh); "
+             "province: mỗi tỉnh một dòng.",
+        en="field: a row per field of procedures (the department form); unit: a row per agency (the "
+           "provincial appendix); province: a row per province.")
 @with_export_options
 @json_option
 @force_option
