@@ -1,26 +1,31 @@
-"""Benchmark: ``xl-tthc consolidate`` against a naive pandas script and the reading floor.
+"""Benchmark: ``xl-tthc consolidate`` at national scale, against python-calamine reading.
 
-Generates N department workbooks (default 1,000) in the four real layouts of
-tests/departments.py (Bình Thuận row, Sóc Trăng 3-row header, the department form
-with formulas, fields of procedures without a total row), then times, in one run:
+Generates N2 department workbooks (default 8,000: 34 provinces x 20 departments x 12
+months) in the four real layouts of tests/departments.py (Bình Thuận row, Sóc Trăng
+3-row header, the department form with formulas, fields of procedures without a total
+row), and a folder of the first N1 of them (default 1,000, hard links), then measures in
+one run, each measurement ``--repeat`` times (default 2; the best is used, the range
+printed):
 
-  (a) ``xl-tthc consolidate DIR -o OUT.xlsx`` (the real command, a fresh process);
-  (b) the baseline a user would write: pandas ``read_excel`` (openpyxl engine) of every
-      sheet of every file, ``concat``, ``to_excel``;
-  (c) the floor: python-calamine merely reading every sheet of every file.
+  * per-file cost: the slope (time at N2 - time at N1) / (N2 - N1), wall and CPU, of
+    ``xl-tthc consolidate --no-cache`` (the real command, a fresh process) and of
+    python-calamine merely reading (and hashing) the same files in as many worker
+    processes as consolidate uses (benchmarks/least_pipeline.py, a fresh interpreter);
+  * the cold run at N2 (no cache), and the run that fills an empty cache;
+  * the warm re-run after one of the N2 files changed (each repeat changes it again);
+  * the parent process's peak memory at N1 and N2, and its slope per file.
 
-Then, to show what the target consolidate/floor <= 2 leaves for the tool's own work:
+Every output is also checked: the workbook written with the cache (filling it, and warm
+after the change) must equal, part by part, the workbook written without it from the
+same files.  ``--save-reference DIR`` keeps the no-cache workbook of the N2 folder (before
+any change) and ``--reference DIR`` compares this run's with one kept earlier, part by
+part, so a change to the code can be shown to change no output byte.  Use the same
+``--dir`` for both (the workbook links to its inputs by relative path).
 
-  (d) the least any consolidation in Python does (least_pipeline.py): a fresh interpreter
-      reading, hashing and parsing (python-calamine) every file in as many worker
-      processes as ``consolidate`` uses, keeping nothing and writing nothing (best of 3);
-  (e) importing openpyxl, the library that writes the output workbook, in a fresh
-      interpreter, less an empty interpreter's start (best of 5 each).
+    python benchmarks/consolidate_bench.py [--sizes 1000 8000] [--jobs J] [--repeat 2]
+        [--dir DIR] [--keep] [--save-reference DIR | --reference DIR]
 
-    python benchmarks/consolidate_bench.py [--n 1000] [--dir DIR] [--keep]
-
-Prints the times, the ratios consolidate/floor and baseline/consolidate, and the time
-twice the floor leaves for recognising, checking and writing once (d) and (e) are paid.
+Prints the figures, the ratios against the targets, and the README table.
 """
 
 from __future__ import annotations
@@ -28,11 +33,14 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import resource
 import shutil
 import subprocess
 import sys
 import tempfile
 import time
+import zipfile
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,6 +50,31 @@ import departments as D  # noqa: E402
 
 PERIOD = "tháng 03 năm 2024"
 _COMMUNES = ("An Bình", "Tân Thành", "Phú Lợi", "Hòa Thuận", "Long Hải", "Bình Minh", "Thạnh Phú", "Vĩnh Hưng")
+_RSS_FILE = "XL_TTHC_BENCH_RSS"
+# The command line in a fresh interpreter that writes its own peak memory (KiB) at exit.
+_RUN_CLI = (
+    "import atexit, os, resource, sys\n"
+    f"atexit.register(lambda: open(os.environ[{_RSS_FILE!r}], 'w').write("
+    "str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)))\n"
+    "from xl_tthc.cli import main\n"
+    "sys.argv[0] = 'xl-tthc'\n"
+    "main()\n"
+)
+
+
+def unit_name(i: int) -> str:
+    return f"UBND xã {_COMMUNES[i % len(_COMMUNES)]} {i + 1:04d}"
+
+
+def file_path(folder: Path, i: int) -> Path:
+    return folder / f"{i + 1:04d}_{D.LAYOUTS[i % len(D.LAYOUTS)]}.xlsx"
+
+
+def write_one(folder: Path, i: int, rng: random.Random) -> Path:
+    layout = D.LAYOUTS[i % len(D.LAYOUTS)]
+    path = file_path(folder, i)
+    D.write_department(path, layout, unit_name(i), D.department(rng, layout), PERIOD)
+    return path
 
 
 def generate(folder: Path, n: int, seed: int = 2024) -> None:
@@ -49,95 +82,219 @@ def generate(folder: Path, n: int, seed: int = 2024) -> None:
     rng = random.Random(seed)
     folder.mkdir(parents=True, exist_ok=True)
     for i in range(n):
-        layout = D.LAYOUTS[i % len(D.LAYOUTS)]
-        unit = f"UBND xã {_COMMUNES[i % len(_COMMUNES)]} {i + 1:04d}"
-        D.write_department(folder / f"{i + 1:04d}_{layout}.xlsx", layout, unit, D.department(rng, layout), PERIOD)
+        write_one(folder, i, rng)
 
 
-def run_consolidate(folder: Path, out: Path) -> float:
-    exe = Path(sys.executable).with_name("xl-tthc")
+def prepare(work: Path, n1: int, n2: int) -> tuple[Path, Path]:
+    """The N2 folder (generated once: a later run with the same --dir reuses it) and
+    the N1 folder of hard links to its first N1 files."""
+    big, small = work / f"departments_{n2}", work / f"departments_{n1}"
+    stamp = big / ".complete"
+    if not stamp.exists():
+        shutil.rmtree(big, ignore_errors=True)
+        t = time.perf_counter()
+        generate(big, n2)
+        stamp.write_text(str(n2))
+        print(f"generated {n2} department workbooks in {time.perf_counter() - t:.1f} s ({big})")
+    shutil.rmtree(small, ignore_errors=True)
+    small.mkdir(parents=True)
+    for i in range(n1):
+        src = file_path(big, i)
+        try:
+            os.link(src, small / src.name)
+        except OSError:
+            shutil.copy2(src, small / src.name)
+    return small, big
+
+
+@dataclass
+class Run:
+    wall: float
+    cpu: float  # user + system of the process and its worker processes
+    rss_kib: int = 0  # the parent's peak resident memory
+
+
+def _timed(cmd: list[str], env: dict[str, str] | None = None) -> Run:
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
-    proc = subprocess.run([str(exe), "consolidate", str(folder), "-o", str(out), "--force"],
-                          capture_output=True, text=True)
-    elapsed = time.perf_counter() - t
-    if proc.returncode == 2 or not out.exists():
-        raise SystemExit(f"xl-tthc consolidate failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
-    return elapsed
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env)
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}):\n{proc.stderr[-2000:]}")
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return Run(wall, cpu)
 
 
-def run_baseline(files: list[Path], out: Path) -> float:
-    import pandas as pd
-
-    t = time.perf_counter()
-    frames = []
-    for f in files:
-        for name, df in pd.read_excel(f, sheet_name=None, engine="openpyxl", header=None).items():
-            df.insert(0, "sheet", name)
-            df.insert(0, "file", f.name)
-            frames.append(df)
-    pd.concat(frames, ignore_index=True).to_excel(out, index=False)
-    return time.perf_counter() - t
+def run_calamine(folder: Path, jobs: int) -> Run:
+    return _timed([sys.executable, str(ROOT / "benchmarks" / "least_pipeline.py"), str(folder), "--jobs", str(jobs)])
 
 
-def run_floor(files: list[Path]) -> float:
-    import python_calamine as pc
-
-    t = time.perf_counter()
-    for f in files:
-        book = pc.CalamineWorkbook.from_path(str(f))
-        for name in book.sheet_names:
-            book.get_sheet_by_name(name).to_python()
-        book.close()
-    return time.perf_counter() - t
-
-
-def _fresh(*args: str) -> float:
-    t = time.perf_counter()
-    subprocess.run([sys.executable, *args], check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
-    return time.perf_counter() - t
-
-
-def run_least(folder: Path) -> float:
-    return min(_fresh(str(ROOT / "benchmarks" / "least_pipeline.py"), str(folder)) for _ in range(3))
-
-
-def run_writer_import() -> float:
-    return min(_fresh("-c", "import openpyxl") for _ in range(5)) - min(_fresh("-c", "pass") for _ in range(5))
+def run_consolidate(folder: Path, out: Path, jobs: int, cache_dir: Path | None) -> Run:
+    """The real command in a fresh process; ``cache_dir`` None runs it with --no-cache."""
+    env = dict(os.environ)
+    fd, rss = tempfile.mkstemp(prefix="rss_")
+    os.close(fd)
+    env[_RSS_FILE] = rss
+    args = [sys.executable, "-c", _RUN_CLI, "consolidate", str(folder), "-o", str(out), "--force",
+            "--jobs", str(jobs)]
+    if cache_dir is None:
+        args.append("--no-cache")
+    else:
+        env["XL_TTHC_CACHE_DIR"] = str(cache_dir)
+    run = _timed(args, env)
+    if not out.exists():
+        raise SystemExit(f"xl-tthc consolidate wrote no {out}")
+    text = Path(rss).read_text()
+    Path(rss).unlink()
+    run.rss_kib = int(text) if text else 0
+    return run
 
 
-def main() -> None:
+def differing_parts(a: Path, b: Path) -> list[str]:
+    """The parts (zip members) in which two workbooks differ; [] when they are equal."""
+    with zipfile.ZipFile(a) as za, zipfile.ZipFile(b) as zb:
+        names_a, names_b = za.namelist(), zb.namelist()
+        out = sorted(set(names_a) ^ set(names_b))
+        out += [n for n in names_a if n in set(names_b) and za.read(n) != zb.read(n)]
+    if not out and names_a != names_b:
+        out.append("(order of parts)")
+    return out
+
+
+def _same(label: str, a: Path, b: Path) -> bool:
+    diff = differing_parts(a, b)
+    print(f"  {label}: {'identical, every part' if not diff else 'DIFFERENT: ' + ', '.join(diff[:8])}")
+    return not diff
+
+
+def _range(xs: list[float], unit: str = "s", scale: float = 1.0, digits: int = 2) -> str:
+    lo, hi = min(xs) * scale, max(xs) * scale
+    return f"{lo:.{digits}f} {unit}" if f"{lo:.{digits}f}" == f"{hi:.{digits}f}" else \
+        f"{lo:.{digits}f}–{hi:.{digits}f} {unit}"
+
+
+def _load() -> str:
+    try:
+        return "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "load average unknown"
+
+
+def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--n", type=int, default=1000, help="department workbooks to generate (default 1000)")
+    ap.add_argument("--sizes", type=int, nargs=2, default=(1000, 8000), metavar=("N1", "N2"),
+                    help="the two folder sizes of the slope (default 1000 8000)")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                    help="worker processes, for consolidate and calamine alike (default: one per CPU)")
+    ap.add_argument("--repeat", type=int, default=2, help="runs of each measurement (default 2)")
     ap.add_argument("--dir", type=Path, default=None, help="work folder (default: a temporary one)")
     ap.add_argument("--keep", action="store_true", help="keep the generated files")
+    ref = ap.add_mutually_exclusive_group()
+    ref.add_argument("--save-reference", type=Path, default=None, metavar="DIR",
+                     help="keep the no-cache workbook of the N2 folder in DIR")
+    ref.add_argument("--reference", type=Path, default=None, metavar="DIR",
+                     help="compare the no-cache workbook of the N2 folder with the one kept in DIR")
     args = ap.parse_args()
+    n1, n2 = args.sizes
+    if not 0 < n1 < n2:
+        ap.error("--sizes: 0 < N1 < N2")
+    jobs, repeat = args.jobs, max(1, args.repeat)
     work = args.dir or Path(tempfile.mkdtemp(prefix="xl_tthc_bench_"))
-    inputs = work / "departments"
+    work.mkdir(parents=True, exist_ok=True)
+    print(f"{_load()} at the start; {os.cpu_count()} CPUs; {jobs} worker processes; {repeat} runs each")
+    small, big = prepare(work, n1, n2)
+    out_dir = work / "out"
+    out_dir.mkdir(exist_ok=True)
+    out = out_dir / "tong_hop.xlsx"
+    changed = file_path(big, 0)
+    original = changed.read_bytes()
+    ok = True
     try:
-        t = time.perf_counter()
-        generate(inputs, args.n)
-        print(f"generated {args.n} department workbooks in {time.perf_counter() - t:.1f} s ({inputs})")
-        files = sorted(inputs.glob("*.xlsx"))
-        floor = run_floor(files)
-        cons = run_consolidate(inputs, work / "tong_hop.xlsx")
-        base = run_baseline(files, work / "baseline.xlsx")
-        least = run_least(inputs)
-        writer = run_writer_import()
-        left = 2 * floor - least - writer
-        print(f"(a) xl-tthc consolidate     {cons:8.2f} s")
-        print(f"(b) pandas baseline         {base:8.2f} s")
-        print(f"(c) calamine reading floor  {floor:8.2f} s")
-        print(f"consolidate / floor    = {cons / floor:5.2f}x  (target <= 2)")
-        print(f"baseline / consolidate = {base / cons:5.2f}x  (target >= 5)")
-        print(f"(d) read, hash and parse every file in {os.cpu_count()} processes, fresh interpreter"
-              f"  {least:5.2f} s")
-        print(f"(e) importing openpyxl (writes the output)  {writer:5.2f} s")
-        print(f"twice the floor less (d) and (e) leaves {left:5.2f} s to recognise, check and write "
-              f"{len(files)} files ({1000 * left / len(files):.3f} ms a file)")
+        cal = {n: [run_calamine(f, jobs) for _ in range(repeat)] for n, f in ((n1, small), (n2, big))}
+        cons: dict[int, list[Run]] = {n1: [], n2: []}
+        for _ in range(repeat):
+            for n, folder in ((n1, small), (n2, big)):
+                cons[n].append(run_consolidate(folder, out, jobs, None))
+        cold_out = out_dir / "cold.xlsx"
+        shutil.copyfile(out, cold_out)
+
+        cache_dir = work / "cache"
+        shutil.rmtree(cache_dir, ignore_errors=True)
+        fill = run_consolidate(big, out, jobs, cache_dir)
+        print("outputs:")
+        ok &= _same("filling the cache = no cache", out, cold_out)
+        if args.save_reference:
+            args.save_reference.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(cold_out, args.save_reference / "tong_hop.xlsx")
+            print(f"  kept as the reference in {args.save_reference}")
+        if args.reference:
+            ok &= _same(f"no cache = the reference in {args.reference}", cold_out,
+                        args.reference / "tong_hop.xlsx")
+
+        warm: list[Run] = []
+        for k in range(repeat):
+            write_one(big, 0, random.Random(10_000 + k))  # one file changed since the previous run
+            warm.append(run_consolidate(big, out, jobs, cache_dir))
+        shutil.copyfile(out, out_dir / "warm.xlsx")
+        run_consolidate(big, out, jobs, None)
+        ok &= _same("warm after one file changed = no cache on the same files", out_dir / "warm.xlsx", out)
     finally:
-        if not args.keep and args.dir is None:
-            shutil.rmtree(work, ignore_errors=True)
+        changed.write_bytes(original)
+
+    def best(runs: list[Run], attr: str = "wall") -> float:
+        return min(getattr(r, attr) for r in runs)
+
+    def slopes(runs: dict[int, list[Run]], attr: str) -> list[float]:
+        # every pairing of an N2 run with an N1 run, for the range
+        return [(getattr(b, attr) - getattr(a, attr)) / (n2 - n1) for a in runs[n1] for b in runs[n2]]
+
+    c_wall, c_cpu = slopes(cons, "wall"), slopes(cons, "cpu")
+    f_wall, f_cpu = slopes(cal, "wall"), slopes(cal, "cpu")
+    per_wall = (best(cons[n2]) - best(cons[n1])) / (n2 - n1)
+    per_cpu = (best(cons[n2], "cpu") - best(cons[n1], "cpu")) / (n2 - n1)
+    fl_wall = (best(cal[n2]) - best(cal[n1])) / (n2 - n1)
+    fl_cpu = (best(cal[n2], "cpu") - best(cal[n1], "cpu")) / (n2 - n1)
+    cold = best(cons[n2])
+    warm_best = best(warm)
+    rss1, rss2 = min(r.rss_kib for r in cons[n1]), min(r.rss_kib for r in cons[n2])
+    rss_per = (rss2 - rss1) / (n2 - n1)
+    w_ratio = warm_best / cold
+
+    rows = [
+        (f"per extra file, N = {n1:,} → {n2:,}: `xl-tthc consolidate --no-cache`",
+         _range(c_wall, "ms", 1000, 3), _range(c_cpu, "ms", 1000, 3)),
+        (f"per extra file: python-calamine reading (and hashing) the same files in {jobs} processes",
+         _range(f_wall, "ms", 1000, 3), _range(f_cpu, "ms", 1000, 3)),
+        ("per-file ratio consolidate / calamine (target ≤ 3)",
+         f"{per_wall / fl_wall:.1f}×" if fl_wall > 0 else "–", f"{per_cpu / fl_cpu:.1f}×" if fl_cpu > 0 else "–"),
+        (f"cold run, {n2:,} files, no cache", _range([r.wall for r in cons[n2]]),
+         _range([r.cpu for r in cons[n2]])),
+        (f"cold run, {n2:,} files, filling an empty cache", f"{fill.wall:.2f} s", f"{fill.cpu:.2f} s"),
+        (f"warm re-run, 1 of {n2:,} files changed", _range([r.wall for r in warm]),
+         _range([r.cpu for r in warm])),
+        ("warm / cold (target ≤ 0.2)", f"{w_ratio:.2f}", f"{best(warm, 'cpu') / best(cons[n2], 'cpu'):.2f}"),
+        (f"parent's peak memory at {n1:,} / {n2:,} files; per extra file",
+         f"{rss1 / 1024:.0f} / {rss2 / 1024:.0f} MiB; {rss_per:.1f} KiB", ""),
+    ]
+    print(f"{_load()} at the end")
+    print()
+    print("| | wall | CPU |")
+    print("|---|---|---|")
+    for label, wall, cpu in rows:
+        print(f"| {label} | {wall} | {cpu} |")
+    print()
+    print(f"consolidate / calamine per file = {per_wall / fl_wall if fl_wall > 0 else float('nan'):5.2f}x wall, "
+          f"{per_cpu / fl_cpu if fl_cpu > 0 else float('nan'):5.2f}x CPU  (target <= 3)")
+    print(f"cold run of {n2} files        = {cold:6.2f} s")
+    print(f"warm re-run, 1 file changed  = {warm_best:6.2f} s")
+    print(f"warm / cold                  = {w_ratio:5.2f}   (target <= 0.2); CPU "
+          f"{best(warm, 'cpu') / best(cons[n2], 'cpu'):5.2f}")
+    print(f"outputs with the cache       = {'identical' if ok else 'DIFFERENT'}")
+    if not args.keep and args.dir is None:
+        shutil.rmtree(work, ignore_errors=True)
+    return 0 if ok else 1
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -47,3 +48,13 @@ def module_on_path(folder: Path, name: str, source: str):
     with pytest.MonkeyPatch.context() as mp:
         mp.syspath_prepend(str(folder))
         yield name
+
+
+# The result cache (xl_tthc.rules.cache) of every test, and of every command a test runs
+# in a subprocess, is a temporary folder: the tests never read or write the user's cache.
+_CACHE_DIR = tempfile.mkdtemp(prefix="xl_tthc_test_cache_")
+os.environ["XL_TTHC_CACHE_DIR"] = _CACHE_DIR
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(_CACHE_DIR, ignore_errors=True)

@@ -30,18 +30,42 @@ def _figure(out: str, label: str) -> float:
     return float(match.group(1))
 
 
-def test_consolidate_bench_prints_every_figure(tmp_path):
-    out = _run(str(BENCH / "consolidate_bench.py"), "--n", "8", "--dir", str(tmp_path), "--keep")
-    times = [_figure(out, label) for label in ("(a) xl-tthc consolidate", "(b) pandas baseline",
-                                               "(c) calamine reading floor", "(d) read, hash and parse",
-                                               "(e) importing openpyxl")]
-    assert all(t >= 0 for t in times)
-    cons, base, floor, least, writer = times
-    assert _figure(out, "baseline / consolidate =") > 0 and _figure(out, "consolidate / floor    =") > 0
-    # the printed times are rounded to 10 ms
-    assert abs(_figure(out, "twice the floor less (d) and (e) leaves") - (2 * floor - least - writer)) < 0.03
-    assert len(list((tmp_path / "departments").glob("*.xlsx"))) == 8
-    assert (tmp_path / "tong_hop.xlsx").stat().st_size > 0
+def test_consolidate_bench_prints_every_figure_and_compares_the_outputs(tmp_path):
+    ref = tmp_path / "ref"
+    out = _run(str(BENCH / "consolidate_bench.py"), "--sizes", "4", "8", "--repeat", "1", "--dir", str(tmp_path),
+               "--keep", "--save-reference", str(ref))
+    assert "filling the cache = no cache: identical, every part" in out
+    assert "warm after one file changed = no cache on the same files: identical, every part" in out
+    assert "outputs with the cache       = identical" in out
+    for label in ("cold run of 8 files        =", "warm re-run, 1 file changed  =", "warm / cold                  ="):
+        assert _figure(out, label) > 0
+    assert re.search(r"^\| per extra file, N = 4 → 8: `xl-tthc consolidate --no-cache` \| -?\d", out, re.M), out
+    assert "| warm / cold (target ≤ 0.2) |" in out and "| parent's peak memory at 4 / 8 files" in out
+    assert len(list((tmp_path / "departments_8").glob("*.xlsx"))) == 8
+    assert len(list((tmp_path / "departments_4").glob("*.xlsx"))) == 4
+    assert (ref / "tong_hop.xlsx").stat().st_size > 0
+    # the changed file is put back, so a later run compares the same files with the reference
+    again = _run(str(BENCH / "consolidate_bench.py"), "--sizes", "4", "8", "--repeat", "1", "--dir", str(tmp_path),
+                 "--keep", "--reference", str(ref))
+    assert f"no cache = the reference in {ref}: identical, every part" in again
+
+
+def test_consolidate_bench_sees_a_different_output(tmp_path):
+    """The comparison can fail: a workbook with one part changed is reported."""
+    sys.path.insert(0, str(BENCH))
+    import zipfile
+
+    import consolidate_bench as B
+
+    a, b = tmp_path / "a.xlsx", tmp_path / "b.xlsx"
+    with zipfile.ZipFile(a, "w") as z:
+        z.writestr("xl/workbook.xml", "<w/>")
+        z.writestr("xl/worksheets/sheet1.xml", "<s>1</s>")
+    with zipfile.ZipFile(b, "w") as z:
+        z.writestr("xl/workbook.xml", "<w/>")
+        z.writestr("xl/worksheets/sheet1.xml", "<s>2</s>")
+    assert B.differing_parts(a, a) == []
+    assert B.differing_parts(a, b) == ["xl/worksheets/sheet1.xml"]
 
 
 def test_least_pipeline_parses_every_row_of_every_file(tmp_path):

@@ -141,7 +141,7 @@ def consolidate(book):
         return None
     out = _free_path(Path(folder), "Tổng hợp TTHC")
     try:
-        result = consolidate_files([folder], exclude=[out])
+        result = consolidate_files([folder], exclude=[out], cache=True)  # the same result cache as the command
     except NoInputs as e:
         xa.alert(book, str(e), critical=True)
         return None

@@ -13,7 +13,7 @@ from ..domain.issues import has_errors
 from ..domain.profiles import ProfileError, load_profile
 from ..rules.check import check_files
 from .common import (Progress, check_findings_path, command, echo_json, findings_output, findings_text, force_option, json_option,
-                     lang_option, min_severity_option, no_inputs, per_unit_option, profile_option, tr,
+                     lang_option, min_severity_option, no_cache_option, no_inputs, per_unit_option, profile_option, tr,
                      write_findings_or_fail)
 
 
@@ -29,10 +29,12 @@ command could not run.""")
 @force_option
 @min_severity_option
 @json_option
+@no_cache_option
 @profile_option
 @lang_option
 def check(inputs: tuple[str, ...], output: Path | None, per_unit: bool, force: bool, min_severity: str,
-          as_json: bool, profile: str | None, lang: str) -> None:
+          as_json: bool, no_cache: bool, profile: str | None,
+          lang: str) -> None:
     """Kiểm tra các tệp báo cáo của đơn vị (.xlsx .xlsm .xls .xlsb .ods; tệp, hoặc thư mục
     tìm cả thư mục con) và liệt kê chỗ sai: tệp (tính từ thư mục chung), trang tính, ô,
     đơn vị báo cáo, dòng, chỉ tiêu, mức độ, quy tắc và nội dung, rồi một dòng tổng kết.
@@ -49,7 +51,7 @@ def check(inputs: tuple[str, ...], output: Path | None, per_unit: bool, force: b
     if not files:
         no_inputs(inputs, "no_input.check")
     with Progress(tr("Đang kiểm tra", "Checking")) as progress:
-        reports = check_files(files, prof, lang, progress=progress)
+        reports = check_files(files, prof, lang, progress=progress, cache=not no_cache)
     findings = findings_of_reports(reports, min_severity)
     summary = summarize(reports, findings)
     if output is not None:

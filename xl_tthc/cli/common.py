@@ -141,6 +141,12 @@ profile_option = option("--profile", default=None, metavar="NAME|FILE",
                         en="Conventions profile: default, zero-as-100, cutoff-15, returned-beside, "
                            "or a .toml/.json file.")
 force_option = option("--force", is_flag=True, help="Ghi đè tệp kết quả đã có.", en="Replace an existing output file.")
+no_cache_option = option("--no-cache", "no_cache", is_flag=True,
+                         help="Đọc lại mọi tệp thay vì dùng kết quả đã lưu của các tệp không đổi nội dung "
+                              "(thư mục lưu là XL_TTHC_CACHE_DIR, hoặc thư mục cache của người dùng).",
+                         en="Read every file again instead of reusing the results stored for files "
+                            "whose content has not changed (the cache folder is XL_TTHC_CACHE_DIR, "
+                            "or the user's cache folder).")
 
 
 def fold_errors(encoding: str) -> str:
@@ -329,10 +335,19 @@ def _clock(seconds: float) -> str:
 
 
 def check_output_path(out: Path, inputs: Iterable[Path], force: bool) -> None:
-    """Refuse to overwrite an input, or an existing output without --force (exit 2)."""
-    resolved = out.resolve()
-    for p in inputs:
-        if Path(p).resolve() == resolved:
+    """Refuse to overwrite an input, or an existing output without --force (exit 2).
+    An output that does not exist yet is no input; one that does is compared by the
+    file system's identity of each input (one stat each, not a resolve)."""
+    try:
+        here = out.stat()
+    except OSError:
+        here = None
+    for p in inputs if here is not None else ():
+        try:
+            same = os.path.samestat(os.stat(p), here)
+        except OSError:
+            continue
+        if same:
             raise click.UsageError(tr(f"{out}: không ghi đè lên tệp đầu vào",
                                       f"{out}: refusing to overwrite an input file"))
     if out.exists() and not force:
@@ -364,5 +379,5 @@ def stderr_is_tty() -> bool:
 
 __all__ = ["group_lang_option", "Progress", "findings_text", "no_inputs", "write_findings_or_fail", "check_findings_path", "min_severity_option",
            "findings_output", "per_unit_option", "XlCommand", "XlGroup", "XlOption", "command", "group", "option", "json_option", "lang_option",
-           "profile_option", "force_option", "setup_console", "echo_json", "issue_table", "check_output_path",
+           "profile_option", "force_option", "no_cache_option", "setup_console", "echo_json", "issue_table", "check_output_path",
            "write_atomically", "output_failed", "OutputFailed", "stderr_is_tty", "tr"]

@@ -16,7 +16,7 @@ from ..domain.profiles import ProfileError, load_profile
 from ..consolidate.findings import Places, common_folder, findings_of_issues, shown_path, summarize_sources
 from ..consolidate.provincial import SelfContradiction, write_provincial
 from .common import (Progress, check_findings_path, check_output_path, command, echo_json, force_option, issue_table,
-                     json_option, lang_option, no_inputs, option, per_unit_option, profile_option, tr,
+                     json_option, lang_option, no_cache_option, no_inputs, option, per_unit_option, profile_option, tr,
                      write_atomically, write_findings_or_fail)
 
 
@@ -50,10 +50,12 @@ failed or errors were found; 2: the command could not run.""")
 @per_unit_option
 @json_option
 @force_option
+@no_cache_option
 @profile_option
 @lang_option
 def consolidate(inputs: tuple[Path, ...], out: Path, period: str | None, previous: Path | None, jobs: int | None,
-                findings_out: Path | None, per_unit: bool, as_json: bool, force: bool, profile: str | None,
+                findings_out: Path | None, per_unit: bool, as_json: bool, force: bool, no_cache: bool,
+                profile: str | None,
                 lang: str) -> None:
     """Tổng hợp các tệp báo cáo của đơn vị (tệp, hoặc thư mục tìm cả thư mục con) thành tệp
     tổng hợp của tỉnh: trang tổng hợp với tổng và tỷ lệ bằng công thức, biểu đồ, mọi dòng
@@ -83,7 +85,8 @@ def consolidate(inputs: tuple[Path, ...], out: Path, period: str | None, previou
             try:
                 result = consolidate_files(files, period=period, previous=previous, jobs=jobs, profile=prof,
                                            lang=lang, progress=progress,
-                                           exclude=[out, *([findings_out] if findings_out else [])])
+                                           exclude=[out, *([findings_out] if findings_out else [])],
+                                           cache=not no_cache)
             except ValueError as e:
                 raise click.UsageError(str(e))
             except ReadError as e:

@@ -30,17 +30,20 @@ and a reason.  Only the previous workbook, when it cannot be read, raises ReadEr
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
 import re
 import signal
 from collections import Counter, defaultdict
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
+from ..rules.cache import ResultCache, dumps, loads, open_cache
 from ..rules.check import check_book
 from ..domain.fields import COUNT_FIELDS, derive, RATIOS, RESULT_FIELDS, STATED_RATIOS, STATED_WEIGHTS, label
 from ..read.marker import EXCLUDED_MARK, PROVINCIAL, form_marker
@@ -68,6 +71,7 @@ __all__ = [
     "Excluded",
     "NoInputs",
     "DERIVATIONS",
+    "InputFiles",
     "collect_inputs",
     "is_provincial_workbook",
     "read_source",
@@ -399,7 +403,12 @@ def _may_have_custom_properties(path: Path) -> bool:
     return start < 0 or _CUSTOM_PART in tail[start:end]
 
 
-def collect_inputs(inputs: Iterable[str | Path], exclude: Iterable[str | Path] = ()) -> list[Path]:
+class InputFiles(list):
+    """The files :func:`collect_inputs` found: :func:`consolidate` given this list does
+    not look for them again."""
+
+
+def collect_inputs(inputs: Iterable[str | Path], exclude: Iterable[str | Path] = ()) -> InputFiles:
     """Files as given and workbooks found (recursively) in folders, each once, sorted.
     In folders, Excel's lock files (``~$…``), hidden files and provincial workbooks
     written by xl-tthc are skipped.  A file is the same file under another path (a
@@ -410,18 +419,57 @@ def collect_inputs(inputs: Iterable[str | Path], exclude: Iterable[str | Path] =
     for item in inputs:
         p = Path(item)
         if p.is_dir():
-            found = sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in WORKBOOK_SUFFIXES
-                           and not q.name.startswith(("~$", ".")) and not is_provincial_workbook(q))
+            found = sorted(_workbooks_in(p), key=_path_order)
+            found_ids = [ident for _q, ident in found]
+            found_paths = [q for q, _ident in found]
         else:
-            found = [p]
-        for q in found:
-            ident = _identity(q)
+            found_paths, found_ids = [p], [_identity(p)]
+        for q, ident in zip(found_paths, found_ids):
             if ident is not None and (ident in seen or ident in skip):
                 continue
             if ident is not None:
                 seen.add(ident)
             out.append(q)
-    return sorted(out, key=lambda q: str(q))
+    return InputFiles(sorted(out, key=str))
+
+
+def _path_order(item: tuple[Path, Any]) -> tuple[str, ...]:
+    """The order of Path objects (by their parts; case-blind on Windows), as a key."""
+    parts = item[0].parts
+    return tuple(x.lower() for x in parts) if os.name == "nt" else parts
+
+
+def _workbooks_in(folder: Path) -> list[tuple[Path, tuple[int, int] | None]]:
+    """(path, identity) of every workbook under ``folder``, as ``Path.rglob`` finds them
+    (symbolic links to folders are not followed; to files, they are), in one pass of
+    ``os.scandir``: a name is filtered before its file is looked at."""
+    out = []
+    stack = [folder]
+    while stack:
+        d = stack.pop()
+        try:
+            it = os.scandir(d)
+        except OSError:
+            continue
+        with it:
+            for e in it:
+                try:
+                    if e.is_dir() and not e.is_symlink():
+                        stack.append(d / e.name)
+                        continue
+                    name = e.name
+                    if name.startswith(("~$", ".")) or os.path.splitext(name)[1].lower() not in WORKBOOK_SUFFIXES:
+                        continue
+                    if not e.is_file():
+                        continue
+                    # on Windows a DirEntry's stat carries no inode: ask the path
+                    st = e.stat() if os.name != "nt" else os.stat(e.path)
+                except OSError:
+                    continue
+                q = d / name
+                if not is_provincial_workbook(q):
+                    out.append((q, (st.st_dev, st.st_ino)))
+    return out
 
 
 def _identity(path: Path) -> tuple[int, int] | None:
@@ -496,18 +544,23 @@ def _department_of(table: Table, path: Path) -> tuple[str, str] | None:
     for line in table.title.splitlines():  # "SỞ TƯ PHÁP", "Đơn vị báo cáo: Sở Tư pháp"
         candidates += [line, line.rpartition(":")[2]]
     candidates += [table.sheet, path.stem, re.sub(r"[_\s]+", " ", path.stem)]
-    found = []
-    for text in candidates:
+    first = None
+    for text in candidates:  # the first one found, in this order; the later ones are not looked up
         text = text.strip()
         if not text or len(text) > 80:
             continue
         m = match_unit(text, suggest=False)
         if m.unit is not None:
-            found.append((m.unit.name, m.unit.code))
+            found = m.unit.name, m.unit.code
         elif m.local:
-            found.append(_unit_key(text))
-    # the superior "UBND TỈNH …" line of an official header is not the reporting unit
-    return next((f for f in found if f[1] != _SUPERIOR), found[0] if found else None)
+            found = _unit_key(text)
+        else:
+            continue
+        # the superior "UBND TỈNH …" line of an official header is not the reporting unit
+        if found[1] != _SUPERIOR:
+            return found
+        first = first or found
+    return first
 
 
 def _unit_key(name: str) -> tuple[str, str]:
@@ -565,18 +618,64 @@ def _entries(table: Table, issues: list[Issue], path: Path, lang: str) -> tuple[
                   _blocking(issues, rows), stated=_stated(table.total))], []
 
 
-def read_source(path: str | Path, profile: Profile | None = None, lang: str = "vi") -> Source:
+def read_source(path: str | Path, profile: Profile | None = None, lang: str = "vi",
+                cache: ResultCache | None = None) -> Source:
     """Read, check and extract the department entries of one file.  Never raises for a
-    bad file; picklable, so it runs in worker processes."""
+    bad file; picklable, so it runs in worker processes.  With ``cache``, a file whose
+    bytes were read before (with the same code, profile, language and path) is not
+    read again: its stored Source is returned."""
     prof = profile or load_profile(None)
     p = Path(path)
-    src = Source(str(path))
     data = None
+    sha256 = ""
     try:
         data = p.read_bytes()
-        src.sha256, src.size = hashlib.sha256(data).hexdigest(), len(data)
+        sha256 = hashlib.sha256(data).hexdigest()
     except OSError:
         pass  # open_workbook below says why
+    key = _cache_key(cache, sha256, path, prof, lang) if cache and data else None
+    if key is not None:
+        stored = cache.get(key)
+        if isinstance(stored, Source):
+            return stored
+    src = _read_source(path, p, data, sha256, prof, lang)
+    if key is not None:
+        cache.put(key, src)
+    return src
+
+
+def _cache_key(cache: ResultCache, sha256: str, path: str | Path, prof: Profile, lang: str) -> str:
+    return cache.key(sha256, "consolidate.Source", str(path), lang, repr(prof))
+
+
+def _read_pickled(path: str | Path, prof: Profile, lang: str, cache: ResultCache) -> bytes | Source:
+    """In a worker: the Source of one file pickled, as the cache holds it (a hit is sent
+    to the parent as stored, not unpickled and pickled again); the Source itself when it
+    cannot be pickled."""
+    p = Path(path)
+    try:
+        data = p.read_bytes()
+    except OSError:
+        return read_source(path, prof, lang)  # says why
+    sha256 = hashlib.sha256(data).hexdigest()
+    key = _cache_key(cache, sha256, path, prof, lang) if data else None
+    if key is not None:
+        payload = cache.get_payload(key)
+        if payload is not None:
+            return payload
+    src = _read_source(path, p, data, sha256, prof, lang)
+    payload = dumps(src)
+    if payload is None:
+        return src
+    if key is not None:
+        cache.put_payload(key, payload)
+    return payload
+
+
+def _read_source(path: str | Path, p: Path, data: bytes | None, sha256: str, prof: Profile, lang: str) -> Source:
+    src = Source(str(path))
+    if data is not None:
+        src.sha256, src.size = sha256, len(data)
     try:
         book, tables = read_tables(p, prof.cutoff_day, data, prof.columns)
     except ReadError as e:
@@ -611,8 +710,18 @@ def read_source(path: str | Path, profile: Profile | None = None, lang: str = "v
     return src
 
 
-def _read_one(args: tuple[str, Profile, str]) -> Source:
-    return read_source(*args)
+def _read_one(args: tuple[str, Profile, str, ResultCache | None]) -> Source | bytes:
+    path, prof, lang, cache = args
+    return read_source(path, prof, lang) if cache is None else _read_pickled(path, prof, lang, cache)
+
+
+def _received(got: Source | bytes, args: tuple[str, Profile, str, ResultCache | None]) -> Source:
+    """A worker's Source, unpickled when it came as the cache's bytes; read here when
+    those cannot be read back."""
+    if isinstance(got, Source):
+        return got
+    src = loads(got)
+    return src if isinstance(src, Source) else read_source(*args[:3])
 
 
 def _leave_interrupts_to_the_parent() -> None:
@@ -623,25 +732,25 @@ def _leave_interrupts_to_the_parent() -> None:
 
 
 def read_sources(paths: list[Path], profile: Profile, lang: str, jobs: int | None,
-                 progress: Callable[[int, int], None] | None) -> list[Source]:
+                 progress: Callable[[int, int], None] | None, cache: ResultCache | None = None) -> list[Source]:
     """Every file read, in input order; in ``jobs`` worker processes for many files."""
     n = len(paths)
     workers = jobs if jobs is not None else (os.cpu_count() or 1)
     if n < PARALLEL_FROM and jobs is None:
         workers = 1
-    args = [(str(p), profile, lang) for p in paths]
+    args = [(str(p), profile, lang, cache) for p in paths]
     out: list[Source] = []
     if workers <= 1 or n <= 1:
         for a in args:
-            out.append(_read_one(a))
+            out.append(read_source(*a))
             if progress:
                 progress(len(out), n)
         return out
     chunk = max(1, min(32, n // (workers * 8)))
     pool = ProcessPoolExecutor(max_workers=min(workers, n), initializer=_leave_interrupts_to_the_parent)
     try:
-        for src in pool.map(_read_one, args, chunksize=chunk):
-            out.append(src)
+        for a, got in zip(args, pool.map(_read_one, args, chunksize=chunk)):
+            out.append(_received(got, a))
             if progress:
                 progress(len(out), n)
     except BaseException:  # Ctrl-C: drop the queued files instead of reading them all first
@@ -883,41 +992,74 @@ def _excluded(sources: list[Source], rows: list[ConsolidatedRow]) -> list[Exclud
     return out
 
 
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """No cyclic garbage collection while the sources arrive: they are millions of
+    long-lived objects (a file's tables, entries and findings), which would make every
+    full collection on the way scan all those before them again."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _collected(inputs: Iterable[str | Path], exclude: Iterable[str | Path]) -> list[Path]:
+    """The input files: found by collect_inputs, once (a list it returned is not looked
+    at again, only ``exclude`` taken out of it)."""
+    if not isinstance(inputs, InputFiles):
+        return collect_inputs(inputs, exclude)
+    skip = {_identity(Path(p)) for p in exclude} - {None}
+    return [p for p in inputs if _identity(p) not in skip] if skip else list(inputs)
+
+
 def consolidate(inputs: Iterable[str | Path], *, period: Period | str | None = None,
                 previous: str | Path | None = None, jobs: int | None = None,
                 profile: Profile | str | None = None, lang: str = "vi",
                 progress: Callable[[int, int], None] | None = None,
-                exclude: Iterable[str | Path] = ()) -> Consolidation:
+                exclude: Iterable[str | Path] = (), cache: ResultCache | bool | str | Path | None = None) \
+        -> Consolidation:
     """Consolidate department workbooks (files and folders) into one provincial table.
 
     ``period``: the run's period (a Period or a --period text); by default the period
     most files report.  ``previous``: the previous consolidated workbook, for the
     ``carry_over`` check.  ``jobs``: worker processes (default: one per CPU when there
     are many files).  ``progress(done, total)`` is called as files are read.
-    The result is the same whatever the order of the inputs or the number of jobs.
+    ``cache``: True for the user's result cache (rules.cache), a folder or a ResultCache;
+    None or False to read every file.  The result is the same whatever the order of the
+    inputs, the number of jobs or what the cache holds.
     """
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
     wanted = parse_period_option(period, prof.cutoff_day) if isinstance(period, str) else period
     if isinstance(period, str) and wanted is None:
         raise ValueError(f"cannot read the period {period!r}: write e.g. 'tháng 02 năm 2021' or 2021-02")
     pending = previous_pending(previous, prof) if previous is not None else None
-    inputs = list(inputs)
-    paths = collect_inputs(inputs, exclude)
+    inputs = inputs if isinstance(inputs, InputFiles) else list(inputs)
+    paths = _collected(inputs, exclude)
     if not paths:
         raise NoInputs(inputs, lang)
-    sources = read_sources(paths, prof, lang, jobs, progress)
-    run_period = _run_period(sources, wanted)
-    rows, run_issues = _merge(sources, run_period, lang)
-    if pending is not None:
-        run_issues += _carry_over(rows, pending, lang)
-    run_issues += _unweighted(rows, lang)
-    for s in sources:
-        s.status = _source_status(s)
-        s.issues = sort_issues(s.issues + [i for i in run_issues if i.file == s.path])
-    present = {f for r in rows for f in r.figures}
-    fields = [f for f in _RESULT_COUNTS if f in present]
-    untotalled = _untotalled(rows, fields, prof.returned_in_resolved)
-    issues = sort_issues([i for s in sources for i in s.issues] + _coverage_issues(rows, fields, untotalled, lang))
+    store = open_cache(cache)
+    with _collector_paused():
+        sources = read_sources(paths, prof, lang, jobs, progress, store)
+        if store is not None:
+            store.prune()
+        run_period = _run_period(sources, wanted)
+        rows, run_issues = _merge(sources, run_period, lang)
+        if pending is not None:
+            run_issues += _carry_over(rows, pending, lang)
+        run_issues += _unweighted(rows, lang)
+        by_file: dict[str, list[Issue]] = defaultdict(list)
+        for i in run_issues:
+            by_file[i.file].append(i)
+        for s in sources:
+            s.status = _source_status(s)
+            s.issues = sort_issues(s.issues + by_file.get(s.path, []))
+        present = {f for r in rows for f in r.figures}
+        fields = [f for f in _RESULT_COUNTS if f in present]
+        untotalled = _untotalled(rows, fields, prof.returned_in_resolved)
+        issues = sort_issues([i for s in sources for i in s.issues] + _coverage_issues(rows, fields, untotalled, lang))
     stated = [f for f in STATED_RATIOS if any(f in r.stated for r in rows)]
     coverage = {f: (len(who), len(rows)) for f, who in _coverage(rows, fields).items()}
     return Consolidation(run_period, sources, rows, fields, issues, lang, prof.online_denominator, stated,

@@ -16,7 +16,6 @@ _TONE_MOVES = {
     "uý": "úy", "uỳ": "ùy", "uỷ": "ủy", "uỹ": "ũy", "uỵ": "ụy",
 }
 _TONE_RE = re.compile(r"(?<!q)(?:" + "|".join(_TONE_MOVES) + r")(?=\b|[^a-zà-ỹ])")
-_SPACE = re.compile(r"\s+")
 _NOTE = re.compile(r"\((\*+|\d{1,2}|[a-z])\)|\*+")
 
 
@@ -37,7 +36,8 @@ def _fold(text: str) -> str:
     t = _TONE_RE.sub(lambda m: _TONE_MOVES[m.group(0)], t)
     t = t.replace("tỉ lệ", "tỷ lệ")
     t = t.replace("–", "-").replace("—", "-")
-    return _SPACE.sub(" ", t).strip(" :;.")
+    # spacing collapsed: str.split's whitespace is re's \s (the edges are stripped anyway)
+    return " ".join(t.split()).strip(" :;.")
 
 
 _MARKS = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")  # combining marks

@@ -13,9 +13,11 @@ from __future__ import annotations
 import io
 import posixpath
 import re
+import struct
 import zipfile
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
+from functools import partial
 from html import unescape
 from pathlib import Path
 from typing import Any, Iterable
@@ -43,6 +45,10 @@ class ReadError(Exception):
         self.sheet, self.cell = sheet, cell
         where = ":".join(x for x in (file, sheet or "", cell or "") if x)
         super().__init__(f"{where}: {self.reason_en}. {self.hint_en}".strip())
+
+    def __reduce__(self):  # picklable with its keyword arguments (worker processes, the result cache)
+        return (partial(ReadError, reason_en=self.reason_en, hint_en=self.hint_en, sheet=self.sheet, cell=self.cell),
+                (self.file, self.reason, self.hint))
 
     def text(self, lang: str = "vi") -> str:
         reason, hint = (self.reason_en, self.hint_en) if lang == "en" else (self.reason, self.hint)
@@ -280,9 +286,11 @@ def _sniff(path: Path, data: bytes) -> str:
         return "xls"
     if data.startswith(b"PK"):
         try:
-            with zipfile.ZipFile(io.BytesIO(data)) as z:
-                names = set(z.namelist())
-                total = sum(i.file_size for i in z.infolist())
+            listing = _zip_listing(data)  # the usual zip, read without zipfile
+            if listing is None:
+                with zipfile.ZipFile(io.BytesIO(data)) as z:
+                    listing = set(z.namelist()), sum(i.file_size for i in z.infolist())
+            names, total = listing
         except (zipfile.BadZipFile, OSError, EOFError) as e:
             raise ReadError(name, f"tệp nén hỏng ({e})", "Tệp có thể bị cắt khi tải xuống: hãy xin gửi lại.",
                             reason_en=f"corrupt zip container ({e})",
@@ -302,6 +310,39 @@ def _sniff(path: Path, data: bytes) -> str:
     raise ReadError(name, "không phải tệp Excel (.xlsx, .xlsm, .xls, .xlsb, .ods)",
                     "Hãy mở bằng Excel và lưu dưới dạng .xlsx.",
                     reason_en="not an Excel or ODS workbook", hint_en="Open it in Excel and save it as .xlsx.")
+
+
+# --- a zip's member names and unpacked size, from its central directory ------------------
+
+_EOCD = struct.Struct("<4s4H2LH")  # end of central directory record
+_CDIR = struct.Struct("<4s4B4HL2L5H2L")  # central directory entry
+
+
+def _zip_listing(data: bytes) -> tuple[set[str], int] | None:
+    """The member names and the sum of their unpacked sizes, read from the central
+    directory at the end of ``data``, as ``zipfile`` reads them; None for anything but
+    the plain case (a zip64 archive, several disks, bytes before or after the archive,
+    an inconsistent directory), which zipfile then reads and judges."""
+    end = data.rfind(b"PK\x05\x06", max(0, len(data) - 65557))
+    if end < 0 or end + _EOCD.size > len(data):
+        return None
+    _sig, disk, cd_disk, on_disk, count, cd_size, cd_offset, comment = _EOCD.unpack_from(data, end)
+    if disk or cd_disk or on_disk != count or end + _EOCD.size + comment != len(data) \
+            or cd_offset + cd_size != end or 0xFFFF in (on_disk, count) or 0xFFFFFFFF in (cd_size, cd_offset):
+        return None
+    names, total, pos = set(), 0, cd_offset
+    for _ in range(count):
+        if pos + _CDIR.size > end:
+            return None
+        entry = _CDIR.unpack_from(data, pos)
+        if entry[0] != b"PK\x01\x02" or 0xFFFFFFFF in (entry[10], entry[11], entry[18]):
+            return None
+        name_len, extra_len, comment_len = entry[12], entry[13], entry[14]
+        raw = data[pos + _CDIR.size:pos + _CDIR.size + name_len]
+        names.add(raw.decode("utf-8" if entry[5] & 0x800 else "cp437"))
+        total += entry[11]
+        pos += _CDIR.size + name_len + extra_len + comment_len
+    return (names, total) if pos == end else None
 
 
 def _raise_if_damaged_zip(path: Path, data: bytes, fmt: str) -> None:

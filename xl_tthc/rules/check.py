@@ -6,6 +6,7 @@ the other files of the same run still go through.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable
@@ -14,6 +15,7 @@ from ..read.grid import ReadError, Workbook
 from ..domain.issues import Issue, has_errors, message, sort_issues
 from ..domain.profiles import Profile, load_profile
 from ..read.reader import read_tables
+from .cache import ResultCache, open_cache
 from .table_rules import check_table
 from .stale import mark_stale
 from ..read.table import Table
@@ -72,12 +74,34 @@ def check_book(book: Workbook, tables: list[Table], profile: Profile, lang: str 
     return reports
 
 
-def check_file(path: str | Path, profile: Profile | str | None = None, lang: str = "vi") -> FileReport:
-    """Read and check one workbook.  Never raises for a bad file."""
+def check_file(path: str | Path, profile: Profile | str | None = None, lang: str = "vi",
+               cache: ResultCache | bool | str | Path | None = None) -> FileReport:
+    """Read and check one workbook.  Never raises for a bad file.  ``cache`` (see
+    :mod:`.cache`): the report of a file whose bytes were checked before, with the same
+    code, profile, language and path, is reused instead of reading it again."""
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
+    store = open_cache(cache)
+    data = key = None
+    if store is not None:
+        try:
+            data = Path(path).read_bytes()
+        except OSError:
+            data = None  # reading it below says why
+        if data:
+            key = store.key(hashlib.sha256(data).hexdigest(), "check.FileReport", str(path), lang, repr(prof))
+            stored = store.get(key)
+            if isinstance(stored, FileReport):
+                return stored
+    report = _check_file(path, prof, lang, data)
+    if key is not None:
+        store.put(key, report)
+    return report
+
+
+def _check_file(path: str | Path, prof: Profile, lang: str, data: bytes | None) -> FileReport:
     report = FileReport(str(path), lang=lang)
     try:
-        book, tables = read_tables(path, prof.cutoff_day, columns=prof.columns)
+        book, tables = read_tables(path, prof.cutoff_day, data, columns=prof.columns)
     except ReadError as e:
         report.error = e
         return report
@@ -89,16 +113,20 @@ def check_file(path: str | Path, profile: Profile | str | None = None, lang: str
 
 
 def check_files(paths: Iterable[str | Path], profile: Profile | str | None = None, lang: str = "vi",
-                progress: Callable[[int, int, str], None] | None = None) -> list[FileReport]:
+                progress: Callable[[int, int, str], None] | None = None,
+                cache: ResultCache | bool | str | Path | None = None) -> list[FileReport]:
     """Check every file; ``progress(done, total, current)`` is called before each file
-    and once at the end (current "")."""
+    and once at the end (current ""); ``cache``: see :func:`open_cache`."""
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
+    store = open_cache(cache)
     paths = list(paths)
     reports = []
     for k, p in enumerate(paths):
         if progress is not None:
             progress(k, len(paths), str(p))
-        reports.append(check_file(p, prof, lang))
+        reports.append(check_file(p, prof, lang, store))
     if progress is not None:
         progress(len(paths), len(paths), "")
+    if store is not None:
+        store.prune()
     return reports

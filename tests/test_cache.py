@@ -1,0 +1,289 @@
+"""The result cache: a warm run gives exactly what a cold one gives; a bad entry is a
+miss; concurrent writers never leave a wrong entry; a changed file is read again;
+--no-cache reads everything."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing as mp
+import os
+import random
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+import departments as D
+from xl_tthc.consolidate.consolidation import Source, consolidate, read_source
+from xl_tthc.domain.profiles import load_profile
+from xl_tthc.rules import cache as C
+from xl_tthc.rules.check import check_files
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = ROOT / "workbooks" / "samples"
+PERIOD = "tháng 03 năm 2024"
+
+
+def _entries(folder: Path) -> list[Path]:
+    return sorted(folder.rglob("*.entry"))
+
+
+@pytest.fixture
+def inputs(tmp_path: Path) -> Path:
+    """The committed samples, generated departments in the four layouts, and two files
+    that cannot be read (empty, truncated)."""
+    folder = tmp_path / "in"
+    shutil.copytree(SAMPLES, folder)
+    rng = random.Random(5)
+    for i, layout in enumerate(D.LAYOUTS * 3):
+        D.write_department(folder / f"gen_{i:02d}_{layout}.xlsx", layout, f"UBND xã Thử {i:02d}",
+                           D.department(rng, layout), PERIOD)
+    (folder / "empty.xlsx").write_bytes(b"")
+    data = (SAMPLES / sorted(os.listdir(SAMPLES))[0]).read_bytes()
+    (folder / "truncated.xlsx").write_bytes(data[: len(data) // 2])
+    return folder
+
+
+def _consolidation(folder: Path, cache, jobs: int = 1) -> dict:
+    return consolidate([folder], jobs=jobs, cache=cache).to_dict()
+
+
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_warm_consolidation_equals_cold_and_uncached(inputs, tmp_path, jobs):
+    store = C.ResultCache(tmp_path / "cache")
+    uncached = _consolidation(inputs, False, jobs)
+    cold = _consolidation(inputs, store, jobs)
+    n = sum(1 for p in inputs.iterdir() if p.is_file())  # not the samples' ho-so/ export folder
+    assert len(_entries(store.folder)) == n - 1  # one entry per file but the empty one, the unreadable too
+    warm = _consolidation(inputs, store, jobs)
+    assert json.dumps(warm, sort_keys=True) == json.dumps(cold, sort_keys=True) == \
+        json.dumps(uncached, sort_keys=True)
+    assert uncached["summary"]["files"] == n and uncached["summary"]["failed"] >= 2
+
+
+def test_warm_run_reads_from_the_cache(inputs, tmp_path):
+    store = C.ResultCache(tmp_path / "cache")
+    _consolidation(inputs, store)
+    n = sum(1 for p in inputs.iterdir() if p.is_file()) - 1  # an empty file is not worth an entry (nor is the ho-so/ folder)
+    assert (store.hits, store.stored) == (0, n)
+    _consolidation(inputs, store)
+    assert (store.hits, store.stored) == (n, n)
+
+
+def test_warm_check_equals_cold(inputs, tmp_path):
+    store = C.ResultCache(tmp_path / "cache")
+    files = sorted(p for p in inputs.iterdir() if p.is_file())
+    uncached = [r.to_dict() for r in check_files(files, cache=False)]
+    cold = [r.to_dict() for r in check_files(files, cache=store)]
+    warm_reports = check_files(files, cache=store)
+    assert store.hits == len(files) - 1  # all but the empty file
+    warm = [r.to_dict() for r in warm_reports]
+    assert warm == cold == uncached
+    assert [r.ok for r in warm_reports] == [r.ok for r in check_files(files, cache=False)]
+    assert any("error" in r for r in warm)  # the unreadable files, cached as such
+
+
+def _one_entry(store: C.ResultCache) -> tuple[str, Path]:
+    key = store.key("0" * 64, "test", "x")
+    assert store.put(key, {"value": [1, 2, 3]})
+    path = _entries(store.folder)[0]
+    return key, path
+
+
+@pytest.mark.parametrize("damage", ["truncated", "payload", "checksum", "magic", "empty", "foreign_key"])
+def test_a_damaged_or_foreign_entry_is_a_miss_and_is_removed(tmp_path, damage):
+    store = C.ResultCache(tmp_path / "cache")
+    key, path = _one_entry(store)
+    assert store.get(key) == {"value": [1, 2, 3]}
+    raw = path.read_bytes()
+    if damage == "truncated":
+        path.write_bytes(raw[:-5])
+    elif damage == "payload":
+        path.write_bytes(raw[:-3] + bytes([raw[-3] ^ 0xFF]) + raw[-2:])
+    elif damage == "checksum":
+        at = len(C.MAGIC) + 40
+        path.write_bytes(raw[:at] + bytes([raw[at] ^ 1]) + raw[at + 1:])
+    elif damage == "magic":
+        path.write_bytes(b"NOT-OURS" + raw[8:])
+    elif damage == "empty":
+        path.write_bytes(b"")
+    else:  # a whole, valid entry of another key under this key's name
+        other = store.key("1" * 64, "test", "x")
+        store.put(other, {"value": "other"})
+        shutil.copyfile(store._path(other), path)
+    assert store.get(key) is None
+    assert not path.exists()
+
+
+def test_a_payload_that_does_not_unpickle_is_a_miss(tmp_path):
+    store = C.ResultCache(tmp_path / "cache")
+    key = store.key("2" * 64, "test")
+    payload = b"\x80\x05not a pickle"
+    path = store._path(key)
+    path.parent.mkdir(parents=True)
+    import hashlib
+
+    path.write_bytes(C.MAGIC + bytes.fromhex(key) + hashlib.sha256(payload).digest() + payload)
+    assert store.get(key) is None
+
+
+def test_damaged_entries_give_the_cold_result_and_are_rewritten(inputs, tmp_path):
+    store = C.ResultCache(tmp_path / "cache")
+    cold = _consolidation(inputs, store)
+    for k, path in enumerate(_entries(store.folder)):
+        raw = path.read_bytes()
+        path.write_bytes(raw[: len(raw) // 2] if k % 2 else raw[:10])
+    again = C.ResultCache(store.folder)
+    assert _consolidation(inputs, again) == cold
+    assert again.hits == 0 and again.stored == len(_entries(store.folder))
+    assert _consolidation(inputs, again) == cold and again.hits == again.stored
+
+
+def _writer(folder: str, seed: int, rounds: int, out: mp.Queue) -> None:
+    store = C.ResultCache(folder)
+    wrong = 0
+    rng = random.Random(seed)
+    for _ in range(rounds):
+        i = rng.randrange(8)
+        key = store.key(f"{i:064d}", "concurrency")
+        store.put(key, {"i": i, "blob": "x" * (1000 * i + 10)})
+        got = store.get(store.key(f"{rng.randrange(8):064d}", "concurrency"))
+        if got is not None and got["blob"] != "x" * (1000 * got["i"] + 10):
+            wrong += 1
+    out.put(wrong)
+
+
+def test_concurrent_writers_leave_only_whole_entries(tmp_path):
+    folder = str(tmp_path / "cache")
+    ctx = mp.get_context("spawn")
+    q = ctx.Queue()
+    procs = [ctx.Process(target=_writer, args=(folder, s, 300, q)) for s in range(2)]
+    for p in procs:
+        p.start()
+    wrong = [q.get(timeout=120) for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+        assert p.exitcode == 0
+    assert wrong == [0, 0]
+    store = C.ResultCache(folder)
+    for i in range(8):
+        got = store.get(store.key(f"{i:064d}", "concurrency"))
+        assert got == {"i": i, "blob": "x" * (1000 * i + 10)}
+    assert not list(Path(folder).rglob("*.tmp"))  # every temporary file was moved into place
+
+
+def test_a_changed_file_is_read_again(inputs, tmp_path):
+    store = C.ResultCache(tmp_path / "cache")
+    target = inputs / "gen_00_row.xlsx"
+    first = _consolidation(inputs, store)
+    D.write_department(target, "row", "UBND xã Thử 00", D.department(random.Random(99), "row"), PERIOD)
+    warm = _consolidation(inputs, store)
+    assert warm == _consolidation(inputs, False)
+    assert warm != first
+    assert store.stored == sum(1 for p in inputs.iterdir() if p.is_file())  # the changed file stored again (not the empty one)
+
+
+def test_the_key_holds_the_code_profile_language_and_path(tmp_path, monkeypatch):
+    store = C.ResultCache(tmp_path / "cache")
+    path = SAMPLES / sorted(os.listdir(SAMPLES))[0]
+    src = read_source(path, load_profile(None), "vi", store)
+    assert store.stored == 1
+    assert read_source(path, load_profile(None), "vi", store) == src and store.hits == 1
+    read_source(path, load_profile("cutoff-15"), "vi", store)
+    read_source(path, load_profile(None), "en", store)
+    copy = tmp_path / path.name
+    shutil.copyfile(path, copy)
+    assert read_source(copy, load_profile(None), "vi", store).path == str(copy)
+    assert store.hits == 1 and store.stored == 4
+    monkeypatch.setattr(C, "_fingerprint", "another build of the code")
+    read_source(path, load_profile(None), "vi", store)
+    assert store.hits == 1 and store.stored == 5
+
+
+def test_the_fingerprint_covers_the_package_source():
+    fp = C.code_fingerprint()
+    assert len(fp) == 64 and fp == C.code_fingerprint()
+    C._fingerprint = None
+    try:
+        assert C.code_fingerprint() == fp
+    finally:
+        C._fingerprint = fp
+
+
+def _cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    exe = Path(sys.executable).with_name("xl-tthc")
+    return subprocess.run([str(exe), *args], capture_output=True, text=True, env=env, timeout=300)
+
+
+def test_no_cache_bypasses_the_cache(inputs, tmp_path):
+    """A planted entry (valid, but with another figure) is what a cached run returns, so
+    the cache is really read; --no-cache neither reads nor writes it."""
+    folder = tmp_path / "cache"
+    env = {**os.environ, "XL_TTHC_CACHE_DIR": str(folder)}
+    files = sorted(str(p) for p in inputs.glob("gen_*.xlsx"))[:3]
+    plain = json.loads(_cli("consolidate", *files, "-o", str(tmp_path / "a.xlsx"), "--json", "--no-cache",
+                            env=env).stdout)
+    assert not folder.exists() or not _entries(folder)
+    cached = json.loads(_cli("consolidate", *files, "-o", str(tmp_path / "b.xlsx"), "--json", env=env).stdout)
+    assert len(_entries(folder)) == 3
+    assert {k: v for k, v in cached.items() if k != "output"} == {k: v for k, v in plain.items() if k != "output"}
+    # plant: the first file's stored Source, with one figure changed
+    store = C.ResultCache(folder)
+    key = store.key(plain["files"][0]["sha256"], "consolidate.Source", files[0], "vi", repr(load_profile(None)))
+    src = store.get(key)
+    assert isinstance(src, Source)
+    src.entries[0].figures["received_new"] += 1000
+    store.put(key, src)
+    planted = json.loads(_cli("consolidate", *files, "-o", str(tmp_path / "c.xlsx"), "--json", env=env).stdout)
+    assert planted["total"]["received_new"] == plain["total"]["received_new"] + 1000
+    bypass = json.loads(_cli("consolidate", *files, "-o", str(tmp_path / "d.xlsx"), "--json", "--no-cache",
+                             env=env).stdout)
+    assert bypass["total"] == plain["total"]
+    # check: the same cache, the same bypass
+    out1 = _cli("check", "--json", files[0], env=env).stdout
+    assert len(_entries(folder)) == 4
+    out2 = _cli("check", "--json", "--no-cache", files[0], env=env).stdout
+    assert json.loads(out1) == json.loads(out2)
+
+
+def test_prune_removes_the_least_recently_used(tmp_path):
+    store = C.ResultCache(tmp_path / "cache", max_bytes=10_000)
+    keys = [store.key(f"{i:064d}", "prune") for i in range(10)]
+    now = time.time()
+    for i, k in enumerate(keys):
+        store.put(k, "x" * 2000)
+        os.utime(store._path(k), (now - 5000 + i, now - 5000 + i))
+    stray = store.folder / "00" / ".stale.tmp"
+    stray.parent.mkdir(exist_ok=True)
+    stray.write_bytes(b"x")
+    os.utime(stray, (now - 7200, now - 7200))
+    assert store.get(keys[0]) is not None  # used: the oldest mtime is refreshed
+    removed = store.prune()
+    left = [k for k in keys if store._path(k).exists()]
+    assert sum(store._path(k).stat().st_size for k in left) <= 8_000
+    assert keys[0] in left and keys[-1] in left and keys[1] not in left
+    assert removed == 10 - len(left) + 1 and not stray.exists()
+
+
+def test_the_default_folder(monkeypatch, tmp_path):
+    assert C.default_cache_dir() == Path(os.environ["XL_TTHC_CACHE_DIR"])
+    monkeypatch.delenv("XL_TTHC_CACHE_DIR")
+    monkeypatch.setattr(sys, "platform", "win32")
+    monkeypatch.setenv("LOCALAPPDATA", str(tmp_path / "Local"))
+    assert C.default_cache_dir() == tmp_path / "Local" / "xl_tthc" / "cache"
+    monkeypatch.setattr(sys, "platform", "linux")
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert C.default_cache_dir() == tmp_path / "xdg" / "xl_tthc"
+    monkeypatch.delenv("XDG_CACHE_HOME")
+    assert C.default_cache_dir() == Path.home() / ".cache" / "xl_tthc"
+
+
+def test_an_unwritable_folder_leaves_the_cache_off(inputs, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    store = C.ResultCache(blocker / "cache")
+    assert _consolidation(inputs, store) == _consolidation(inputs, False)
+    assert store.stored == 0

@@ -1,0 +1,89 @@
+"""Finding the input files (one os.scandir pass) finds what Path.rglob found, and the
+command still refuses to overwrite an input, under whatever path it is named."""
+
+from __future__ import annotations
+
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import departments as D
+from xl_tthc.consolidate.consolidation import (WORKBOOK_SUFFIXES, InputFiles, collect_inputs,
+                                               is_provincial_workbook)
+
+PERIOD = "tháng 03 năm 2024"
+
+
+def _rglob_inputs(folder: Path) -> list[Path]:
+    """What collect_inputs found for a folder before it used os.scandir."""
+    return sorted(q for q in folder.rglob("*") if q.is_file() and q.suffix.lower() in WORKBOOK_SUFFIXES
+                  and not q.name.startswith(("~$", ".")) and not is_provincial_workbook(q))
+
+
+def _write(path: Path, i: int) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return D.write_department(path, "row", f"UBND xã Thử {i}", D.department(random.Random(i), "row"), PERIOD)
+
+
+@pytest.fixture
+def tree(tmp_path: Path) -> Path:
+    root = tmp_path / "in"
+    _write(root / "a.xlsx", 1)
+    _write(root / "B.XLSX", 2)
+    _write(root / "sub" / "deeper" / "c.xlsx", 3)
+    _write(root / ".hidden_dir" / "d.xlsx", 4)
+    _write(root / "a b" / "e.xlsx", 5)
+    _write(tmp_path / "elsewhere" / "f.xlsx", 6)
+    (root / "~$a.xlsx").write_bytes(b"lock")
+    (root / ".g.xlsx").write_bytes(b"hidden")
+    (root / "notes.txt").write_text("x")
+    (root / "folder.xlsx").mkdir()
+    _write(root / "folder.xlsx" / "h.xlsx", 7)
+    os.symlink(tmp_path / "elsewhere", root / "linked_dir")  # not followed, as rglob does not
+    os.symlink(root / "a.xlsx", root / "z_link_to_a.xlsx")  # a file under another name: once
+    os.symlink(tmp_path / "missing.xlsx", root / "broken.xlsx")
+    return root
+
+
+def test_the_files_found_are_those_rglob_found(tree):
+    got = collect_inputs([tree])
+    assert isinstance(got, InputFiles)
+    expected = [p for p in _rglob_inputs(tree) if p.name != "z_link_to_a.xlsx"]  # the same file as a.xlsx
+    assert got == expected
+    assert {p.name for p in got} == {"a.xlsx", "B.XLSX", "c.xlsx", "d.xlsx", "e.xlsx", "h.xlsx"}
+
+
+def test_a_file_given_twice_or_through_a_link_is_read_once(tree):
+    got = collect_inputs([tree / "z_link_to_a.xlsx", tree, tree / "sub" / ".." / "a.xlsx"])
+    assert [p.name for p in got].count("a.xlsx") + [p.name for p in got].count("z_link_to_a.xlsx") == 1
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    exe = Path(sys.executable).with_name("xl-tthc")
+    return subprocess.run([str(exe), *args], capture_output=True, text=True, timeout=300)
+
+
+@pytest.mark.parametrize("how", ["same", "dotdot", "symlink"])
+def test_refuses_to_overwrite_an_input(tree, tmp_path, how):
+    target = tree / "a.xlsx"
+    before = target.read_bytes()
+    out = {"same": target, "dotdot": tree / "sub" / ".." / "a.xlsx", "symlink": tmp_path / "link.xlsx"}[how]
+    if how == "symlink":
+        os.symlink(target, out)
+    proc = _cli("consolidate", str(tree), "-o", str(out), "--force")
+    assert proc.returncode == 2, proc.stderr
+    assert "không ghi đè lên tệp đầu vào" in proc.stderr  # Vietnamese by default (#16)
+    assert target.read_bytes() == before
+
+
+def test_an_earlier_output_in_the_folder_is_replaced_not_read(tree):
+    out = tree / "tong_hop.xlsx"
+    assert _cli("consolidate", str(tree), "-o", str(out)).returncode in (0, 1)
+    assert is_provincial_workbook(out)
+    proc = _cli("consolidate", str(tree), "-o", str(out), "--force")
+    assert proc.returncode in (0, 1), proc.stderr
+    assert out not in collect_inputs([tree])

@@ -1,0 +1,245 @@
+"""A result cache on disk: what reading and checking one input file gave, by its content.
+
+A re-run over a folder (a centre re-runs many times a day as corrected files arrive)
+reads again only the files that changed.  An entry is found by a key made of
+
+* the SHA-256 of the file's bytes (never its name or date: content only),
+* the tool's version and a fingerprint of the package's own source files, so that a
+  code change can never serve a result the old code computed,
+* what else the result depends on, given by the caller (which result it is, the
+  profile, the language, the path as written in the findings).
+
+An entry is ``MAGIC | key | SHA-256 of the payload | payload`` (a pickle), written to a
+temporary file and moved into place, so concurrent runs see either a whole entry or
+none.  An entry that is truncated, corrupt, foreign or from another key is a miss (and
+is removed), never a wrong result and never an error.  The folder is bounded in size:
+the least recently used entries (by mtime, refreshed on use) go first.
+
+The folder: ``XL_TTHC_CACHE_DIR`` when set; otherwise the user's cache folder
+(``%LOCALAPPDATA%\\xl_tthc\\cache`` on Windows, ``~/Library/Caches/xl_tthc`` on macOS,
+``$XDG_CACHE_HOME/xl_tthc`` or ``~/.cache/xl_tthc`` elsewhere).  A folder that cannot
+be created or written leaves the cache off: results are computed as without it.
+Entries are pickles, so the folder must be the user's own (it is created readable by
+its owner only); never point XL_TTHC_CACHE_DIR at a folder others can write.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+__all__ = ["ResultCache", "default_cache_dir", "code_fingerprint", "open_cache", "dumps", "loads", "MAX_BYTES"]
+
+MAGIC = b"XLTTHC-RESULT-CACHE\x01\n"
+MAX_BYTES = 512 * 1024 * 1024  # default bound of the folder
+_DIGEST = 32  # bytes of a SHA-256
+_HEADER = len(MAGIC) + 2 * _DIGEST
+_TOUCH_AFTER = 3600.0  # seconds: a hit refreshes an entry's mtime at most this often
+_PACKAGE = Path(__file__).resolve().parents[1]
+
+_fingerprint: str | None = None
+
+
+def code_fingerprint() -> str:
+    """SHA-256 over every source and data file of the package (path and bytes; the
+    version is written in ``xl_tthc/__init__.py``, so it is part of it), computed once
+    per process."""
+    global _fingerprint
+    if _fingerprint is None:
+        h = hashlib.sha256(MAGIC)
+        for p in sorted(_PACKAGE.rglob("*")):
+            if p.is_file() and p.suffix not in (".pyc", ".pyo") and "__pycache__" not in p.parts:
+                h.update(p.relative_to(_PACKAGE).as_posix().encode() + b"\0")
+                h.update(p.read_bytes())
+                h.update(b"\0")
+        _fingerprint = h.hexdigest()
+    return _fingerprint
+
+
+def default_cache_dir() -> Path:
+    env = os.environ.get("XL_TTHC_CACHE_DIR")
+    if env:
+        return Path(env)
+    if sys.platform == "win32":
+        base = os.environ.get("LOCALAPPDATA") or str(Path.home() / "AppData" / "Local")
+        return Path(base) / "xl_tthc" / "cache"
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Caches" / "xl_tthc"
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "xl_tthc"
+
+
+class ResultCache:
+    """Entries in ``folder`` (created on first use), at most ``max_bytes`` in all."""
+
+    def __init__(self, folder: str | Path | None = None, max_bytes: int = MAX_BYTES) -> None:
+        self.folder = Path(folder) if folder is not None else default_cache_dir()
+        self.max_bytes = max_bytes
+        self.hits = self.misses = self.stored = 0
+        self._ready = False  # the folder exists
+
+    def __getstate__(self) -> dict[str, Any]:  # a worker process starts its own counts
+        return {"folder": self.folder, "max_bytes": self.max_bytes, "hits": 0, "misses": 0, "stored": 0,
+                "_ready": False}
+
+    @staticmethod
+    def key(sha256: str, *parts: str) -> str:
+        """The key of a file's result: its content's SHA-256, the code, and ``parts``."""
+        h = hashlib.sha256(code_fingerprint().encode())
+        for part in (sha256, *parts):
+            h.update(b"\0" + part.encode("utf-8", "surrogatepass"))
+        return h.hexdigest()
+
+    def _path(self, key: str) -> Path:
+        return self.folder / key[:2] / f"{key}.entry"
+
+    def get(self, key: str) -> Any | None:
+        """The value stored under ``key``, or None (absent, damaged, foreign)."""
+        payload = self.get_payload(key)
+        if payload is None:
+            return None
+        value = loads(payload)
+        if value is None:
+            self.hits -= 1
+            self.misses += 1
+            _remove(self._path(key))
+        return value
+
+    def get_payload(self, key: str) -> bytes | None:
+        """The pickled value stored under ``key`` (its checksum verified), or None; for
+        a caller that unpickles it elsewhere (:func:`loads`)."""
+        path = self._path(key)
+        try:
+            with path.open("rb") as f:
+                raw = f.read()
+                mtime = os.fstat(f.fileno()).st_mtime
+        except OSError:
+            self.misses += 1
+            return None
+        payload = self._payload(key, raw)
+        if payload is None:
+            self.misses += 1
+            _remove(path)
+            return None
+        self.hits += 1
+        if time.time() - mtime > _TOUCH_AFTER:
+            try:
+                os.utime(path)
+            except OSError:
+                pass
+        return payload
+
+    @staticmethod
+    def _payload(key: str, raw: bytes) -> bytes | None:
+        if len(raw) < _HEADER or not raw.startswith(MAGIC):
+            return None
+        stored_key = raw[len(MAGIC):len(MAGIC) + _DIGEST]
+        checksum = raw[len(MAGIC) + _DIGEST:_HEADER]
+        payload = raw[_HEADER:]
+        if stored_key != bytes.fromhex(key) or hashlib.sha256(payload).digest() != checksum:
+            return None
+        return payload
+
+    def put(self, key: str, value: Any) -> bool:
+        """Store ``value`` under ``key`` atomically; False when it could not be stored."""
+        payload = dumps(value)
+        return payload is not None and self.put_payload(key, payload)
+
+    def put_payload(self, key: str, payload: bytes) -> bool:
+        """Store an already pickled value (:func:`dumps`) under ``key`` atomically."""
+        path = self._path(key)
+        try:
+            if not self._ready:  # the folder is the user's alone: its entries are unpickled
+                self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+                self._ready = True
+            path.parent.mkdir(exist_ok=True, mode=0o700)
+            fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=path.parent)
+        except OSError:
+            return False
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(MAGIC + bytes.fromhex(key) + hashlib.sha256(payload).digest())
+                f.write(payload)
+            os.replace(tmp, path)
+        except OSError:
+            _remove(Path(tmp))
+            return False
+        self.stored += 1
+        return True
+
+    def prune(self) -> int:
+        """Remove the least recently used entries (and stray temporary files older than
+        an hour) until the folder holds at most ``max_bytes``; the number removed."""
+        entries = []
+        now = time.time()
+        removed = 0
+        try:
+            subdirs = [d for d in self.folder.iterdir() if d.is_dir()]
+        except OSError:
+            return 0
+        for d in subdirs:
+            try:
+                with os.scandir(d) as it:
+                    for e in it:
+                        try:
+                            st = e.stat()
+                        except OSError:
+                            continue
+                        if e.name.endswith(".tmp"):
+                            if now - st.st_mtime > 3600 and _remove(Path(e.path)):
+                                removed += 1
+                        elif e.name.endswith(".entry"):
+                            entries.append((st.st_mtime, st.st_size, e.path))
+            except OSError:
+                continue
+        total = sum(s for _, s, _ in entries)
+        if total <= self.max_bytes:
+            return removed
+        target = self.max_bytes * 0.8  # leave room, so the next runs do not prune again
+        for _mtime, size, path in sorted(entries):
+            if total <= target:
+                break
+            if _remove(Path(path)):
+                total -= size
+                removed += 1
+        return removed
+
+
+def dumps(value: Any) -> bytes | None:
+    """A value as the cache stores it; None when it cannot be pickled."""
+    try:
+        return pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception:  # noqa: BLE001 - an unpicklable result is simply not cached
+        return None
+
+
+def loads(payload: bytes) -> Any | None:
+    """A stored value back; None for a payload this build cannot read."""
+    try:
+        return pickle.loads(payload)
+    except Exception:  # noqa: BLE001 - a payload of another build: a miss
+        return None
+
+
+def _remove(path: Path) -> bool:
+    try:
+        path.unlink()
+        return True
+    except OSError:
+        return False
+
+
+def open_cache(cache: "ResultCache | bool | str | Path | None") -> ResultCache | None:
+    """The cache a caller asked for: True (the default folder), False/None (no cache),
+    a folder, or a ResultCache."""
+    if cache is None or cache is False:
+        return None
+    code_fingerprint()  # once, before any worker process is forked
+    if isinstance(cache, ResultCache):
+        return cache
+    return ResultCache(None if cache is True else cache)
