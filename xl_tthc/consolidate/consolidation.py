@@ -576,6 +576,9 @@ def _blocking(issues: list[Issue], rows: set[int]) -> tuple[str, ...]:
                          and i.field in COUNT_FIELDS}))
 
 
+_CURRENT_PERIOD_LABELS = frozenset({"trong kỳ", "kỳ này", "kỳ báo cáo", "trong kỳ báo cáo", "phát sinh trong kỳ"})
+
+
 def _entries(table: Table, issues: list[Issue], path: Path, lang: str) -> tuple[list[Entry], list[Issue]]:
     fields = [f for f in table.count_fields if f in _RESULT_COUNTS]
     columns = {c.field: c.letter for c in table.columns if c.field in fields or c.field in STATED_RATIOS}
@@ -592,19 +595,28 @@ def _entries(table: Table, issues: list[Issue], path: Path, lang: str) -> tuple[
             out.append(Entry(unit, key, row.label, file, table.sheet, row.excel_row, figures, columns, [detail],
                              _blocking(issues, {row.excel_row}), stated=stated))
         return out, []
+    body, total = table.rows, table.total
+    if table.unit_kind == "period":
+        # rows "Kỳ trước / Trong kỳ / Lũy kế": the period's figures are its own row, never
+        # their sum or the cumulative row; a table without exactly one such row is not guessed at
+        body, total = [r for r in table.rows if fold(r.label) in _CURRENT_PERIOD_LABELS], None
+        if len(body) != 1:
+            return [], [Issue(file, table.sheet, table.rows[0].excel_row if table.rows else None, None, None,
+                              "unit", "period_rows", "error", None, path.name,
+                              message("period_rows", lang, found=path.name))]
     dept = _department_of(table, path)
     if dept is None:
         return [], [Issue(file, table.sheet, None, None, None, "unit", "unknown_unit", "error", None,
                           path.name, message("unknown_unit.source", lang, found=path.name))]
     unit, key = dept
     details = [DetailRow(unit, r.label, file, table.sheet, r.excel_row, "field", _complete(_figures(r, fields)),
-                         _stated(r)) for r in table.rows]
-    rows = {r.excel_row for r in table.rows}
-    if table.total is not None:
-        figures = _complete(_figures(table.total, fields))
-        row = table.total.excel_row
-        details.append(DetailRow(unit, table.total.label, file, table.sheet, row, "total", figures,
-                                 _stated(table.total)))
+                         _stated(r)) for r in body]
+    rows = {r.excel_row for r in body}
+    if total is not None:
+        figures = _complete(_figures(total, fields))
+        row = total.excel_row
+        details.append(DetailRow(unit, total.label, file, table.sheet, row, "total", figures,
+                                 _stated(total)))
         rows.add(row)
     else:
         row = None
@@ -615,7 +627,7 @@ def _entries(table: Table, issues: list[Issue], path: Path, lang: str) -> tuple[
     # the department's stated ratios are those of its total row: field rows alone do
     # not say how the department weighs them
     return [Entry(unit, key, unit, file, table.sheet, row, figures, columns, details,
-                  _blocking(issues, rows), stated=_stated(table.total))], []
+                  _blocking(issues, rows), stated=_stated(total if table.unit_kind != "period" else body[0]))], []
 
 
 def read_source(path: str | Path, profile: Profile | None = None, lang: str = "vi",

@@ -34,6 +34,7 @@ RULES: dict[str, str] = {
     "stale_value": "error",
     "duplicate_unit": "error",
     "unknown_unit": "warning",
+    "period_rows": "error",
     "retired_unit": "warning",
     "ratio_mismatch": "error",
     "zero_denominator": "warning",
@@ -350,6 +351,14 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{expected}; chỉ tính một lần.",
         "Two files report unit \"{unit}\" for {period} with identical figures: {found} and {expected}; "
         "counted once.",
+    ),
+    "period_rows": (
+        "Bảng của tệp {found} có các dòng là kỳ (Kỳ trước, Trong kỳ, Lũy kế…) nhưng không có đúng một dòng "
+        "\"Trong kỳ\" (hoặc \"Kỳ này\", \"Kỳ báo cáo\"): không tổng hợp được số của kỳ báo cáo. Hãy ghi số "
+        "của kỳ vào một dòng \"Trong kỳ\" hoặc dùng biểu mẫu theo đơn vị.",
+        "The table of {found} has periods as its rows (Kỳ trước, Trong kỳ, Lũy kế…) but not exactly one "
+        "\"Trong kỳ\" row (or \"Kỳ này\", \"Kỳ báo cáo\"): the period's figures cannot be consolidated. "
+        "Put the period's figures in one \"Trong kỳ\" row or use the form by unit.",
     ),
     "unknown_unit.source": (
         "Không xác định được đơn vị báo cáo của tệp {found}: hãy ghi tên đơn vị ở đầu trang "

@@ -601,8 +601,8 @@ def _read_body(sheet: Sheet, file: str, band: list[int], columns: list[Column], 
         else:
             table.rows.append(Row(r, label or f"(dòng {r + 1})", "unit", values, label_col))
         r += 1
-    if table.unit_kind == "department" and len(table.rows) >= 2 and all(_label_kind(x.label).period
-                                                                         for x in table.rows):
+    if table.unit_kind != "period" and len(table.rows) >= 2 and all(_label_kind(x.label).period
+                                                                     for x in table.rows):
         table.unit_kind = "period"  # rows "Kỳ trước", "Trong kỳ", "Tháng 1", …: periods, not departments
     _set_percent_scale(table)
     return table, r

@@ -436,9 +436,37 @@ def _unit_sums(t: Table) -> Row:
     return sums
 
 
+# rows that are not consecutive parts of the cumulative period: "Kỳ trước" (the previous
+# period), "Trong kỳ" (this one) beside a year-to-date "Lũy kế" that also holds periods no row shows
+_NOT_PARTS = ("kỳ trước", "trong kỳ", "kỳ này", "kỳ báo cáo", "cùng kỳ")
+
+
+def _cumulative_bounds(ctx: _Ctx) -> bool:
+    """A table of periods whose rows are not the parts of its cumulative row (see
+    ``_NOT_PARTS``): the cumulative row is only checked to hold at least each row's
+    flows (dossiers received new, resolved, …), never to be their sum.  True when so."""
+    t = ctx.table
+    if t.unit_kind != "period" or not any(fold(r.label).startswith(_NOT_PARTS) for r in t.rows):
+        return False
+    for f in t.count_fields:
+        if f in _OPENING or f in _CLOSING or f == "received":
+            continue
+        got = t.total.count(f)
+        for r in t.rows:
+            part = r.count(f)
+            if got is not None and part is not None and part > got:
+                ctx.add("subset", t.total, f, expected=_fmt(got), found=_fmt(part), unit="",
+                        part_label=f"{label(f, ctx.lang)} ({r.label})", whole_label=f"{label(f, ctx.lang)} ({t.total.label})")
+                break
+    return True
+
+
 def _total_rules(ctx: _Ctx, denominators: dict[str, str], plan: _Plan) -> None:
     t = ctx.table
     if t.total is None or not t.rows:
+        return
+    if _cumulative_bounds(ctx):
+        _row_identities(ctx, [t.total], plan)
         return
     sums = _unit_sums(t)
     bad = False
