@@ -132,7 +132,8 @@ def test_conflicting_rates_are_not_summed_and_identical_files_count_once(result)
 
 def _sheet(book: Path):
     ws = openpyxl.load_workbook(book)[SHEETS["consolidated"]]
-    header = {c.value: c.column_letter for c in ws[6] if isinstance(c.value, str)}
+    top = next(c.row for c in ws["A"] if c.value == "STT")  # the header row, below the title lines
+    header = {c.value: c.column_letter for c in ws[top] if isinstance(c.value, str)}
     total = next(c.row for c in ws["B"] if c.value == "Tổng cộng")
     return ws, header, total
 

@@ -28,11 +28,16 @@ def _ratio(num, den):
 
 
 def _eval(pattern, values):
+    """As the cell's Excel formula (definitions.excel_pattern) computes it: a sum is ""
+    where every term is blank, a ratio "" where its denominator is 0 or blank."""
     m = _RATIO.fullmatch(pattern)
     if m:
         top = sum((_frac(values.get(f)) for f in _REF.findall(m.group(2))), Fraction(0))
         return _ratio(top, _frac(values.get(m.group(1))))
-    return sum((_frac(values.get(f)) for f in _REF.findall(pattern)), Fraction(0))
+    terms = [values.get(f) for f in _REF.findall(pattern)]
+    if not any(isinstance(v, Fraction) for v in terms):
+        return ""
+    return sum((_frac(v) for v in terms), Fraction(0))
 
 
 def reference(form, rows):
@@ -52,7 +57,8 @@ def reference(form, rows):
     total = {}
     for c in form.columns:
         if c.total == "sum":
-            total[c.field] = sum((v for r in out if isinstance(v := r[c.field], Fraction)), Fraction(0))
+            terms = [v for r in out if isinstance(v := r[c.field], Fraction)]
+            total[c.field] = sum(terms, Fraction(0)) if terms else ""
     for c in form.columns:
         if c.total == "row":
             total[c.field] = _eval(c.formula, total)
@@ -61,7 +67,7 @@ def reference(form, rows):
             den = sum((w or Fraction(0) for _, w in pairs), Fraction(0))
             top = sum((v * (w or 0) for v, w in pairs), Fraction(0))
             total[c.field] = _ratio(top, den)
-    shares = {c.field: _ratio(total[c.field], total[c.share])
+    shares = {c.field: _ratio(total[c.field], _frac(total[c.share])) if isinstance(total[c.field], Fraction) else ""
               for c in form.columns if c.share is not None and form.ratio_row}
     return out, total, shares
 

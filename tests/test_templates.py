@@ -15,9 +15,10 @@ from click.testing import CliRunner
 
 from xl_tthc.rules.check import check_file
 from xl_tthc.cli import cli
-from xl_tthc.forms.definitions import FORM_PROPERTY, FORMS, compute, get_form
+from xl_tthc.forms.definitions import FORM_PROPERTY, FORMS, compute, get_form, template_form
 from xl_tthc.read.reader import read_tables
-from xl_tthc.forms.templates import build_template, form_of, save_template, save_workbook, write_form
+from xl_tthc.forms.templates import (TEMPLATE_ROWS, build_template, form_of, is_wide, save_template,
+                                     save_workbook, write_form)
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATES = REPO / "workbooks" / "templates"
@@ -140,20 +141,22 @@ def test_weighted_stated_ratio_total() -> None:
 def test_template_protection_validation_print(name: str) -> None:
     wb = openpyxl.load_workbook(TEMPLATES / f"{name}.xlsx")
     ws = wb.active
-    form = get_form(name)
+    form = template_form(name)
     assert form_of(wb) == name
     assert ws.protection.sheet and not ws.protection.password
-    first = 5 + form.header_depth + 2
+    layout = write_form(openpyxl.Workbook().active, form, [{}] * TEMPLATE_ROWS[name])
+    first = layout.first_row
     for col in form.columns:
         cell = ws[f"{form.letter(col.field)}{first}"]
         is_formula = isinstance(cell.value, str) and cell.value.startswith("=")
         assert is_formula == (col.formula is not None), col.field
         assert cell.protection.locked == is_formula, col.field
-    total = ws.max_row - (1 if form.ratio_row else 0)
+    total = layout.total_row
     assert all(ws.cell(total, c).protection.locked for c in range(1, len(form.columns) + 1))
     kinds = {dv.type: dv for dv in ws.data_validations.dataValidation}
     assert kinds["whole"].operator == "greaterThanOrEqual" and kinds["whole"].formula1 == "0"
-    assert ws.page_setup.orientation == "landscape" and int(ws.page_setup.paperSize) == 9
+    assert ws.page_setup.orientation == ("landscape" if is_wide(form) else "portrait")
+    assert int(ws.page_setup.paperSize) == 9 and ws.page_setup.fitToHeight == 0
     assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
     assert ws.print_title_rows and ws.freeze_panes == f"C{first}"
     if any(c.formula for c in form.columns):
@@ -163,8 +166,9 @@ def test_template_protection_validation_print(name: str) -> None:
 def test_ratio_cells_are_percent_and_counts_grouped() -> None:
     ws = openpyxl.load_workbook(TEMPLATES / "department_results.xlsx").active
     form = get_form("department_results")
-    assert ws[f"{form.letter('ontime_rate')}10"].number_format == "0.00%"
-    assert ws[f"{form.letter('received')}10"].number_format == "#,##0"
+    first = write_form(openpyxl.Workbook().active, form, [{}]).first_row
+    assert ws[f"{form.letter('ontime_rate')}{first}"].number_format == "0.00%"
+    assert ws[f"{form.letter('received')}{first}"].number_format == "#,##0"
 
 
 def test_build_template_with_units_and_labels() -> None:
@@ -173,7 +177,8 @@ def test_build_template_with_units_and_labels() -> None:
     ws = wb.active
     assert ws["A3"].value == "Kỳ báo cáo: quý I năm 2024"
     assert ws["A4"].value == "Cơ quan tổng hợp: Tỉnh Sóc Trăng"
-    assert [ws.cell(r, 2).value for r in (10, 11, 12)] == ["Sở Tư pháp", "Sở Y tế", "Tổng cộng"]
+    assert ws["A5"].value == "(Kèm theo Báo cáo số ……/BC-…… ngày ……/……/…… của ……………………)"
+    assert [ws.cell(r, 2).value for r in (11, 12, 13)] == ["Sở Tư pháp", "Sở Y tế", "Tổng cộng"]
     assert any(p.name == FORM_PROPERTY for p in wb.custom_doc_props.props)
 
 

@@ -14,10 +14,10 @@ from openpyxl.formula.translate import Translator
 from lo import read_values, recalculate, to_pdf
 from test_templates import FILLED, filled_workbook, same
 from xl_tthc.rules.check import check_file
-from xl_tthc.forms.definitions import FORMS, get_form
+from xl_tthc.forms.definitions import FORMS, get_form, template_form
 from xl_tthc.read.reader import read_tables
 from xl_tthc.forms.samples import PLANTED
-from xl_tthc.forms.templates import write_form, save_workbook
+from xl_tthc.forms.templates import is_wide, write_form, save_workbook
 
 pytestmark = pytest.mark.libreoffice
 REPO = Path(__file__).resolve().parents[1]
@@ -116,11 +116,38 @@ def test_openpyxl_round_trip_opens_in_libreoffice(name: str, tmp_path: Path) -> 
 def test_pdf_header_fits_one_page_width(name: str, tmp_path: Path) -> None:
     pdf = to_pdf(REPO / "workbooks" / "templates" / f"{name}.xlsx", tmp_path)
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True).stdout
-    assert "841.89 x 595.3" in info  # A4 landscape
+    form = template_form(name)
+    # A4, landscape where the form is wide
+    assert ("841.89 x 595.3" if is_wide(form) else "595.304 x 841.89") in info
     assert "Pages:           1" in info
     page1 = subprocess.run(["pdftotext", "-layout", "-f", "1", "-l", "1", str(pdf), "-"],
                            capture_output=True, text=True).stdout
-    form = get_form(name)
     last = form.columns[-1]
-    for text in (form.title, form.columns[1].path[0], last.numbering):
+    for text in (form.title, form.columns[1].path[0], last.numbering, "NGƯỜI LẬP BIỂU", "THỦ TRƯỞNG ĐƠN VỊ",
+                 "(Kèm theo Báo cáo số"):
         assert all(word in page1 for word in text.split()), text
+
+
+@pytest.mark.parametrize("name", ["department_results", "provincial_appendix", "satisfaction"])
+def test_blank_rows_print_nothing_after_recalculation(name: str, tmp_path: Path) -> None:
+    """A fresh template recalculated by LibreOffice: its computed cells stay blank (no
+    "0", no error) while their inputs are blank; one typed row gets its figures."""
+    form = template_form(name)
+    wb = openpyxl.load_workbook(REPO / "workbooks" / "templates" / f"{name}.xlsx")
+    ws = wb.active
+    layout = write_form(openpyxl.Workbook().active, form, [{}] * 2)  # where the rows are
+    first = layout.first_row
+    inputs = [c for c in form.columns if c.is_input and c.kind == "count"]
+    for c in inputs:
+        ws[f"{form.letter(c.field)}{first}"] = 3
+    (tmp_path / "in").mkdir()
+    wb.save(tmp_path / "in" / "t.xlsx")
+    values = read_values(recalculate(tmp_path / "in" / "t.xlsx", tmp_path / "lo"))
+    computed = [c for c in form.columns if c.formula is not None]
+    assert computed
+    for c in computed:
+        letter = form.letter(c.field)
+        assert values.get(f"{letter}{first + 1}") in (None, ""), (c.field, values.get(f"{letter}{first + 1}"))
+        assert isinstance(values.get(f"{letter}{first}"), (int, float)), c.field
+    # the total row has figures where the typed row has, and no error anywhere
+    assert not any(isinstance(v, str) and v.startswith("#") for v in values.values())

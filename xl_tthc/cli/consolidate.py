@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -15,6 +16,7 @@ from ..domain.numbers import format_count
 from ..domain.profiles import ProfileError, load_profile
 from ..consolidate.findings import Places, common_folder, findings_of_issues, shown_path, summarize_sources
 from ..consolidate.provincial import SelfContradiction, write_provincial
+from ..forms.templates import ReportInfo
 from .common import (Progress, check_findings_path, check_output_path, command, echo_json, force_option, issue_table,
                      json_option, lang_option, no_cache_option, no_inputs, option, per_unit_option, profile_option, tr,
                      write_atomically, write_findings_or_fail)
@@ -27,6 +29,10 @@ every row read, every finding linked to its source cell, and every source file.
 Files that cannot be read, report another period, conflict with another file for the
 same department, or have errors in their counts are listed with the reason; the
 others are consolidated.  No workbook among the inputs (an empty folder) is an error.
+
+The appendix carries the line "(Kèm theo Báo cáo số … ngày … của …)", the date line
+and the signature block: --report-no, --report-date, --agency, --place, --preparer
+and --signer fill them, the rest stay dotted placeholders to fill by hand.
 
 Exit code 0: everything consolidated without error-level findings; 1: some file
 failed or errors were found; 2: the command could not run.""")
@@ -48,14 +54,38 @@ failed or errors were found; 2: the command could not run.""")
         help="Ghi thêm các phát hiện ra findings.xlsx (có liên kết tới ô nguồn) hoặc findings.csv.",
         en="Also write the findings to findings.xlsx (linked to the source cells) or findings.csv.")
 @per_unit_option
+@option("--report-no", default=None, metavar="SỐ",
+        help="Số, ký hiệu của báo cáo mà phụ lục kèm theo, ví dụ 03/BC-TTHC (mặc định: để trống để điền tay).",
+        en="Number and symbol of the report the appendix is attached to, e.g. 03/BC-TTHC (default: a blank "
+           "to fill by hand).")
+@option("--report-date", default=None, type=click.DateTime(formats=["%d/%m/%Y", "%Y-%m-%d"]), metavar="NGÀY",
+        help="Ngày của báo cáo, dạng 20/02/2021 hoặc 2021-02-20: dòng \"Kèm theo\" và dòng ngày tháng trên "
+             "chữ ký.",
+        en="Date of the report, 20/02/2021 or 2021-02-20: the \"Kèm theo\" line and the date line above the "
+           "signatures.")
+@option("--agency", default=None, metavar="TÊN",
+        help="Cơ quan ban hành báo cáo, ví dụ \"Trung tâm Phục vụ hành chính công tỉnh Sóc Trăng\".",
+        en="The agency issuing the report, e.g. \"Trung tâm Phục vụ hành chính công tỉnh Sóc Trăng\".")
+@option("--place", default=None, metavar="ĐỊA DANH", help="Địa danh của dòng ngày tháng, ví dụ Sóc Trăng.",
+        en="The place of the date line, e.g. Sóc Trăng.")
+@option("--preparer", default=None, metavar="HỌ TÊN", help="Họ tên người lập biểu.",
+        en="Name of the person who prepared the table (người lập biểu).")
+@option("--signer", default=None, metavar="HỌ TÊN", help="Họ tên thủ trưởng đơn vị ký phụ lục.",
+        en="Name of the head of the unit who signs the appendix (thủ trưởng đơn vị).")
+@option("--online-target", default=None, type=click.FloatRange(0, 100), metavar="PHẦN TRĂM",
+        help="Chỉ tiêu tỷ lệ hồ sơ trực tuyến của tỉnh, tính bằng %, ví dụ 80: biểu đồ so sánh từng đơn vị "
+             "với chỉ tiêu.",
+        en="The province's target for the online rate, in %, e.g. 80: the chart compares each department "
+           "with it.")
 @json_option
 @force_option
 @no_cache_option
 @profile_option
 @lang_option
 def consolidate(inputs: tuple[Path, ...], out: Path, period: str | None, previous: Path | None, jobs: int | None,
-                findings_out: Path | None, per_unit: bool, as_json: bool, force: bool, no_cache: bool,
-                profile: str | None,
+                findings_out: Path | None, per_unit: bool, report_no: str | None, report_date: datetime | None,
+                agency: str | None, place: str | None, preparer: str | None, signer: str | None,
+                online_target: float | None, as_json: bool, force: bool, no_cache: bool, profile: str | None,
                 lang: str) -> None:
     """Tổng hợp các tệp báo cáo của đơn vị (tệp, hoặc thư mục tìm cả thư mục con) thành tệp
     tổng hợp của tỉnh: trang tổng hợp với tổng và tỷ lệ bằng công thức, biểu đồ, mọi dòng
@@ -64,6 +94,10 @@ def consolidate(inputs: tuple[Path, ...], out: Path, period: str | None, previou
     Tệp không đọc được, báo cáo kỳ khác, trùng đơn vị với tệp khác, hoặc có lỗi số liệu
     được liệt kê kèm lý do; các tệp còn lại được tổng hợp.  Không có tệp báo cáo nào
     (thư mục rỗng) là lỗi.
+
+    Phụ lục có dòng "(Kèm theo Báo cáo số … ngày … của …)", dòng ngày tháng và phần chữ ký:
+    --report-no, --report-date, --agency, --place, --preparer và --signer điền các chỗ đó,
+    chỗ nào không có thì để dấu chấm để điền tay.
 
     Mã thoát 0: đã tổng hợp hết, không có lỗi; 1: có tệp không tổng hợp được hoặc có lỗi;
     2: lệnh không chạy được.
@@ -91,7 +125,8 @@ def consolidate(inputs: tuple[Path, ...], out: Path, period: str | None, previou
                 raise click.UsageError(str(e))
             except ReadError as e:
                 raise click.UsageError(f"{previous}: {e.text(lang)}")
-        write_atomically(out, lambda tmp: write_provincial(result, tmp))
+        report = ReportInfo(report_no, report_date.date() if report_date else None, agency, place, preparer, signer)
+        write_atomically(out, lambda tmp: write_provincial(result, tmp, report=report, online_target=online_target))
     except SelfContradiction as e:  # a bug: say so, and leave nothing written
         click.echo(issue_table(e.issues), err=True)
         said = ("bảng tổng hợp tự mâu thuẫn (lỗi của xl-tthc), không ghi tệp" if lang == "vi"

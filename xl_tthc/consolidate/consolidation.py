@@ -45,7 +45,8 @@ from typing import Any, Callable, Iterable, Iterator
 
 from ..rules.cache import ResultCache, dumps, loads, open_cache
 from ..rules.check import check_book
-from ..domain.fields import COUNT_FIELDS, derive, RATIOS, RESULT_FIELDS, STATED_RATIOS, STATED_WEIGHTS, label
+from ..domain.fields import (COUNT_FIELDS, derive, RATIOS, RESULT_FIELDS, STATED_RATIOS, STATED_WEIGHTS, label,
+                             ratio_terms)
 from ..read.marker import EXCLUDED_MARK, PROVINCIAL, form_marker
 from ..read.grid import ReadError
 from ..domain.issues import Issue, has_errors, message, sort_issues
@@ -349,20 +350,6 @@ class Consolidation:
 # --- ratios of consolidated figures ---------------------------------------------------
 
 CONSOLIDATED_RATIOS = ("ontime_rate", "online_rate")
-
-
-def ratio_terms(name: str, fields: Iterable[str], online_denominator: str = "received_new") -> \
-        tuple[tuple[str, ...], str] | None:
-    """The numerator fields and the denominator of a ratio over the given fields, or None."""
-    have = set(fields)
-    r = RATIOS[name]
-    denominators = [r.denominator, *r.alt_denominators]
-    if name == "online_rate" and online_denominator in denominators:
-        denominators.remove(online_denominator)
-        denominators.insert(0, online_denominator)
-    den = next((d for d in denominators if d in have), None)
-    num = next((n for n in sorted(r.numerators, key=len) if set(n) <= have), None)
-    return (num, den) if num and den else None
 
 
 def _ratios(figures: dict[str, int], online_denominator: str) -> dict[str, float | None]:

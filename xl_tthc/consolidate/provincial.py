@@ -3,10 +3,14 @@
 Sheets: "Phụ lục I" (the provincial appendix form of :mod:`xl_tthc.forms.definitions`, written by
 :func:`xl_tthc.forms.templates.write_form`: one row per department, totals, ratios and the
 "Tỷ lệ %" row as formulas; one column per stated digital-service ratio some department
-reports, its total the mean weighted by fields.STATED_WEIGHTS), "Biểu đồ"
-(native bar charts of the on-time and online rates), "Chi tiết" (every row read from
-every department file), "Phát hiện" (every finding, linked to its source file and
-cell) and "Nguồn" (every input file with its SHA-256, period, rows read and status).
+reports, its total the mean weighted by fields.STATED_WEIGHTS; the "kèm theo" line,
+footnotes of conventions, coverage and files left out, the date line and the signature
+block), "Biểu đồ" (native bar charts, one per A4 page: late dossiers, late rate, online
+rate against the province's target), "Chi tiết" (every row read from every department
+file), "Phát hiện" (every finding with its rule's Vietnamese title, linked to its source
+file and cell) and "Nguồn" (every input file with its SHA-256, period, rows read and
+status).  Every sheet prints on A4 fitted to the page width, its header row repeated,
+long text wrapped in its column.
 
 Formulas carry their values: each formula cell's ``<v>`` is the exact recomputation of
 :func:`xl_tthc.forms.definitions.compute`.  Readers that do not recalculate (calamine, pandas,
@@ -25,30 +29,38 @@ the 51 ms of the default level 6, for a file a quarter bigger (0.61 MB, not 0.49
 
 from __future__ import annotations
 
+import math
 import os
-import re
 from dataclasses import replace
+from fractions import Fraction
 from pathlib import Path
 from typing import Any, Sequence
 
 import openpyxl
 from openpyxl.chart import BarChart, Reference
+from openpyxl.chart.axis import ChartLines
+from openpyxl.chart.data_source import NumFmt
+from openpyxl.chart.label import DataLabelList
+from openpyxl.chart.legend import Legend
+from openpyxl.chart.text import RichText
+from openpyxl.drawing.spreadsheet_drawing import AnchorMarker, TwoCellAnchor
+from openpyxl.drawing.text import CharacterProperties, Paragraph, ParagraphProperties, RichTextProperties
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter, quote_sheetname
+from openpyxl.worksheet.pagebreak import Break
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .consolidation import CONSOLIDATED_RATIOS, Consolidation, ratio_terms, status_label
-from ..domain.fields import SHARE_OF, STATED_RATIOS, label
-from ..forms.definitions import NOT_REPORTED, RATIO_DECIMALS, Form, FormColumn, get_form
-from ..forms.templates import Layout, SheetRows, mark_form, save_workbook, write_form
-from ..domain.issues import Issue, message
+from .consolidation import CONSOLIDATED_RATIOS, Consolidation, status_label
+from ..domain.fields import label
+from ..domain.issues import Issue, message, rule_title
+from ..domain.numbers import format_percent, round_scaled
 from ..domain.profiles import load_profile
+from ..forms.definitions import NOT_REPORTED, RATIO_DECIMALS, Form, FormColumn, fit_form, get_form, pattern_terms
+from ..forms.templates import Layout, ReportInfo, SheetRows, mark_form, save_workbook, write_form
 from ..read.grid import ReadError
 from ..read.marker import COVERAGE_LABEL, PROVINCIAL
 from ..read.reader import read_tables
 from ..rules.table_rules import check_table
-
-_REF = re.compile(r"\{(\w+)\}")
 
 __all__ = ["write_provincial", "provincial_form", "self_check", "SelfContradiction", "SHEETS"]
 
@@ -67,6 +79,37 @@ _HEAD_FILL = PatternFill("solid", fgColor="DDEBF7")
 _BOLD = Font(bold=True)
 _LINK = Font(color="0563C1", underline="single")
 _WRAP = Alignment(wrap_text=True, vertical="center", horizontal="center")
+_TOP = Alignment(wrap_text=True, vertical="top")  # long text wraps inside its column
+
+
+_LINE = 14  # points per line of 10-11 pt text
+
+
+def _wrapping(widths: Sequence[float]) -> tuple[tuple[int, float], ...]:
+    """(column index, characters a line holds) of the columns of ``widths`` that wrap (not 0)."""
+    return tuple((i, w) for i, w in enumerate(widths) if w)
+
+
+# Column widths of the listing sheets, and the characters a line of each wrapped column
+# holds (0: the column does not wrap).
+_DETAIL_WIDTHS = (5, 26, 26, 9, 24, 17, 6)
+_DETAIL_WRAP = _wrapping((0, 25, 25, 0, 23, 16, 0))
+_ISSUE_WIDTHS = (5, 22, 17, 6, 22, 16, 16, 24, 9, 11, 11, 60)
+_ISSUE_WRAP = _wrapping((0, 21, 16, 0, 21, 15, 15, 23, 8, 10, 10, 59))
+_SOURCE_WIDTHS = (5, 40, 17, 24, 16, 34, 11, 8, 14, 50)
+_SOURCE_WRAP = _wrapping((0, 39, 16, 23, 15, 33, 0, 0, 13, 49))
+
+
+def _height(values: Sequence[Any], widths: Sequence[tuple[int, float]]) -> float | None:
+    """The height in points that shows every wrapped text of ``values`` whole (``widths``:
+    (column index, characters a line holds) of the columns that wrap), None for one line."""
+    longest = 1.0
+    for i, w in widths:
+        v = values[i]
+        if type(v) is str and len(v) > w * longest:
+            longest = len(v) / w
+    return None if longest == 1 else math.ceil(longest) * _LINE + 2
+
 
 
 def _text(value: Any) -> str | None:
@@ -77,81 +120,78 @@ def _text(value: Any) -> str | None:
 def _table(wb: openpyxl.Workbook, key: str, labels: Sequence[str], widths: Sequence[float],
            freeze: str) -> SheetRows:
     """A new sheet of ``SHEETS[key]`` with its header row (bold, filled, framed), column
-    widths and frozen panes; the rows below it are written as :class:`SheetRows`."""
+    widths, frozen panes and page setup (:func:`_page_setup`, landscape); the rows
+    below it are written as :class:`SheetRows`."""
     ws = wb.create_sheet(SHEETS[key])
     rows = SheetRows(ws)
     head = rows.style(font=_BOLD, fill=_HEAD_FILL, alignment=_WRAP, border=_BORDER)
-    rows.append(1, labels, [head] * len(labels))
+    rows.append(1, labels, [head] * len(labels), _height(labels, _wrapping([w * 0.9 for w in widths])))
     for c, width in enumerate(widths, start=1):
         ws.column_dimensions[get_column_letter(c)].width = width
     ws.freeze_panes = freeze
+    _page_setup(ws, landscape=True)
     return rows
 
 
 def provincial_form(rows: list[dict[str, int]], online_denominator: str = "received_new",
                     stated: Sequence[str] = (), untotalled: Sequence[str] = ()) -> Form:
-    """The provincial appendix form of :mod:`xl_tthc.forms.definitions` fitted to the figures of the
-    departments (``rows``): columns nobody reported are left out; where a department
-    gives only "trước hạn và đúng hạn", that column replaces the early/on-time pair; a
-    whole whose parts some department lacks is an input column instead of a formula;
-    the ratios use the numerator and denominator the figures allow; the stated ratios
-    of ``stated`` (those some department reports) get a column headed by their label,
-    none of them when nobody reports one.  Coverage: the fields of ``untotalled`` have no
-    total; a ratio some department cannot compute is totalled over the departments that
-    can ("covered"); a share of the "Tỷ lệ %" row whose part and whole are not reported
-    by the same departments is left out."""
-    base = get_form("provincial_appendix")
-    have = {f for r in rows for f in r}
-    split = all({"resolved_early", "resolved_on_time"} <= set(r) for r in rows if "resolved_in_time" in r)
-    have -= {"resolved_in_time"} if split else {"resolved_early", "resolved_on_time"}
-    columns = []
-    for c in base.columns:
-        if c.kind == "label":
-            columns.append(c)
-        elif c.kind == "count" and c.field in have:
-            if c.formula is not None and not all(set(_REF.findall(c.formula)) <= set(r) for r in rows):
-                c = replace(c, formula=None)
-            columns.append(c)
-            if c.field == "resolved_late" and "resolved_in_time" in have:
-                columns.insert(-1, FormColumn("resolved_in_time", (c.path[0], "Trước hạn và đúng hạn"), "",
-                                              share="resolved"))
-        elif c.field in CONSOLIDATED_RATIOS and (terms := ratio_terms(c.field, have, online_denominator)):
-            num, den = terms
-            top = "+".join("{" + f + "}" for f in num)
-            top = f"({top})" if len(num) > 1 else top
-            columns.append(replace(c, formula=f'IF({{{den}}}=0,"",ROUND({top}/{{{den}}},{RATIO_DECIMALS}))'))
-        elif c.field in STATED_RATIOS and c.field in stated:
-            columns.append(replace(c, path=(f"{label(c.field)} (%)",)))
-    present = {c.field for c in columns}
-    # a stated ratio whose weight nobody reports has no provincial figure
-    columns = [replace(c, total=None) if c.total == "weighted" and c.weight not in present else c for c in columns]
+    """The provincial appendix form fitted to the figures of the departments (``rows``)
+    and the stated ratios some department reports: :func:`xl_tthc.forms.definitions.fit_form`
+    of the form the template ``provincial_appendix`` is made from.  Coverage: the fields
+    of ``untotalled`` have no total; a ratio some department cannot compute is totalled
+    over the departments that can ("covered"); a share of the "Tỷ lệ %" row whose part
+    and whole are not reported by the same departments is left out."""
+    form = fit_form(get_form(PROVINCIAL), rows, online_denominator, stated)
+    present = set(form.fields)
     reporters = {f: frozenset(i for i, r in enumerate(rows) if f in r) for f in present}
     columns = [replace(c, total=None) if c.field in untotalled else
                replace(c, total="covered") if c.total == "row" and not _everyone_reports(c, rows) else c
-               for c in columns]
-    fitted = []
-    for i, c in enumerate(columns, start=1):
-        share = c.share if c.share in present else None
-        if c.share is not None and share is None:
-            share = next((w for w in SHARE_OF.get(c.field, ()) if w in present), None)
-        if share is not None and (reporters[c.field] != reporters[share] or {c.field, share} & set(untotalled)):
-            share = None
-        fitted.append(replace(c, numbering=str(i), share=share))
-    return replace(base, columns=tuple(fitted))
+               for c in form.columns]
+    columns = [replace(c, share=None) if c.share is not None and (
+        reporters[c.field] != reporters[c.share] or {c.field, c.share} & set(untotalled)) else c for c in columns]
+    return replace(form, columns=tuple(columns))
 
 
 def _terms(c: FormColumn) -> set[str]:
-    return set(_REF.findall(c.formula or ""))
+    den, parts = pattern_terms(c.formula) if c.formula else (None, ())
+    return {*parts, *([den] if den else [])}
 
 
 def _everyone_reports(c: FormColumn, rows: list[dict[str, int]]) -> bool:
     return all(_terms(c) <= set(r) for r in rows)
 
 
-def _consolidated(wb: openpyxl.Workbook, result: Consolidation) -> tuple[Worksheet, Layout]:
+def _notes(result: Consolidation, form: Form) -> list[str]:
+    """Footnotes of the consolidation below the conventions: the coverage of each column
+    some departments did not report (``result.coverage``: field -> (departments
+    reporting, departments), and ``result.untotalled``, where the consolidation gives
+    them), and what the marked rows of the departments left out mean."""
+    notes = []
+    coverage = getattr(result, "coverage", None) or {}
+    untotalled = set(getattr(result, "untotalled", None) or ())
+    short = []
+    for f in form.fields:
+        cov = coverage.get(f)
+        if isinstance(cov, (tuple, list)) and len(cov) == 2 and all(isinstance(x, int) for x in cov) \
+                and cov[0] < cov[1]:
+            short.append(f"cột {form.fields.index(f) + 1} ({label(f).lower()}) {cov[0]}/{cov[1]} đơn vị"
+                         + (", không cộng ở dòng \u201cTổng cộng\u201d" if f in untotalled else ""))
+    if short:
+        notes.append("Chỉ tiêu không phải đơn vị nào cũng báo cáo (dòng \u201cTổng cộng\u201d cộng các đơn vị có số "
+                     "liệu): " + "; ".join(short) + ".")
+    excluded = getattr(result, "excluded", None) or []
+    if excluded:
+        notes.append(f"{len(excluded)} dòng \u201c… (không tổng hợp: …)\u201d: đơn vị hoặc tệp không được tổng hợp, "
+                     f"số liệu để trống và không cộng vào dòng \u201cTổng cộng\u201d; lý do chi tiết ở trang "
+                     f"\u201c{SHEETS['sources']}\u201d.")
+    return notes
+
+
+def _consolidated(wb: openpyxl.Workbook, result: Consolidation, report: ReportInfo) -> tuple[Worksheet, Layout]:
     """Phụ lục I: the departments, then the departments left out as marked rows with
-    blank figures (outside every total), the total and "Tỷ lệ %" rows, and the row
-    stating the coverage of each column some departments do not report."""
+    blank figures (outside every total), the total and "Tỷ lệ %" rows, the row stating
+    the coverage of each column some departments do not report, and the footer of
+    :func:`xl_tthc.forms.templates.write_form` (footnotes, date line, signatures)."""
     ws = wb.active
     # nothing consolidated: the whole form, so the sheet still reads as the appendix it is
     fit = [r.figures for r in result.rows] or [{c.field: 0 for c in get_form(PROVINCIAL).columns if c.kind == "count"}]
@@ -169,8 +209,9 @@ def _consolidated(wb: openpyxl.Workbook, result: Consolidation) -> tuple[Workshe
     rows += [{"unit": e.label, **dict.fromkeys(formulas, NOT_REPORTED)} for e in result.excluded]
     consolidated = sum(1 for s in result.sources if s.status == "consolidated")
     layout = write_form(ws, form, rows, period_label=result.period.label if result.period else None,
-                        unit_label=f"Trung tâm Phục vụ hành chính công (tổng hợp từ {consolidated}/"
-                                   f"{len(result.sources)} tệp báo cáo)", stream=True)
+                        unit_label=f"{report.agency or 'Trung tâm Phục vụ hành chính công'} (tổng hợp từ "
+                                   f"{consolidated}/{len(result.sources)} tệp báo cáo)", stream=True,
+                        report=report, notes=_notes(result, form))
     _coverage_row(layout, result)
     mark_form(wb, form.name)
     return ws, layout
@@ -198,33 +239,182 @@ def _coverage_row(layout: Layout, result: Consolidation) -> None:
     sink.append((layout.ratio_row or layout.total_row) + 1, cells, [style] * len(cells))
 
 
-def _charts(wb: openpyxl.Workbook, ws: Worksheet, layout: Layout) -> None:
+# --- Biểu đồ: one chart per page, its figures in a table beside the printed area ----------
+
+_CHART_ROWS = 32  # rows of 15 pt on one A4 landscape page (16,9 cm of the 17,9 cm between the margins)
+_CHART_CM = (26.0, 16.0)  # width, height of a chart that fits one page
+_CHART_COLUMNS = 11  # A:K, 12,5 characters each, hold the chart's width: the print area
+_DATA_COLUMN = _CHART_COLUMNS + 2  # the chart figures, outside the print area
+_BLUE, _RED, _GREY, _DARK = "2E75B6", "C00000", "A6A6A6", "404040"
+
+
+def _rate(num: int, den: int) -> float | None:
+    """num/den as the forms round a ratio (ROUND(…, 4), half away from zero); None for 0."""
+    return round_scaled(num, den, RATIO_DECIMALS) / 10**RATIO_DECIMALS if den else None
+
+
+def _font(size: int, bold: bool = False) -> RichText:
+    """Text properties of a chart part: ``size`` in hundredths of a point."""
+    chars = CharacterProperties(sz=size, b=bold)
+    return RichText(bodyPr=RichTextProperties(), p=[Paragraph(pPr=ParagraphProperties(defRPr=chars),
+                                                                endParaRPr=chars)])
+
+
+def _bar_chart(title: str, n: int, number_format: str, height: float) -> BarChart:
+    """A horizontal bar chart of ``n`` categories in the table's order (the first on
+    top), every category labelled in a font small enough for all of them, the value
+    axis at the bottom from 0 with ``number_format``."""
+    chart = BarChart()
+    chart.type = "bar"
+    chart.grouping = "clustered"
+    chart.overlap = 100  # the series of one chart never share a category: one bar each
+    chart.gapWidth = 40
+    chart.title = title
+    chart.width, chart.height = _CHART_CM[0], height
+    size = 1000 if n <= 20 else 900 if n <= 30 else 800 if n <= 40 else 700
+    cats, values = chart.x_axis, chart.y_axis
+    cats.scaling.orientation = "maxMin"  # the table's order, top to bottom
+    cats.tickLblSkip = cats.tickMarkSkip = 1  # every department named
+    cats.txPr = _font(size)
+    cats.delete = values.delete = False
+    values.crosses = "max"  # with the categories reversed: the value axis at the bottom
+    values.scaling.min = 0
+    values.numFmt = NumFmt(formatCode=number_format, sourceLinked=False)
+    values.txPr = _font(900)
+    values.majorGridlines = ChartLines()
+    chart.legend = None
+    return chart
+
+
+def _series(chart: BarChart, sheet: Worksheet, column: int, first: int, last: int, color: str,
+            size: int = 900) -> None:
+    """Add the figures of ``column`` (header in row ``first - 1``), coloured, labelled
+    with their values as the cells show them."""
+    chart.add_data(Reference(sheet, min_col=column, min_row=first - 1, max_row=last), titles_from_data=True)
+    s = chart.series[-1]
+    s.graphicalProperties.solidFill = color
+    s.graphicalProperties.line.solidFill = color
+    s.dLbls = DataLabelList(showVal=True, showLegendKey=False, showCatName=False, showSerName=False,
+                            showPercent=False, showBubbleSize=False, showLeaderLines=False)
+    s.dLbls.position = "outEnd"
+    s.dLbls.txPr = _font(size)
+
+
+def _charts(wb: openpyxl.Workbook, result: Consolidation, layout: Layout, online_target: float | None) -> SheetRows:
+    """The "Biểu đồ" sheet: late dossiers, late rate and online rate (against the
+    province's target ``online_target``, in percent, when given) per department, each
+    chart on its own A4 page; the figures they plot are a table beside the print area
+    (taken from "Phụ lục I" when the workbook is written)."""
     sheet = wb.create_sheet(SHEETS["charts"])
-    first, last, form = layout.first_row, layout.last_row, layout.form
-    if last < first:
-        return
-    titles = {"ontime_rate": "Tỷ lệ giải quyết đúng hạn theo đơn vị", "online_rate": "Tỷ lệ hồ sơ trực tuyến theo đơn vị"}
-    anchor_row = 1
-    for name in CONSOLIDATED_RATIOS:
-        if name not in form.fields:
-            continue
-        chart = BarChart()
-        chart.type = "bar"
-        chart.title = titles[name]
-        chart.y_axis.title = "%"
-        chart.y_axis.numFmt = "0%"
-        chart.y_axis.scaling.min = 0
+    rows = SheetRows(sheet)
+    form, n = layout.form, len(result.rows)
+    fields = form.fields
+    cached = layout.cached
+    goal = None if online_target is None else Fraction(str(online_target)) / 100
+    target = None if goal is None else float(goal)
+    goal_text = "" if goal is None else format_percent(goal, 0 if (goal * 100).denominator == 1 else 2)
+    if n == 0:  # nothing consolidated: nothing to draw
+        _page_setup(sheet, landscape=True, titles=False)
+        return rows
+    has_late = "resolved_late" in fields
+    has_rate = has_late and "resolved" in fields
+    has_online = "online_rate" in fields
+    head = rows.style(font=_BOLD, fill=_HEAD_FILL, alignment=_WRAP, border=_BORDER)
+    count, pct = rows.style(number_format="#,##0"), rows.style(number_format="0.00%")
+    online_heads = ([f"Đạt chỉ tiêu (từ {goal_text})", f"Chưa đạt chỉ tiêu (dưới {goal_text})"]
+                    if target is not None else ["Tỷ lệ hồ sơ trực tuyến"])
+    heads = ["Đơn vị", "Số hồ sơ giải quyết quá hạn", "Tỷ lệ giải quyết quá hạn", "Tỷ lệ quá hạn toàn tỉnh",
+             *online_heads, "Tỷ lệ trực tuyến toàn tỉnh", "Chỉ tiêu của tỉnh"]
+    rows.append(1, heads, [head] * len(heads), column=_DATA_COLUMN)
+    styles = [0, count, pct, pct] + [pct] * len(online_heads) + [pct, pct]
+    online_col = form.letter("online_rate") if has_online else None
+    for i, r in enumerate(result.rows):
+        f = r.figures
+        online = cached.get(f"{online_col}{layout.first_row + i}") if online_col else None
+        online = online if isinstance(online, (int, float)) else None
+        if target is None:
+            split = [online]
+        else:
+            split = [online if online is not None and online >= target else None,
+                     online if online is not None and online < target else None]
+        rows.append(i + 2, [r.unit, f.get("resolved_late"),
+                            _rate(f.get("resolved_late", 0), f.get("resolved", 0)) if has_rate else None, None,
+                            *split, None, None], styles, column=_DATA_COLUMN)
+    total = result.total
+    province = cached.get(f"{online_col}{layout.total_row}") if online_col else None
+    rows.append(n + 2, ["Toàn tỉnh", None, None,
+                        _rate(total.get("resolved_late", 0), total.get("resolved", 0)) if has_rate else None,
+                        *[None] * len(online_heads), province if isinstance(province, (int, float)) else None,
+                        None], styles, column=_DATA_COLUMN)
+    if target is not None:
+        rows.append(n + 3, ["Chỉ tiêu của tỉnh", None, None, None, None, None, None, target], styles,
+                    column=_DATA_COLUMN)
+    data = {h: _DATA_COLUMN + k for k, h in enumerate(heads)}
+    cats = _DATA_COLUMN
+    height = max(_CHART_CM[1], 0.32 * (n + 2) + 2.5)  # past ~45 departments a chart outgrows its page
+    pages = math.ceil(height / (_CHART_ROWS * 0.529))
+    anchor = 1
+    charts = []
+    if has_late:
+        chart = _bar_chart("Số hồ sơ giải quyết quá hạn theo đơn vị", n, "#,##0", height)
+        _series(chart, sheet, data["Số hồ sơ giải quyết quá hạn"], 2, n + 1, _RED)
+        chart.set_categories(Reference(sheet, min_col=cats, min_row=2, max_row=n + 1))
+        charts.append(chart)
+    if has_rate:
+        chart = _bar_chart("Tỷ lệ giải quyết quá hạn theo đơn vị (quá hạn / đã giải quyết)", n + 1, "0.0%", height)
+        _series(chart, sheet, data["Tỷ lệ giải quyết quá hạn"], 2, n + 2, _RED)
+        _series(chart, sheet, data["Tỷ lệ quá hạn toàn tỉnh"], 2, n + 2, _DARK)
+        chart.set_categories(Reference(sheet, min_col=cats, min_row=2, max_row=n + 2))
+        chart.legend = Legend(legendPos="b")
+        charts.append(chart)
+    if has_online:
+        last = n + 3 if target is not None else n + 2
+        title = "Tỷ lệ hồ sơ trực tuyến theo đơn vị" + (
+            f" so với chỉ tiêu của tỉnh ({goal_text})" if target is not None else "")
+        chart = _bar_chart(title, last - 1, "0%", height)
+        for h, color in zip(online_heads, (_BLUE, _RED) if target is not None else (_BLUE,)):
+            _series(chart, sheet, data[h], 2, last, color)
+        _series(chart, sheet, data["Tỷ lệ trực tuyến toàn tỉnh"], 2, last, _DARK)
+        if target is not None:
+            _series(chart, sheet, data["Chỉ tiêu của tỉnh"], 2, last, _GREY)
         chart.y_axis.scaling.max = 1
-        chart.x_axis.title = "Đơn vị"
-        chart.legend = None
-        data = Reference(ws, min_col=form.fields.index(name) + 1, min_row=first, max_row=last)
-        cats = Reference(ws, min_col=form.fields.index("unit") + 1, min_row=first, max_row=last)
-        chart.add_data(data)
-        chart.set_categories(cats)
-        chart.height = max(8, 0.5 * (last - first + 1))
-        chart.width = 24
-        sheet.add_chart(chart, f"A{anchor_row}")
-        anchor_row += int(chart.height * 2) + 2
+        chart.set_categories(Reference(sheet, min_col=cats, min_row=2, max_row=last))
+        chart.legend = Legend(legendPos="b")
+        charts.append(chart)
+    for chart in charts:
+        # the chart spans its page's cells, one row short: scaled with them to the page width,
+        # it never reaches the next page
+        chart.anchor = TwoCellAnchor(_from=AnchorMarker(col=0, row=anchor - 1),
+                                     to=AnchorMarker(col=_CHART_COLUMNS, row=anchor - 2 + pages * _CHART_ROWS))
+        sheet.add_chart(chart)
+        anchor += pages * _CHART_ROWS
+        if chart is not charts[-1]:
+            sheet.row_breaks.append(Break(id=anchor - 1))
+    for c in range(1, _CHART_COLUMNS + 1):
+        sheet.column_dimensions[get_column_letter(c)].width = 12.5
+    for k in range(len(heads)):
+        sheet.column_dimensions[get_column_letter(_DATA_COLUMN + k)].width = 30 if k == 0 else 14
+    sheet.sheet_format.defaultRowHeight = 15
+    sheet.sheet_format.customHeight = True
+    _page_setup(sheet, landscape=True, titles=False)
+    sheet.print_area = f"A1:{get_column_letter(_CHART_COLUMNS)}{max(anchor - 1, 1)}"
+    return rows
+
+
+def _page_setup(ws: Worksheet, landscape: bool, titles: bool = True) -> None:
+    """A4, fitted to the page width (as many pages down as it takes), the header row
+    repeated on every page, page numbers in the footer."""
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.6
+    ws.oddFooter.center.text = f"{ws.title} – trang &P/&N"
+    ws.oddFooter.center.size = 9
+    if titles:
+        ws.print_title_rows = "1:1"
 
 
 class _Links:
@@ -265,9 +455,10 @@ def _detail(wb: openpyxl.Workbook, result: Consolidation) -> SheetRows:
     kinds = {"field": "Lĩnh vực", "department": "Đơn vị", "total": "Dòng tổng"}
     rows = _table(wb, "detail", ["STT", "Đơn vị", "Dòng trong tệp", "Loại dòng", "Tệp", "Trang tính", "Dòng",
                                  *[label(f) for f in fields], *[f"{label(f)} (%)" for f in stated]],
-                  (6, 36, 36, 12, 30, 14, 7), "C2")
-    # stated ratios as fractions shown as %; no extra style when there are none
-    styles = [0] * (7 + len(fields)) + [rows.style(number_format=RATIO_FORMAT)] * len(stated) if stated else None
+                  _DETAIL_WIDTHS + (9,) * (len(fields) + len(stated)), "C2")
+    # long text wraps in its column; stated ratios are fractions shown as %
+    top = rows.style(alignment=_TOP)
+    styles = [top] * (7 + len(fields)) + [rows.style(number_format=RATIO_FORMAT, alignment=_TOP)] * len(stated)
     details = result.details  # a property: the rows' details gathered anew at each call
     names = _Names()
     for i, d in enumerate(details, start=1):
@@ -275,7 +466,7 @@ def _detail(wb: openpyxl.Workbook, result: Consolidation) -> SheetRows:
                   *map(d.figures.get, fields)]
         if stated:
             values += [float(d.stated[f] / 100) if f in d.stated else None for f in stated]
-        rows.append(i + 1, values, styles)
+        rows.append(i + 1, values, styles, _height(values, _DETAIL_WRAP))
     if details:
         rows.ws.auto_filter.ref = f"A1:{get_column_letter(7 + len(fields) + len(stated))}{len(details) + 1}"
     return rows
@@ -293,19 +484,22 @@ class _Names(dict):
 
 
 def _issues(wb: openpyxl.Workbook, result: Consolidation, links: _Links) -> SheetRows:
-    rows = _table(wb, "issues", ["STT", "Tệp", "Trang tính", "Ô", "Đơn vị", "Chỉ tiêu", "Quy tắc", "Mức độ",
-                                 "Giá trị ghi", "Giá trị đúng", "Nội dung"],
-                  (6, 30, 14, 7, 32, 22, 18, 10, 14, 14, 90), "B2")
-    link = rows.style(font=_LINK)
-    to_file, to_cell = [0, link, *[0] * 9], [0, link, 0, link, *[0] * 7]
+    rows = _table(wb, "issues", ["STT", "Tệp", "Trang tính", "Ô", "Đơn vị", "Chỉ tiêu", "Quy tắc", "Tên quy tắc",
+                                 "Mức độ", "Giá trị ghi", "Giá trị đúng", "Nội dung"],
+                  _ISSUE_WIDTHS, "B2")
+    link, top = rows.style(font=_LINK, alignment=_TOP), rows.style(alignment=_TOP)
+    to_file, plain = [top, link, *[top] * 10], [top] * 12
+    to_cell = [top, link, top, link, *[top] * 8]
     names = _Names()
     for i, issue in enumerate(result.issues, start=1):
         r = i + 1
         severity = SEVERITY_VI.get(issue.severity, issue.severity) if result.lang == "vi" else issue.severity
-        rows.append(r, [i, names[issue.file], _text(issue.sheet), (issue.cell or "A1") if issue.sheet else None,
-                        _text(issue.unit), label(issue.field) if issue.field else None, _text(issue.rule),
-                        _text(severity), _text(issue.found), _text(issue.expected), _text(issue.message)],
-                    to_cell if issue.sheet else to_file if issue.file else None)
+        values = [i, names[issue.file], _text(issue.sheet), (issue.cell or "A1") if issue.sheet else None,
+                  _text(issue.unit), label(issue.field) if issue.field else None, _text(issue.rule),
+                  rule_title(issue.rule, result.lang) if issue.rule else None, _text(severity),
+                  _text(issue.found), _text(issue.expected), _text(issue.message)]
+        rows.append(r, values, to_cell if issue.sheet else to_file if issue.file else plain,
+                    _height(values, _ISSUE_WRAP))
         if not issue.file:
             continue  # a finding of the run (partial coverage): no source file to link to
         rows.hyperlink(r, 2, links.file(issue.file))
@@ -313,33 +507,38 @@ def _issues(wb: openpyxl.Workbook, result: Consolidation, links: _Links) -> Shee
             rows.hyperlink(r, 4, links.cell(issue.file, issue.sheet, issue.cell if issue.column else
                                             (f"A{issue.row}" if issue.row else "A1")))
     if result.issues:
-        rows.ws.auto_filter.ref = f"A1:K{len(result.issues) + 1}"
+        rows.ws.auto_filter.ref = f"A1:L{len(result.issues) + 1}"
     return rows
 
 
 def _sources(wb: openpyxl.Workbook, result: Consolidation, links: _Links) -> SheetRows:
     rows = _table(wb, "sources", ["STT", "Tệp", "Trang tính", "Đơn vị", "Kỳ báo cáo", "SHA-256", "Kích thước (byte)",
                                   "Số dòng đã đọc", "Trạng thái", "Lý do"],
-                  (6, 50, 16, 36, 22, 66, 12, 10, 28, 90), "C2")
-    styles = [0, rows.style(font=_LINK), *[0] * 8]
+                  _SOURCE_WIDTHS, "C2")
+    top = rows.style(alignment=_TOP)
+    styles = [top, rows.style(font=_LINK, alignment=_TOP), *[top] * 8]
     for i, s in enumerate(result.sources, start=1):
-        rows.append(i + 1, [i, _text(s.path), "; ".join(s.sheets), "; ".join(dict.fromkeys(s.units)),
-                            s.period.label if s.period else None, _text(s.sha256), s.size, s.rows_read,
-                            _text(status_label(s.status, result.lang)), _text(s.reason)], styles)
+        values = [i, _text(s.path), "; ".join(s.sheets), "; ".join(dict.fromkeys(s.units)),
+                  s.period.label if s.period else None, _text(s.sha256), s.size, s.rows_read,
+                  _text(status_label(s.status, result.lang)), _text(s.reason)]
+        rows.append(i + 1, values, styles, _height(values, _SOURCE_WRAP))
         rows.hyperlink(i + 1, 2, links.file(s.path))
     return rows
 
 
-def write_provincial(result: Consolidation, path: str | Path) -> Path:
+def write_provincial(result: Consolidation, path: str | Path, *, report: ReportInfo | None = None,
+                     online_target: float | None = None) -> Path:
     """Write the provincial workbook of ``result`` to ``path`` (hyperlinks to the source
-    files are relative to its folder).  The caller makes it atomic (write to a
-    temporary file beside the target, then move)."""
+    files are relative to its folder).  ``report``: the report the appendix is attached
+    to and who signs it (placeholders where not given); ``online_target``: the
+    province's target for the online rate, in percent, drawn on its chart.  The caller
+    makes it atomic (write to a temporary file beside the target, then move)."""
     out = Path(path)
     links = _Links(out.resolve().parent)
     wb = openpyxl.Workbook()
-    ws, layout = _consolidated(wb, result)
-    _charts(wb, ws, layout)
-    streamed = [layout.rows, _detail(wb, result), _issues(wb, result, links), _sources(wb, result, links)]
+    _, layout = _consolidated(wb, result, report or ReportInfo())
+    streamed = [layout.rows, _charts(wb, result, layout, online_target), _detail(wb, result),
+                _issues(wb, result, links), _sources(wb, result, links)]
     wb.calculation.fullCalcOnLoad = True
     save_workbook(wb, out, rows=streamed, compresslevel=1)
     contradictions = self_check(out, result)

@@ -19,6 +19,7 @@ __all__ = [
     "FEE_FIELDS",
     "Ratio",
     "RATIOS",
+    "ratio_terms",
     "STATED_RATIOS",
     "STATED_WEIGHTS",
     "SHARE_OF",
@@ -121,6 +122,24 @@ RATIOS: dict[str, Ratio] = {
         Ratio("postal_rate", (("received_postal",),), "received"),
     )
 }
+
+
+def ratio_terms(name: str, fields: Iterable[str], online_denominator: str = "received_new") -> \
+        tuple[tuple[str, ...], str] | None:
+    """The numerator fields and the denominator of ratio ``name`` over the given fields
+    (the shortest numerator alternative they hold; for the online rate the profile's
+    denominator first), or None when they hold none."""
+    have = set(fields)
+    r = RATIOS[name]
+    denominators = [r.denominator, *r.alt_denominators]
+    if name == "online_rate" and online_denominator in denominators:
+        denominators.remove(online_denominator)
+        denominators.insert(0, online_denominator)
+    den = next((d for d in denominators if d in have), None)
+    num = next((n for n in sorted(r.numerators, key=len) if set(n) <= have), None)
+    return (num, den) if num and den else None
+
+
 # Stated figures that cannot be recomputed from counts: range-checked only.
 STATED_RATIOS = ("online_payment_rate", "population_db_rate", "digitisation_rate", "e_result_rate")
 

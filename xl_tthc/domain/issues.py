@@ -12,7 +12,8 @@ from typing import Any, Iterable
 
 from .numbers import NumberError, format_decimal, parse_number
 
-__all__ = ["Issue", "RULES", "SEVERITIES", "message", "has_errors", "sort_issues", "column_letter", "typed_value"]
+__all__ = ["Issue", "RULES", "RULE_TITLES", "rule_title", "SEVERITIES", "message", "has_errors", "sort_issues",
+           "column_letter", "typed_value"]
 
 SEVERITIES = ("error", "warning", "info")
 
@@ -57,6 +58,48 @@ RULES: dict[str, str] = {
     "dossier_invalid": "error",
     "dossier_column": "info",
 }
+
+# (vi, en) title of each rule id, for a reader who does not know the ids.
+RULE_TITLES: dict[str, tuple[str, str]] = {
+    "received_total": ("Tổng tiếp nhận = kỳ trước chuyển sang + mới tiếp nhận", "Received = carried over + new"),
+    "received_channels": ("Mới tiếp nhận = trực tuyến + trực tiếp, bưu chính", "New = online + offline"),
+    "resolved_total": ("Đã giải quyết = trước hạn + đúng hạn + quá hạn", "Resolved = early + on time + late"),
+    "pending_total": ("Đang giải quyết = trong hạn + quá hạn", "Pending = in time + overdue"),
+    "balance": ("Tiếp nhận = đã giải quyết + đang giải quyết", "Received = resolved + pending"),
+    "subset": ("Số thành phần không vượt số tổng", "A part never exceeds its whole"),
+    "total_row": ("Dòng tổng khớp tổng các đơn vị", "Total row equals the sum of the units"),
+    "carry_over": ("Kỳ trước chuyển sang khớp tồn cuối kỳ trước", "Carried over equals last period's pending"),
+    "negative": ("Số âm", "Negative number"),
+    "not_integer": ("Số hồ sơ không phải số nguyên", "Count is not a whole number"),
+    "unparseable": ("Không đọc được số", "Unreadable number"),
+    "missing_value": ("Ô để trống", "Blank cell"),
+    "formula_error": ("Công thức trả về lỗi", "Formula error"),
+    "stale_value": ("Giá trị không khớp công thức tính lại", "Value disagrees with its recomputation"),
+    "duplicate_unit": ("Đơn vị trùng lặp", "Duplicate unit"),
+    "unknown_unit": ("Đơn vị không có trong danh mục", "Unknown unit"),
+    "retired_unit": ("Đơn vị không còn trong cơ cấu", "Unit no longer exists"),
+    "ratio_mismatch": ("Tỷ lệ ghi khác tỷ lệ tính lại", "Stated ratio differs from the recomputed one"),
+    "zero_denominator": ("Tỷ lệ ghi khi mẫu số bằng 0", "Ratio stated over a zero denominator"),
+    "decimal_separator": ("Dấu thập phân không đúng quy ước", "Decimal separator against the convention"),
+    "narrative_mismatch": ("Số liệu trong văn bản khác bảng", "Figure in the text differs from the table"),
+    "denominator_convention": ("Quy ước mẫu số của tỷ lệ", "Denominator convention of a ratio"),
+    "satisfaction_total": ("Tổng cộng đánh giá = tổng năm cột", "Satisfaction total = the five columns"),
+    "range": ("Tỷ lệ ngoài khoảng 0–100%", "Ratio outside 0–100%"),
+    "unreadable": ("Không đọc được tệp", "Unreadable file"),
+    "no_table": ("Không tìm thấy bảng kết quả", "No result table"),
+    "period_mismatch": ("Kỳ báo cáo khác các tệp khác", "Period differs from the other files'"),
+    "conflict": ("Hai tệp cùng báo cáo một đơn vị", "Two files report one unit"),
+    "unweighted_ratio": ("Tỷ lệ không có số làm trọng số", "Ratio without its weight"),
+    "partial_coverage": ("Chỉ tiêu chỉ một số đơn vị báo cáo", "Figure reported by some units only"),
+    "no_input": ("Không có tệp để tổng hợp", "No file to consolidate"),
+}
+
+
+def rule_title(rule: str, lang: str = "vi") -> str:
+    """The title of rule id ``rule`` in ``lang`` (the id itself for an id without one)."""
+    vi, en = RULE_TITLES.get(rule, (rule, rule))
+    return en if lang == "en" else vi
+
 
 # (vi, en) per message key; keys are rule ids or rule ids with a variant suffix.
 MESSAGES: dict[str, tuple[str, str]] = {

@@ -1,13 +1,17 @@
 """The official appendix forms: for each template its columns, their multi-row
-Vietnamese header paths, the column-numbering text ("3=4+5") and the formula of every
-computed cell on unit rows, the total row and the "Tỷ lệ %" row.
+Vietnamese header paths, the column-numbering text ("3=4+5", derived from the formulas
+and identities) and the formula of every computed cell on unit rows, the total row and
+the "Tỷ lệ %" row.
 
 This is the single source the template writer, the consolidated provincial sheet and
-the recompute button read.  Formula patterns name fields in braces (``{resolved}``);
-:func:`row_formula`, :func:`total_formula` and :func:`share_formula` turn them into
-Excel formulas with plain functions (IF, SUM, ROUND, SUMPRODUCT, SUMIF) that
-LibreOffice evaluates the same way.  :func:`compute` is the exact recomputation of
-the same cells in Python, so the two can be compared.
+the recompute button read: :func:`fit_form` fits a form to the figures given (the
+consolidated sheet), :func:`template_form` is the same fit for a blank template.
+Formula patterns name fields in braces (``{resolved}``); :func:`row_formula`,
+:func:`total_formula` and :func:`share_formula` turn them into Excel formulas with
+plain functions (IF, COUNT, SUM, ROUND, SUMPRODUCT, SUMIF) that LibreOffice evaluates
+the same way, blank ("") while their inputs are blank (:func:`excel_pattern`).
+:func:`compute` is the exact recomputation of the same cells in Python, so the two can
+be compared.
 
 Ratios are fractions (0,9487) shown as % by the cell format, rounded to
 ``RATIO_DECIMALS`` decimals of the fraction (two decimals of the percent); a zero
@@ -17,15 +21,16 @@ denominator gives "" (the default ``blank`` convention of the profiles).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from fractions import Fraction
-from typing import Iterable, Mapping
+from typing import Iterable, Mapping, Sequence
 
-from ..domain.fields import FIELDS, RATIOS, SHARE_OF, STATED_RATIOS, STATED_WEIGHTS
+from ..domain.fields import FIELDS, RATIOS, SHARE_OF, STATED_RATIOS, STATED_WEIGHTS, label, ratio_terms
 from ..domain.issues import column_letter
 from ..domain.numbers import round_scaled
 from ..read.marker import FORM_PROPERTY, PROVINCIAL, PROVINCIAL_SHEET
+from ..rules.table_rules import IDENTITIES
 
 __all__ = [
     "FormColumn",
@@ -35,10 +40,15 @@ __all__ = [
     "RATIO_DECIMALS",
     "NOT_REPORTED",
     "get_form",
+    "fit_form",
+    "template_form",
+    "ratio_pattern",
     "row_formula",
     "total_formula",
     "share_formula",
     "compute",
+    "excel_pattern",
+    "pattern_terms",
     "Computed",
 ]
 
@@ -59,6 +69,21 @@ class _NotReported:
 NOT_REPORTED = _NotReported()
 
 _REF = re.compile(r"\{(\w+)\}")
+_RATIO = re.compile(r'IF\(\{(\w+)\}=0,"",ROUND\((.+)/\{\w+\},\d+\)\)')
+_SCALE = 10**RATIO_DECIMALS
+_SHARES: dict[int, Fraction] = {}  # q -> q/10000 for the q seen, 0 <= q <= 10000
+
+
+@lru_cache(maxsize=None)
+def _parse(pattern: str) -> tuple[str | None, tuple[str, ...]]:
+    """A pattern built above as (denominator, summed fields): (None, parts) for a sum,
+    (den, numerator parts) for a ratio IF(den=0,"",ROUND(num/den,4))."""
+    m = _RATIO.fullmatch(pattern)
+    if m:
+        return m.group(1), tuple(_REF.findall(m.group(2)))
+    return None, tuple(_REF.findall(pattern))
+
+
 
 
 @dataclass(frozen=True)
@@ -71,16 +96,20 @@ class FormColumn:
     term of the pattern is filled in: the departments that report both its numerator
     and its denominator), "weighted" (a stated ratio weighted by ``weight``), or None
     (left empty).  ``share``: the field whose total the "Tỷ lệ %" row divides by.
+    ``optional``: a column the form has only where figures for it are given (see
+    :func:`fit_form`).  ``numbering``: the text of the column-numbering row ("3=4+5"),
+    derived by :class:`Form` from the column's place, formula or identity, never typed.
     """
 
     field: str
     path: tuple[str, ...]
-    numbering: str
     formula: str | None = None
     total: str | None = "sum"
     share: str | None = None
     weight: str | None = None
     width: float = 9.5
+    optional: bool = False
+    numbering: str = ""
 
     @property
     def kind(self) -> str:
@@ -101,6 +130,10 @@ class Form:
     columns: tuple[FormColumn, ...]
     ratio_row: bool = True
     unit_label: str = "Đơn vị báo cáo"  # placeholder line "Đơn vị báo cáo: …"
+    measure: str | None = "hồ sơ"  # the line "Đơn vị tính: hồ sơ" above the table (None: none)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "columns", _numbered(self.columns))
 
     @property
     def header_depth(self) -> int:
@@ -125,24 +158,49 @@ class Form:
         return tuple(c.field for c in self.columns if c.is_input)
 
 
-def _ratio_pattern(name: str, fields: Iterable[str]) -> str:
-    """IF(den=0,"",ROUND(num/den,4)) for a ratio of fields.RATIOS, with the first
-    numerator alternative the form has."""
-    r = RATIOS[name]
-    present = set(fields)
-    num = next(alt for alt in r.numerators if set(alt) <= present)
-    den = "{" + r.denominator + "}"
-    top = "+".join("{" + f + "}" for f in num)
-    if len(num) > 1:
+def ratio_pattern(numerator: Sequence[str], denominator: str) -> str:
+    """The pattern IF({den}=0,"",ROUND(({a}+{b})/{den},4)) of the ratio of the sum of
+    ``numerator`` to ``denominator``."""
+    top = "+".join("{" + f + "}" for f in numerator)
+    if len(numerator) > 1:
         top = f"({top})"
-    return f'IF({den}=0,"",ROUND({top}/{den},{RATIO_DECIMALS}))'
+    return f'IF({{{denominator}}}=0,"",ROUND({top}/{{{denominator}}},{RATIO_DECIMALS}))'
+
+
+def _ratio_pattern(name: str, fields: Iterable[str]) -> str:
+    """The pattern of ratio ``name`` of fields.RATIOS over the given fields."""
+    terms = ratio_terms(name, fields)
+    assert terms, f"{name}: the form lacks its terms"
+    return ratio_pattern(*terms)
+
+
+def _numbered(columns: tuple[FormColumn, ...]) -> tuple[FormColumn, ...]:
+    """``columns`` with their numbering text: the column's number, and for a sum or an
+    identity of xl_tthc.rules.table_rules.IDENTITIES whose parts the form has the
+    numbers of its parts ("3=4+5", "5=6+7"), for a ratio its terms ("16=(9+10)/8")."""
+    number = {c.field: i for i, c in enumerate(columns, start=1)}
+    out = []
+    for i, c in enumerate(columns, start=1):
+        text = str(i)
+        den, parts = _parse(c.formula) if c.formula else (None, ())
+        if c.formula and den is not None:
+            top = "+".join(str(number[p]) for p in parts)
+            text = f"{i}=({top})/{number[den]}" if len(parts) > 1 else f"{i}={top}/{number[den]}"
+        else:
+            if not parts:
+                parts = next((alt for whole, alts, _r, _k in IDENTITIES if whole == c.field for alt in alts
+                              if all(p in number for p in alt)), ())
+            if parts:
+                text = f"{i}=" + "+".join(str(number[p]) for p in parts)
+        out.append(c if c.numbering == text else replace(c, numbering=text))
+    return tuple(out)
 
 
 def _sum_pattern(parts: Iterable[str]) -> str:
     return "+".join("{" + p + "}" for p in parts)
 
 
-_STT = FormColumn("stt", ("STT",), "1", total=None, width=5)
+_STT = FormColumn("stt", ("STT",), total=None, width=5)
 _RECEIVED_HEAD = "Số hồ sơ nhận giải quyết"
 _RESOLVED_HEAD = "Số hồ sơ đã giải quyết"
 _PENDING_HEAD = "Số hồ sơ đang giải quyết"
@@ -152,27 +210,27 @@ def _result_columns(unit_header: str) -> list[FormColumn]:
     """STT, unit and the count columns of the official result form (1 … 15)."""
     return [
         _STT,
-        FormColumn("unit", (unit_header,), "2", total=None, width=30),
-        FormColumn("received", (_RECEIVED_HEAD, "Tổng số"), "3=4+5",
+        FormColumn("unit", (unit_header,), total=None, width=30),
+        FormColumn("received", (_RECEIVED_HEAD, "Tổng số"),
                    _sum_pattern(("carried_over", "received_new")), share="received"),
-        FormColumn("carried_over", (_RECEIVED_HEAD, "Trong đó", "Từ kỳ trước chuyển sang"), "4",
+        FormColumn("carried_over", (_RECEIVED_HEAD, "Trong đó", "Từ kỳ trước chuyển sang"),
                    share="received"),
-        FormColumn("received_new", (_RECEIVED_HEAD, "Trong đó", "Mới tiếp nhận trong kỳ"), "5=6+7",
+        FormColumn("received_new", (_RECEIVED_HEAD, "Trong đó", "Mới tiếp nhận trong kỳ"),
                    share="received"),
-        FormColumn("received_online", (_RECEIVED_HEAD, "Hình thức tiếp nhận mới", "Trực tuyến"), "6",
+        FormColumn("received_online", (_RECEIVED_HEAD, "Hình thức tiếp nhận mới", "Trực tuyến"),
                    share="received_new"),
         FormColumn("received_offline", (_RECEIVED_HEAD, "Hình thức tiếp nhận mới", "Trực tiếp, bưu chính"),
-                   "7", share="received_new"),
-        FormColumn("resolved", (_RESOLVED_HEAD, "Tổng số"), "8=9+10+11",
+                   share="received_new"),
+        FormColumn("resolved", (_RESOLVED_HEAD, "Tổng số"),
                    _sum_pattern(("resolved_early", "resolved_on_time", "resolved_late")), share="received"),
-        FormColumn("resolved_early", (_RESOLVED_HEAD, "Trước hạn"), "9", share="resolved"),
-        FormColumn("resolved_on_time", (_RESOLVED_HEAD, "Đúng hạn"), "10", share="resolved"),
-        FormColumn("resolved_late", (_RESOLVED_HEAD, "Quá hạn"), "11", share="resolved"),
-        FormColumn("pending", (_PENDING_HEAD, "Tổng số"), "12=13+14",
+        FormColumn("resolved_early", (_RESOLVED_HEAD, "Trước hạn"), share="resolved"),
+        FormColumn("resolved_on_time", (_RESOLVED_HEAD, "Đúng hạn"), share="resolved"),
+        FormColumn("resolved_late", (_RESOLVED_HEAD, "Quá hạn"), share="resolved"),
+        FormColumn("pending", (_PENDING_HEAD, "Tổng số"),
                    _sum_pattern(("pending_in_time", "pending_overdue")), share="received"),
-        FormColumn("pending_in_time", (_PENDING_HEAD, "Trong hạn"), "13", share="pending"),
-        FormColumn("pending_overdue", (_PENDING_HEAD, "Quá hạn"), "14", share="pending"),
-        FormColumn("returned", ("Số hồ sơ trả lại",), "15", share="received"),
+        FormColumn("pending_in_time", (_PENDING_HEAD, "Trong hạn"), share="pending"),
+        FormColumn("pending_overdue", (_PENDING_HEAD, "Quá hạn"), share="pending"),
+        FormColumn("returned", ("Số hồ sơ trả lại",), share="received"),
     ]
 
 
@@ -183,9 +241,9 @@ def _count_fields(cols: list[FormColumn]) -> list[str]:
 def _rate_columns(fields: list[str]) -> list[FormColumn]:
     """The on-time and online rates every result form ends with."""
     return [
-        FormColumn("ontime_rate", ("Tỷ lệ giải quyết đúng hạn (%)",), "16=(9+10)/8",
+        FormColumn("ontime_rate", ("Tỷ lệ giải quyết đúng hạn (%)",),
                    _ratio_pattern("ontime_rate", fields), total="row", width=11),
-        FormColumn("online_rate", ("Tỷ lệ hồ sơ trực tuyến (%)",), "17=6/5",
+        FormColumn("online_rate", ("Tỷ lệ hồ sơ trực tuyến (%)",),
                    _ratio_pattern("online_rate", fields), total="row", width=11),
     ]
 
@@ -204,12 +262,6 @@ def _department_results() -> Form:
     )
 
 
-_STATED = {
-    "online_payment_rate": "Tỷ lệ thanh toán trực tuyến (%)",
-    "population_db_rate": "Tỷ lệ khai thác CSDL quốc gia về dân cư (%)",
-    "digitisation_rate": "Tỷ lệ số hóa hồ sơ (%)",
-    "e_result_rate": "Tỷ lệ trả kết quả bản điện tử (%)",
-}
 
 
 def _provincial_appendix() -> Form:
@@ -219,9 +271,11 @@ def _provincial_appendix() -> Form:
     # Stated digital-service ratios: typed by each department; the total row weighs
     # them by their count of fields.STATED_WEIGHTS (dossiers received in the period,
     # resolved for electronic results), over the departments that state one.
-    for i, f in enumerate(STATED_RATIOS):
-        cols.append(FormColumn(f, (_STATED[f],), str(18 + i), total="weighted", weight=STATED_WEIGHTS[f],
-                               width=12))
+    # They are optional: a column only where some department states the ratio (the
+    # template, which has no figures yet, leaves them out; see fit_form).
+    for f in STATED_RATIOS:
+        cols.append(FormColumn(f, (f"{label(f)} (%)",), total="weighted", weight=STATED_WEIGHTS[f], width=12,
+                               optional=True))
     return Form(
         PROVINCIAL,
         "Provincial consolidated appendix: one row per department, with digital-service ratios",
@@ -240,15 +294,15 @@ def _satisfaction() -> Form:
     parts = ("sat_service", "sat_attitude", "unsat_skill", "unsat_time", "feedback")
     cols = [
         _STT,
-        FormColumn("unit", ("Tên đơn vị",), "2", total=None, width=30),
-        FormColumn("sat_service", (_SAT_HEAD, "Hài lòng với dịch vụ"), "3", share="sat_total", width=12),
-        FormColumn("sat_attitude", (_SAT_HEAD, "Hài lòng về thái độ phục vụ"), "4", share="sat_total", width=12),
-        FormColumn("unsat_skill", (_SAT_HEAD, "Không hài lòng về nghiệp vụ nhân viên"), "5", share="sat_total",
+        FormColumn("unit", ("Tên đơn vị",), total=None, width=30),
+        FormColumn("sat_service", (_SAT_HEAD, "Hài lòng với dịch vụ"), share="sat_total", width=12),
+        FormColumn("sat_attitude", (_SAT_HEAD, "Hài lòng về thái độ phục vụ"), share="sat_total", width=12),
+        FormColumn("unsat_skill", (_SAT_HEAD, "Không hài lòng về nghiệp vụ nhân viên"), share="sat_total",
                    width=12),
-        FormColumn("unsat_time", (_SAT_HEAD, "Không hài lòng về thời gian giao dịch"), "6", share="sat_total",
+        FormColumn("unsat_time", (_SAT_HEAD, "Không hài lòng về thời gian giao dịch"), share="sat_total",
                    width=12),
-        FormColumn("feedback", ("Ý kiến góp ý",), "7", share="sat_total", width=12),
-        FormColumn("sat_total", ("Tổng cộng",), "8=3+4+5+6+7", _sum_pattern(parts), share="sat_total", width=12),
+        FormColumn("feedback", ("Ý kiến góp ý",), share="sat_total", width=12),
+        FormColumn("sat_total", ("Tổng cộng",), _sum_pattern(parts), share="sat_total", width=12),
     ]
     return Form(
         "satisfaction",
@@ -258,17 +312,18 @@ def _satisfaction() -> Form:
         "Phụ lục II",
         tuple(cols),
         unit_label="Cơ quan tổng hợp",
+        measure="lượt đánh giá",
     )
 
 
 def _fees() -> Form:
     cols = [
         _STT,
-        FormColumn("unit", ("Tên đơn vị",), "2", total=None, width=30),
-        FormColumn("online_tx", ("Giao dịch trực tuyến", "Số giao dịch"), "3", width=12),
-        FormColumn("online_amount", ("Giao dịch trực tuyến", "Số tiền (đồng)"), "4", width=16),
-        FormColumn("direct_tx", ("Giao dịch trực tiếp", "Số giao dịch"), "5", width=12),
-        FormColumn("direct_amount", ("Giao dịch trực tiếp", "Số tiền (đồng)"), "6", width=16),
+        FormColumn("unit", ("Tên đơn vị",), total=None, width=30),
+        FormColumn("online_tx", ("Giao dịch trực tuyến", "Số giao dịch"), width=12),
+        FormColumn("online_amount", ("Giao dịch trực tuyến", "Số tiền (đồng)"), width=16),
+        FormColumn("direct_tx", ("Giao dịch trực tiếp", "Số giao dịch"), width=12),
+        FormColumn("direct_amount", ("Giao dịch trực tiếp", "Số tiền (đồng)"), width=16),
     ]
     return Form(
         "fees",
@@ -279,6 +334,7 @@ def _fees() -> Form:
         tuple(cols),
         ratio_row=False,
         unit_label="Cơ quan tổng hợp",
+        measure=None,  # transactions and đồng, each column says which
     )
 
 
@@ -293,6 +349,62 @@ def get_form(name: str) -> Form:
         raise KeyError(f"unknown form {name!r}; forms: {', '.join(FORMS)}") from None
 
 
+def template_form(name: str) -> Form:
+    """The form ``name`` as its blank template has it: every column but the optional
+    ones (:func:`fit_form` of figures holding every field of the form)."""
+    form = get_form(name)
+    return replace(form, columns=tuple(c for c in form.columns if not c.optional))
+
+
+def fit_form(form: Form, rows: Sequence[Mapping[str, object]], online_denominator: str = "received_new",
+             optional: Sequence[str] = ()) -> Form:
+    """``form`` fitted to the figures of ``rows`` (mappings keyed by field): columns
+    nobody reported are left out; where a row gives only "trước hạn và đúng hạn", that
+    column replaces the early/on-time pair; a whole whose parts some row lacks is an
+    input column instead of a formula; each ratio uses the numerator and denominator the
+    figures allow (the online rate ``online_denominator`` first); of the optional
+    columns, those of ``optional`` (the stated ratios some row reports).  Rows holding
+    every field give :func:`template_form`: the consolidated sheet and the template are
+    one form."""
+    have = {f for r in rows for f in r}
+    split = all({"resolved_early", "resolved_on_time"} <= set(r) for r in rows if "resolved_in_time" in r)
+    have -= {"resolved_in_time"} if split else {"resolved_early", "resolved_on_time"}
+    columns = []
+    for c in form.columns:
+        if c.optional and c.field not in optional:
+            continue
+        if c.kind == "label":
+            columns.append(c)
+        elif c.kind in ("count", "amount") and c.field in have:
+            if c.formula is not None and not all(set(_REF.findall(c.formula)) <= set(r) for r in rows):
+                c = replace(c, formula=None)
+            columns.append(c)
+            if c.field == "resolved_late" and "resolved_in_time" in have:
+                columns.insert(-1, FormColumn("resolved_in_time", (c.path[0], "Trước hạn và đúng hạn"),
+                                              share="resolved"))
+        elif c.kind == "ratio" and c.formula is not None:
+            if c.field in RATIOS and (terms := ratio_terms(c.field, have, online_denominator)):
+                columns.append(replace(c, formula=ratio_pattern(*terms)))
+        elif c.kind == "ratio" and c.formula is None and (c.optional or c.field in have):
+            columns.append(c)
+    present = {c.field for c in columns}
+    # a stated ratio whose weight nobody reports has no provincial figure
+    columns = [replace(c, total=None) if c.total == "weighted" and c.weight not in present else c for c in columns]
+    fitted = []
+    for c in columns:
+        share = c.share if c.share in present else None
+        if c.share is not None and share is None:
+            share = next((w for w in SHARE_OF.get(c.field, ()) if w in present), None)
+        fitted.append(c if share == c.share else replace(c, share=share))
+    return replace(form, columns=tuple(fitted))
+
+
+def pattern_terms(pattern: str) -> tuple[str | None, tuple[str, ...]]:
+    """The terms of a pattern built here: (None, summed fields) for a sum, (denominator,
+    numerator fields) for a ratio IF({den}=0,"",ROUND(num/{den},4))."""
+    return _parse(pattern)
+
+
 # --- Excel formulas -------------------------------------------------------------
 
 
@@ -300,10 +412,21 @@ def _fill(form: Form, pattern: str, row: int) -> str:
     return _REF.sub(lambda m: f"{form.letter(m.group(1))}{row}", pattern)
 
 
+def excel_pattern(pattern: str) -> str:
+    """The unit-row ``pattern`` of a computed column as its Excel cells hold it: blank
+    ("") while its inputs are blank, so a blank row of a template prints nothing.  A
+    sum is ``IF(COUNT(parts)=0,"",parts)``; a ratio tests ``SUM(den)=0``, which is also
+    true of a denominator that is itself blank ("")."""
+    den, parts = _parse(pattern)
+    if den is None:
+        return f'IF(COUNT({",".join("{" + p + "}" for p in parts)})=0,"",{pattern})'
+    return "IF(SUM(" + pattern[3:].replace("=0,", ")=0,", 1)
+
+
 def row_formula(form: Form, field: str, row: int) -> str | None:
     """The formula of ``field`` on a unit row (1-based ``row``), None for an input."""
     col = form.column(field)
-    return None if col.formula is None else "=" + _fill(form, col.formula, row)
+    return None if col.formula is None else "=" + _fill(form, excel_pattern(col.formula), row)
 
 
 def total_formula(form: Form, field: str, total_row: int, first: int, last: int) -> str | None:
@@ -312,10 +435,11 @@ def total_formula(form: Form, field: str, total_row: int, first: int, last: int)
     letter = form.letter(field)
     if col.total == "sum":
         if last < first:
-            return "=0"
-        return f"=SUM({letter}{first}:{letter}{last})"
+            return '=""'
+        cells = f"{letter}{first}:{letter}{last}"
+        return f'=IF(COUNT({cells})=0,"",SUM({cells}))'
     if col.total == "row":
-        return "=" + _fill(form, col.formula, total_row)
+        return "=" + _fill(form, excel_pattern(col.formula), total_row)
     if col.total == "covered":
         den, parts = _parse(col.formula)
         span = lambda f: f"{form.letter(f)}{first}:{form.letter(f)}{last}"  # noqa: E731
@@ -337,7 +461,7 @@ def share_formula(form: Form, field: str, total_row: int) -> str | None:
     if col.share is None:
         return None
     num, den = f"{form.letter(field)}{total_row}", f"{form.letter(col.share)}{total_row}"
-    return f'=IF({den}=0,"",ROUND({num}/{den},{RATIO_DECIMALS}))'
+    return f'=IF(OR(COUNT({num})=0,SUM({den})=0),"",ROUND({num}/{den},{RATIO_DECIMALS}))'
 
 
 # --- the same cells in exact arithmetic --------------------------------------------
@@ -348,26 +472,12 @@ class Computed:
     """Every value of a filled form: ``rows`` (inputs and formula results per unit
     row), ``total`` and ``shares``.  Exact: an ``int`` where every term is an integer,
     otherwise a Fraction; ratios rounded like the template's ROUND (Fractions), ""
-    where the denominator is 0; blank inputs count as 0."""
+    where the denominator is 0 or blank; a sum is "" where all its terms are blank
+    (:func:`excel_pattern`), otherwise blank terms count as 0."""
 
     rows: list[dict[str, Fraction | int | str | None]]
     total: dict[str, Fraction | int | str | None]
     shares: dict[str, Fraction | str]
-
-
-_RATIO = re.compile(r'IF\(\{(\w+)\}=0,"",ROUND\((.+)/\{\w+\},\d+\)\)')
-_SCALE = 10**RATIO_DECIMALS
-_SHARES: dict[int, Fraction] = {}  # q -> q/10000 for the q seen, 0 <= q <= 10000
-
-
-@lru_cache(maxsize=None)
-def _parse(pattern: str) -> tuple[str | None, tuple[str, ...]]:
-    """A pattern built above as (denominator, summed fields): (None, parts) for a sum,
-    (den, numerator parts) for a ratio IF(den=0,"",ROUND(num/den,4))."""
-    m = _RATIO.fullmatch(pattern)
-    if m:
-        return m.group(1), tuple(_REF.findall(m.group(2)))
-    return None, tuple(_REF.findall(pattern))
 
 
 def _number(v: object) -> Fraction | int:
@@ -377,13 +487,18 @@ def _number(v: object) -> Fraction | int:
 
 def _eval(den: str | None, parts: tuple[str, ...],
           values: Mapping[str, Fraction | int | str | None]) -> Fraction | int | str:
-    """Evaluate a pattern built above, as :func:`_parse` gives it, on exact values."""
+    """Evaluate a pattern built above, as :func:`_parse` gives it and
+    :func:`excel_pattern` guards it, on exact values."""
     top = 0
+    seen = False
     for p in parts:
         v = values.get(p)
         if type(v) is int or isinstance(v, Fraction):
             top += v  # type: ignore[operator]
-    return top if den is None else _ratio_cell(top, _number(values.get(den)))
+            seen = True
+    if den is None:
+        return top if seen else ""
+    return _ratio_cell(top, _number(values.get(den)))
 
 
 def _ratio_cell(num: Fraction | int, den: Fraction | int) -> Fraction | str:
@@ -397,6 +512,13 @@ def _ratio_cell(num: Fraction | int, den: Fraction | int) -> Fraction | str:
         if 0 <= q <= _SCALE:  # a ratio of 0 % to 100 %: each Fraction made once
             _SHARES[q] = share
     return share
+
+
+def _share(num: object, den: object) -> Fraction | str:
+    """A cell of the "Tỷ lệ %" row: "" where the total is blank or its whole's is 0."""
+    if not (type(num) is int or isinstance(num, Fraction)):
+        return ""
+    return _ratio_cell(num, _number(den))  # type: ignore[arg-type]
 
 
 def _input(v: object) -> Fraction | int | None:
@@ -426,7 +548,8 @@ def compute(form: Form, rows: Iterable[Mapping[str, object]]) -> Computed:
     total: dict[str, Fraction | int | str | None] = {}
     for c in form.columns:
         if c.total == "sum":
-            total[c.field] = sum(_number(r[c.field]) for r in out_rows)
+            terms = [v for r in out_rows if type(v := r[c.field]) is int or isinstance(v, Fraction)]
+            total[c.field] = sum(terms) if terms else ""
     for c in form.columns:
         if c.total == "row":
             total[c.field] = _eval(*_parse(c.formula), total)  # type: ignore[arg-type]
@@ -440,6 +563,6 @@ def compute(form: Form, rows: Iterable[Mapping[str, object]]) -> Computed:
             den = sum(w for _, w in pairs)
             top = sum(v * w for v, w in pairs)
             total[c.field] = _ratio_cell(top, den)
-    shares = {c.field: _ratio_cell(total[c.field], total[c.share])  # type: ignore[arg-type]
+    shares = {c.field: _share(total[c.field], total[c.share])
               for c in form.columns if c.share is not None and form.ratio_row}
     return Computed(out_rows, total, shares)

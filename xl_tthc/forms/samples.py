@@ -147,13 +147,13 @@ class Planted:
 
 PLANTED: tuple[Planted, ...] = (
     # 100% typed over the on-time rate formula (Lý lịch tư pháp has late dossiers).
-    Planted("Sở Tư pháp", 0, "ontime_rate", "typed_over", (("P10", "stale_value"),)),
+    Planted("Sở Tư pháp", 0, "ontime_rate", "typed_over", (("P11", "stale_value"),)),
     # The online rate still shows the value of an earlier draft (calculation left on manual).
-    Planted("Sở Giao thông vận tải", 0, "online_rate", "stale_cache", (("Q10", "stale_value"),)),
+    Planted("Sở Giao thông vận tải", 0, "online_rate", "stale_cache", (("Q11", "stale_value"),)),
     # Three in-person dossiers counted twice: online + offline exceeds the new dossiers,
     # on the row and therefore on the total row.
     Planted("Sở Y tế", 1, "received_offline", "not_adding_up",
-            (("E11", "received_channels"), ("E13", "received_channels"))),
+            (("E12", "received_channels"), ("E14", "received_channels"))),
 )
 
 

@@ -6,8 +6,11 @@ the given rows (inputs as values, computed cells as formulas), the total row and
 "Tỷ lệ %" row as formulas (ratios of sums), Vietnamese number formats, input cells
 unlocked and formula cells protected (no password), data validation refusing negative
 and fractional counts, conditional formatting that colours a row whose identities fail
-and a ratio that differs from its recomputation, A4 landscape print setup with
-repeated header rows and frozen panes.  :func:`build_template` makes a whole template
+and a ratio that differs from its recomputation, A4 print setup (landscape where wide) with
+repeated header rows and frozen panes; above the table the "(Kèm theo Báo cáo số …)"
+line and the unit of measure, below it the footnotes of the form's conventions
+(:func:`form_notes`), the date line and the signature block (:class:`ReportInfo`
+fills them, placeholders otherwise).  :func:`build_template` makes a whole template
 workbook; :func:`save_workbook` writes a workbook with the cached results of its
 formulas, deterministically (same input, same bytes).
 
@@ -28,7 +31,7 @@ import re
 import zipfile
 from copy import copy
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping, NamedTuple, Sequence
@@ -44,16 +47,19 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Protection, Si
 from openpyxl.styles.cell_style import StyleArray
 from openpyxl.utils import column_index_from_string, get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.merge import MergedCellRange
 from openpyxl.worksheet._writer import WorksheetWriter
 from openpyxl.worksheet.worksheet import Worksheet
 from openpyxl.writer.excel import ExcelWriter
 from openpyxl.xml.functions import Element
 
 from ..read.marker import SHEETS_PROPERTY
-from .definitions import FORM_PROPERTY, NOT_REPORTED, Form, FormColumn, compute, get_form, share_formula, total_formula
+from .definitions import (FORM_PROPERTY, NOT_REPORTED, Form, FormColumn, compute, excel_pattern, get_form,
+                          pattern_terms, share_formula, template_form, total_formula)
+from ..domain.fields import label
 from ..rules.table_rules import IDENTITIES
 
-__all__ = ["Layout", "write_form", "build_template", "save_template", "save_workbook", "mark_form", "form_of", "TEMPLATE_ROWS",
+__all__ = ["Layout", "ReportInfo", "write_form", "form_notes", "is_wide", "build_template", "save_template", "save_workbook", "mark_form", "form_of", "TEMPLATE_ROWS",
            "PLACEHOLDER", "SheetRows", "Formula"]
 
 PLACEHOLDER = "……………………"
@@ -72,6 +78,34 @@ _FORMATS = {"count": "#,##0", "amount": "#,##0", "ratio": "0.00%", "label": "@"}
 _CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 _TOLERANCE = "0.0000501"  # half a unit of the ROUND(…, 4) of the ratio formulas
 _FIELD_REF = re.compile(r"\{(\w+)\}")
+_PORTRAIT_WIDTH = 120  # column width units an A4 portrait page holds at a readable scale
+
+
+@dataclass(frozen=True)
+class ReportInfo:
+    """What an appendix is attached to and who signs it: the line "(Kèm theo Báo cáo
+    số 03/BC-TTHC ngày 20/02/2021 của …)", the date line "Sóc Trăng, ngày 20 tháng 02
+    năm 2021" and the names under "NGƯỜI LẬP BIỂU" and "THỦ TRƯỞNG ĐƠN VỊ".  What is
+    not given stays a dotted placeholder the user fills in."""
+
+    number: str | None = None  # the report's number and symbol, "03/BC-TTHC"
+    date: date | None = None  # the report's date
+    agency: str | None = None  # who issues the report, "Trung tâm Phục vụ hành chính công tỉnh Sóc Trăng"
+    place: str | None = None  # the place of the date line, "Sóc Trăng"
+    preparer: str | None = None  # người lập biểu
+    signer: str | None = None  # thủ trưởng đơn vị
+
+    def attached_line(self) -> str:
+        day = self.date.strftime("%d/%m/%Y") if self.date else "……/……/……"
+        return f"(Kèm theo Báo cáo số {self.number or '……/BC-……'} ngày {day} của {self.agency or PLACEHOLDER})"
+
+    def date_line(self) -> str:
+        d = self.date
+        when = f"ngày {d.day:02d} tháng {d.month:02d} năm {d.year}" if d else "ngày …… tháng …… năm ……"
+        return f"{self.place or '……'}, {when}"
+
+
+SIGNATURES = (("NGƯỜI LẬP BIỂU", "(Ký, ghi rõ họ tên)"), ("THỦ TRƯỞNG ĐƠN VỊ", "(Ký tên, đóng dấu)"))
 
 
 @dataclass
@@ -87,6 +121,8 @@ class Layout:
     total_row: int
     ratio_row: int | None
     cached: dict[str, Any] = field(default_factory=dict)
+    notes_row: int = 0  # the first footnote line ("Ghi chú"), 0 for none
+    last_printed: int = 0  # the last row of the signature block: the end of the print area
     rows: SheetRows | None = None  # the streamed rows of ``write_form(..., stream=True)``
 
 
@@ -96,9 +132,55 @@ def _cache_value(v: Any) -> Any:
     return v
 
 
-def _title_lines(form: Form, period_label: str | None, unit_label: str | None) -> list[str]:
+def _title_lines(form: Form, period_label: str | None, unit_label: str | None, report: ReportInfo) -> list[str]:
     return [form.appendix, form.title, f"Kỳ báo cáo: {period_label or PLACEHOLDER}",
-            f"{form.unit_label}: {unit_label or PLACEHOLDER}"]
+            f"{form.unit_label}: {unit_label or PLACEHOLDER}", report.attached_line()]
+
+
+def _columns(form: Form, fields: Sequence[str], joint: str = ", ") -> str:
+    """"cột 9, 10" style references: the numbers of ``fields`` in ``form``."""
+    return "cột " + joint.join(str(form.fields.index(f) + 1) for f in fields)
+
+
+def form_notes(form: Form) -> list[str]:
+    """The footnotes of the conventions ``form`` computes with: each ratio's numerator
+    and denominator (by column number and name), ratios of sums on the total row, what
+    the "Tỷ lệ %" row divides by, blank for a zero denominator, and the weights of the
+    stated ratios.  Read from the form's formulas: the template and the consolidated
+    sheet say the same."""
+    notes = []
+    for c in form.columns:
+        if c.kind != "ratio" or c.formula is None:
+            continue
+        den, num = pattern_terms(c.formula)
+        words = " + ".join(label(f).lower() for f in num)
+        top = " + ".join(f"cột {form.fields.index(f) + 1}" for f in num)
+        if len(num) > 1:
+            top, words = f"({top})", f"({words})"
+        notes.append(f"Cột {form.fields.index(c.field) + 1} ({label(c.field).lower()}) = {top} / "
+                     f"cột {form.fields.index(den) + 1}, tức {words} / {label(den).lower()}; "
+                     f"để trống khi mẫu số bằng 0.")
+    if any(c.total == "row" for c in form.columns):
+        notes.append("Dòng \u201cTổng cộng\u201d: tỷ lệ tính từ các số tổng (tỷ lệ của tổng), "
+                     "không lấy trung bình các tỷ lệ của đơn vị.")
+    weighted: dict[str, list[str]] = {}
+    for c in form.columns:
+        if c.total == "weighted":
+            weighted.setdefault(c.weight, []).append(c.field)
+    for weight, fields in weighted.items():
+        notes.append(f"{_columns(form, fields).capitalize()} (tỷ lệ do đơn vị báo cáo): "
+                     f"dòng \u201cTổng cộng\u201d là bình quân gia quyền theo {label(weight).lower()} "
+                     f"(cột {form.fields.index(weight) + 1}) của các đơn vị có báo cáo tỷ lệ.")
+    if form.ratio_row:
+        groups: dict[str, list[str]] = {}
+        for c in form.columns:
+            if c.share is not None and c.share != c.field:
+                groups.setdefault(c.share, []).append(c.field)
+        if groups:
+            parts = "; ".join(f"{_columns(form, fs)} trên cột {form.fields.index(w) + 1}"
+                              for w, fs in groups.items())
+            notes.append(f"Dòng \u201cTỷ lệ %\u201d: số tổng của mỗi cột trên số tổng của chỉ tiêu chứa nó ({parts}).")
+    return notes
 
 
 def _write_header(ws: Worksheet, form: Form, top: int) -> None:
@@ -162,7 +244,8 @@ def _identity_conditions(form: Form, row: int, fields: Iterable[str] | None = No
     """Excel conditions true when an identity of :data:`xl_tthc.rules.table_rules.IDENTITIES` (or
     the balance received = resolved + pending) between ``fields`` (default: all the
     form's) fails on ``row``; an identity with a blank term (a figure a department does
-    not report) is not evaluated."""
+    not report, or a computed cell left blank ("") by
+    :func:`xl_tthc.forms.definitions.excel_pattern`) is not evaluated."""
     have = set(form.fields if fields is None else fields)
     ref = lambda f: f"${form.letter(f)}{row}"  # noqa: E731
     out = []
@@ -186,10 +269,11 @@ def _ratio_condition(form: Form, field_name: str, row: int) -> str:
     """True when the ratio cell differs from its recomputation (or is not blank where
     the denominator is 0)."""
     col = form.column(field_name)
-    m = re.fullmatch(r'IF\(\{(\w+)\}=0,"",ROUND\((.+)/\{\w+\},\d+\)\)', col.formula or "")
-    assert m, f"{form.name}.{field_name}: not a ratio pattern"
-    fill = lambda s: re.sub(r"\{(\w+)\}", lambda k: f"${form.letter(k.group(1))}{row}", s)  # noqa: E731
-    den, num = fill("{" + m.group(1) + "}"), fill(m.group(2))
+    den, parts = pattern_terms(col.formula or "")
+    assert den is not None, f"{form.name}.{field_name}: not a ratio pattern"
+    num = "+".join(f"${form.letter(p)}{row}" for p in parts)
+    num = f"({num})" if len(parts) > 1 else num
+    den = f"${form.letter(den)}{row}"
     cell = f"{form.letter(field_name)}{row}"
     terms = list(dict.fromkeys(re.findall(r"\$[A-Z]+\d+", num + den)))
     # a row that does not report every term has no ratio to compare with
@@ -206,7 +290,8 @@ def _add_checks(ws: Worksheet, form: Form, first: int, last: int, total: int) ->
                 formula=[f"OR({','.join(conds)})"], fill=_FLAG_FILL, stopIfTrue=False))
     sums = [c.field for c in form.columns if c.total == "sum"]
     if sums and last >= first:
-        typed = [f"${form.letter(f)}{total}<>SUM(${form.letter(f)}${first}:${form.letter(f)}${last})" for f in sums]
+        typed = [f"SUM(${form.letter(f)}{total})<>SUM(${form.letter(f)}${first}:${form.letter(f)}${last})"
+                 for f in sums]
         ws.conditional_formatting.add(f"A{total}:{last_col}{total}", FormulaRule(
             formula=[f"OR({','.join(typed + _identity_conditions(form, total, sums))})"], fill=_FLAG_FILL))
     for col in form.columns:
@@ -276,10 +361,11 @@ def _row_styles(ws: Worksheet, form: Form, formulas: Sequence[bool], *, bold: bo
 
 def _formula_pieces(form: Form, pattern: str) -> list[str]:
     """The unit-row pattern ``pattern`` ("{received_online}/{received_new}") as the
-    pieces that the row number joins ("F", "/E"): ``"9".join(pieces)`` is what
+    pieces that the row number joins ("F", "/E"), guarded by
+    :func:`xl_tthc.forms.definitions.excel_pattern`: ``"9".join(pieces)`` is what
     :func:`xl_tthc.forms.definitions.row_formula` gives for row 9, without a regular expression
     per cell."""
-    parts = _FIELD_REF.split(pattern)
+    parts = _FIELD_REF.split(excel_pattern(pattern))
     return [parts[i] + form.letter(parts[i + 1]) for i in range(0, len(parts) - 1, 2)] + [parts[-1]]
 
 
@@ -296,23 +382,35 @@ def _put_cells(ws: Worksheet, r: int, values: Sequence[Any], protos: Sequence[Ce
             cell.value = v
 
 
-def _row_writer(ws: Worksheet, sink: SheetRows | None, protos: Sequence[Cell]) -> Callable[[int, list[Any]], None]:
-    """How rows styled like ``protos`` are written: appended to ``sink``, or as openpyxl
-    cells of ``ws`` when there is none."""
+def _row_writer(ws: Worksheet, sink: SheetRows | None,
+                protos: Sequence[Cell]) -> Callable[[int, list[Any], float | None], None]:
+    """How rows styled like ``protos`` are written (with a height in points, or None for
+    the default): appended to ``sink``, or as openpyxl cells of ``ws`` when there is none."""
     if sink is None:
-        return lambda r, values: _put_cells(ws, r, values, protos)
+        def put(r: int, values: list[Any], height: float | None = None) -> None:
+            _put_cells(ws, r, values, protos)
+            if height:
+                ws.row_dimensions[r].height = height
+        return put
     styles = [sink.style(p) for p in protos]
-    return lambda r, values: sink.append(r, values, styles)
+    return lambda r, values, height=None: sink.append(r, values, styles, height)
 
 
 def write_form(ws: Worksheet, form: Form | str, rows: Sequence[Mapping[str, Any]], *,
                period_label: str | None = None, unit_label: str | None = None,
-               total_label: str = "Tổng cộng", stream: bool = False) -> Layout:
+               total_label: str = "Tổng cộng", stream: bool = False, report: ReportInfo | None = None,
+               notes: Sequence[str] = ()) -> Layout:
     """Write ``form`` into the empty worksheet ``ws`` with one unit row per mapping of
     ``rows`` (input fields and ``unit`` by canonical field name; missing inputs stay
     blank; a formula field mapped to NOT_REPORTED is a blank cell; text is always text), then
     the total row and the "Tỷ lệ %" row.  Returns
     where it all went and the cached values of the formula cells.
+
+    Above the table: the appendix and title lines, the period, the unit, the line
+    "(Kèm theo Báo cáo số …)" of ``report`` and "Đơn vị tính: …".  Below it: "Ghi chú"
+    with the conventions of :func:`form_notes` and then ``notes``, the date line and the
+    signature block (người lập biểu, thủ trưởng đơn vị) of ``report``; what ``report``
+    does not give is a placeholder, unlocked for typing.
 
     With ``stream=True`` the unit, total and "Tỷ lệ %" rows are not openpyxl cells but
     ``layout.rows`` (a :class:`SheetRows`, formulas with their cached values) for
@@ -321,15 +419,21 @@ def write_form(ws: Worksheet, form: Form | str, rows: Sequence[Mapping[str, Any]
     form = get_form(form) if isinstance(form, str) else form
     n = len(form.columns)
     last_col = form.letter(form.fields[-1])
-    titles = _title_lines(form, period_label, unit_label)
+    report = report or ReportInfo()
+    titles = _title_lines(form, period_label, unit_label, report)
     for i, text in enumerate(titles, start=1):
         cell = ws.cell(i, 1, text)
-        ws.merge_cells(start_row=i, start_column=1, end_row=i, end_column=n)
+        _merge(ws, i, 1, n)
         cell.font = Font(name=_FONT, bold=i <= 2, italic=i > 2, size=13 if i <= 2 else 11)
         cell.alignment = Alignment(horizontal="center", vertical="center")
         if i > 2:
-            cell.protection = Protection(locked=False)  # the period and unit are typed in
+            cell.protection = Protection(locked=False)  # the period, unit and report are typed in
     top = len(titles) + 2
+    if form.measure:
+        cell = ws.cell(top - 1, max(1, n - 3), f"Đơn vị tính: {form.measure}")
+        _merge(ws, top - 1, max(1, n - 3), n)
+        cell.font = Font(name=_FONT, italic=True, size=10)
+        cell.alignment = Alignment(horizontal="right", vertical="center")
     _write_header(ws, form, top)
     numbering = top + form.header_depth
     first = numbering + 1
@@ -346,6 +450,7 @@ def write_form(ws: Worksheet, form: Form | str, rows: Sequence[Mapping[str, Any]
                                                   inputs=True))
         plan = [(c.field, form.letter(c.field), None if c.formula is None else _formula_pieces(form, c.formula))
                 for c in form.columns]
+        unit_chars = form.column("unit").width * 1.4 if "unit" in form.fields else 10**9  # 10 pt Times
         for i, (given, values) in enumerate(zip(rows, computed.rows)):
             r = first + i
             rs = str(r)
@@ -365,7 +470,10 @@ def write_form(ws: Worksheet, form: Form | str, rows: Sequence[Mapping[str, Any]
                 else:
                     v = given.get(name)
                     add(v if v is None or type(v) is int or not isinstance(v, Fraction) else _cache_value(v))
-            write(r, cells)
+            unit = given.get("unit")
+            # a long name (a marked row "… (không tổng hợp: …)") wraps: the row grows to show it
+            write(r, cells, 14 * math.ceil(len(unit) / unit_chars) + 2
+                  if type(unit) is str and len(unit) > unit_chars else None)
 
     def summary(r: int, label: str, formulas: list[str | None], results: Mapping[str, Any], **style: bool) -> None:
         """The total or the "Tỷ lệ %" row: ``label`` in the unit column, formulas with
@@ -392,10 +500,15 @@ def write_form(ws: Worksheet, form: Form | str, rows: Sequence[Mapping[str, Any]
     _add_validation(ws, form, first, last)
     _add_checks(ws, form, first, last, total)
 
+    layout.notes_row = (layout.ratio_row or total) + 2
+    layout.last_printed = _write_footer(ws, form, layout.notes_row, [*form_notes(form), *notes], report)
+
     ws.freeze_panes = f"C{first}"
     ws.print_title_rows = f"{top}:{numbering}"
-    ws.print_area = f"A1:{last_col}{layout.ratio_row or total}"
-    ws.page_setup.orientation = "landscape"
+    ws.print_area = f"A1:{last_col}{layout.last_printed}"
+    ws.oddFooter.center.text = "Trang &P/&N"
+    ws.oddFooter.center.size = 9
+    ws.page_setup.orientation = "landscape" if is_wide(form) else "portrait"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
@@ -410,6 +523,56 @@ def write_form(ws: Worksheet, form: Form | str, rows: Sequence[Mapping[str, Any]
     return layout
 
 
+def _merge(ws: Worksheet, row: int, first: int, last: int) -> None:
+    """Merge ``first``..``last`` (1-based columns) of ``row``: what ``ws.merge_cells``
+    does for a range without borders, without its placeholder cells (formatting them
+    took a fifth of writing the provincial sheet)."""
+    ws.merged_cells.add(MergedCellRange(ws, f"{get_column_letter(first)}{row}:{get_column_letter(last)}{row}"))
+
+
+def is_wide(form: Form) -> bool:
+    """Whether ``form`` is printed on A4 landscape (wider than a portrait page holds at
+    a readable size) rather than portrait."""
+    return sum(c.width for c in form.columns) > _PORTRAIT_WIDTH
+
+
+def _write_footer(ws: Worksheet, form: Form, top: int, notes: Sequence[str], report: ReportInfo) -> int:
+    """The footnotes from row ``top`` ("Ghi chú:" and one merged, wrapped line per note),
+    then the date line and the signature block; returns the last row written."""
+    n = len(form.columns)
+    width = sum(c.width for c in form.columns)
+    r = top
+    note_font = Font(name=_FONT, italic=True, size=10)
+    wrap = Alignment(horizontal="left", vertical="top", wrap_text=True)
+    for i, text in enumerate(notes):
+        line = f"{'Ghi chú: ' if i == 0 else ''}{i + 1}. {text}" if len(notes) > 1 else f"Ghi chú: {text}"
+        cell = ws.cell(r, 1, line)
+        _merge(ws, r, 1, n)
+        cell.font, cell.alignment = note_font, wrap
+        # merged cells are not fitted to their text: about 1.15 characters per unit of width
+        ws.row_dimensions[r].height = 14 * max(1, math.ceil(len(line) / (width * 1.15)))
+        r += 1
+    r += 1 if notes else 0
+    half = max(2, n // 2)
+    blocks = ((1, half), (half + 1, n))
+    cell = ws.cell(r, blocks[1][0], report.date_line())
+    _merge(ws, r, blocks[1][0], n)
+    cell.font = Font(name=_FONT, italic=True, size=11)
+    cell.alignment = Alignment(horizontal="center")
+    cell.protection = Protection(locked=False)
+    names = (report.preparer, report.signer)
+    for (start, end), (title, hint), name in zip(blocks, SIGNATURES, names):
+        for dr, text, font in ((1, title, Font(name=_FONT, bold=True, size=11)),
+                               (2, hint, Font(name=_FONT, italic=True, size=10)),
+                               (6, name, Font(name=_FONT, bold=True, size=11))):
+            cell = ws.cell(r + dr, start, text)
+            _merge(ws, r + dr, start, end)
+            cell.font, cell.alignment = font, Alignment(horizontal="center")
+            if dr == 6:
+                cell.protection = Protection(locked=False)  # the names are typed in
+    return r + 6
+
+
 def form_of(wb: openpyxl.Workbook) -> str | None:
     """The form name a workbook was generated from (its custom document property)."""
     for p in wb.custom_doc_props.props:
@@ -420,7 +583,7 @@ def form_of(wb: openpyxl.Workbook) -> str | None:
 
 def _template(name: str, period_label: str | None, unit_label: str | None,
               units: Iterable[str] | None) -> tuple[openpyxl.Workbook, Layout]:
-    form = get_form(name)
+    form = template_form(name)
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = form.sheet
@@ -551,7 +714,9 @@ class SheetRows:
     prefix, control characters are dropped); ``int``/``float`` (and other real numbers)
     as numbers; ``bool``; a :class:`Formula` with its cached value; ``None`` or "" as a
     blank (written only when styled); anything else as its ``str()`` text.  ``styles``
-    are style indexes from :meth:`style`, one per value (none: the default style).
+    are style indexes from :meth:`style`, one per value (none: the default style);
+    ``height`` the row's height in points (none: the default; a reader does not fit a
+    row to its wrapped text by itself); ``column`` the column of the first value (1: A).
     """
 
     def __init__(self, ws: Worksheet) -> None:
@@ -564,7 +729,8 @@ class SheetRows:
         self._attr = _StyleAttributes()
         self._quoted: dict[int, int] = {}
         self._heads: list[str] = []  # '<c r="A', '<c r="B', …
-        self._styles: list[int] | None = None  # the styles of the last row, and their cell openings
+        self._styles: list[int] | None = None  # the styles and first column of the last row, their cell openings
+        self._column = 1
         self._open: list[tuple[str, str, int]] = []
         self._texts: dict[str, tuple[str | None, bool]] = {}  # text -> _inline(text)
 
@@ -588,7 +754,8 @@ class SheetRows:
             q = self._quoted[s] = cell.style_id
         return q
 
-    def append(self, r: int, values: Sequence[Any], styles: Sequence[int] | None = None) -> None:
+    def append(self, r: int, values: Sequence[Any], styles: Sequence[int] | None = None,
+               height: float | None = None, column: int = 1) -> None:
         if r <= self.last_row:
             raise ValueError(f"{self.ws.title}: row {r} after row {self.last_row}; rows go down")
         n = len(values)
@@ -596,15 +763,16 @@ class SheetRows:
             styles = _NO_STYLES[n] if n < len(_NO_STYLES) else [0] * n
         elif len(styles) != n:
             raise ValueError(f"{self.ws.title}: {n} values but {len(styles)} styles")
-        if styles != self._styles:  # the cell openings of these styles: '<c r="B', ' s="3"'
+        if styles != self._styles or column != self._column:  # the cell openings: '<c r="B', ' s="3"'
             heads = self._heads
-            while len(heads) < n:
+            while len(heads) < n + column - 1:
                 heads.append(f'<c r="{get_column_letter(len(heads) + 1)}')
             self._styles = list(styles)
-            self._open = list(zip(heads, [self._attr[s] for s in styles], styles))
+            self._column = column
+            self._open = list(zip(heads[column - 1:], [self._attr[s] for s in styles], styles))
         texts = self._texts
         rs = str(r)
-        out = [f'<row r="{rs}">']
+        out = [f'<row r="{rs}" ht="{height:g}" customHeight="1">' if height else f'<row r="{rs}">']
         add = out.append
         for (head, attr, s), v in zip(self._open, values):
             t = type(v)
@@ -643,8 +811,8 @@ class SheetRows:
         if not self.first_row:
             self.first_row = r
         self.last_row = r
-        if n > self.max_column:
-            self.max_column = n
+        if n + column - 1 > self.max_column:
+            self.max_column = n + column - 1
 
     def _typed(self, v: Any) -> tuple[str, str]:
         """A value's type attribute and ``<v>`` element (a formula's cached result:
