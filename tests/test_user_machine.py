@@ -237,6 +237,13 @@ def test_check_takes_folders_like_consolidate():
 
 # ---- findings people can use ---------------------------------------------------------------------------------
 
+def _planted(department: str) -> str:
+    """The cell of the first finding planted in the sample of ``department``."""
+    from xl_tthc.forms.samples import PLANTED
+
+    return next(p for p in PLANTED if p.department == department).findings[0][0]
+
+
 @pytest.fixture()
 def two_months(tmp_path: Path) -> Path:
     """Two departments' folders, each with a 'Báo cáo tháng 2.xlsx', one of them wrong, and
@@ -254,8 +261,10 @@ def test_findings_table_paths_department_and_cells(two_months):
     res = run("check", two_months)
     lines = res.output.splitlines()
     assert lines[0].split()[:3] == ["Tệp", "Trang", "Ô"] and "Đơn vị báo cáo" in lines[0]
-    assert any(l.startswith("So Tu phap/Báo cáo tháng 2.xlsx") and "Sở Tư pháp" in l and "P10" in l for l in lines)
-    assert any(l.startswith("So Y te/Báo cáo tháng 2.xlsx") and "Sở Y tế" in l and "E11" in l for l in lines)
+    assert any(l.startswith("So Tu phap/Báo cáo tháng 2.xlsx") and "Sở Tư pháp" in l and _planted("Sở Tư pháp") in l
+               for l in lines)
+    assert any(l.startswith("So Y te/Báo cáo tháng 2.xlsx") and "Sở Y tế" in l and _planted("Sở Y tế") in l
+               for l in lines)
     assert any(l.startswith("So Y te/ghi chu.xlsx") and "(cả tệp)" in l and "no_table" in l for l in lines)
     assert not any(re.search(r"\s\d+\s+Sở", l) for l in lines)  # no bare row number as the cell
     assert lines[-1] == "Tổng cộng: 3 tệp, 2 bảng, 4 lỗi, 0 cảnh báo, 0 thông tin"
@@ -321,7 +330,7 @@ def test_findings_csv_opens_in_excel(two_months, tmp_path):
     assert raw.startswith(b"\xef\xbb\xbf")  # UTF-8 with BOM: Excel on Windows reads the diacritics
     rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig"))))
     assert rows[0][:3] == ["File", "Sheet", "Cell"] and len(rows) == 5
-    assert any(r[3] == "Sở Y tế" and r[2] == "E11" for r in rows)
+    assert any(r[3] == "Sở Y tế" and r[2] == _planted("Sở Y tế") for r in rows)
     assert run("check", two_months, "-o", tmp_path / "f.txt").exit_code == 2
 
 

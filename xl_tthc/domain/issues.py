@@ -92,6 +92,12 @@ RULE_TITLES: dict[str, tuple[str, str]] = {
     "unweighted_ratio": ("Tỷ lệ không có số làm trọng số", "Ratio without its weight"),
     "partial_coverage": ("Chỉ tiêu chỉ một số đơn vị báo cáo", "Figure reported by some units only"),
     "no_input": ("Không có tệp để tổng hợp", "No file to consolidate"),
+    "unrecognised_column": ("Cột có số liệu nhưng không nhận ra", "Column with figures not recognised"),
+    "column_evidence": ("Căn cứ nhận dạng cột", "What a column was read as, and why"),
+    "not_evaluated": ("Quy tắc không kiểm tra được", "Rule not evaluated"),
+    "reconcile_mismatch": ("Bảng khác dữ liệu hồ sơ", "Table differs from the dossier data"),
+    "dossier_invalid": ("Hồ sơ có giá trị không đọc được", "Dossier with an unreadable value"),
+    "dossier_column": ("Cột dữ liệu hồ sơ không dùng để đếm", "Dossier column not used for counting"),
 }
 
 
