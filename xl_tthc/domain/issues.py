@@ -61,6 +61,7 @@ RULES: dict[str, str] = {
 
 # (vi, en) title of each rule id, for a reader who does not know the ids.
 RULE_TITLES: dict[str, tuple[str, str]] = {
+    "period_rows": ("Bảng theo kỳ không có dòng kỳ báo cáo", "Table of periods without this period's row"),
     "received_total": ("Tổng tiếp nhận = kỳ trước chuyển sang + mới tiếp nhận", "Received = carried over + new"),
     "received_channels": ("Mới tiếp nhận = trực tuyến + trực tiếp, bưu chính", "New = online + offline"),
     "resolved_total": ("Đã giải quyết = trước hạn + đúng hạn + quá hạn", "Resolved = early + on time + late"),
