@@ -23,7 +23,7 @@ sheet, cell, department, row, field, severity, rule and message, then one summar
 
 Exit code 0: no error-level finding; 1: errors found; 2: a file could not be read, or the
 command could not run.""")
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(path_type=str))
+@click.argument("inputs", nargs=-1, required=True, type=str)  # a bad path is its own report
 @findings_output
 @per_unit_option
 @force_option

@@ -36,7 +36,7 @@ and --signer fill them, the rest stay dotted placeholders to fill by hand.
 
 Exit code 0: everything consolidated without error-level findings; 1: some file
 failed or errors were found; 2: the command could not run.""")
-@click.argument("inputs", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.argument("inputs", nargs=-1, required=True, type=str)  # a bad path is its own record
 @option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
         help="Tệp tổng hợp của tỉnh sẽ ghi (.xlsx).", en="The provincial workbook to write (.xlsx).")
 @option("--period", default=None, metavar="P",
@@ -44,7 +44,7 @@ failed or errors were found; 2: the command could not run.""")
              "nhiều tệp báo cáo nhất).",
         en="The period to consolidate, e.g. 'tháng 02 năm 2021' or 2021-02, 2024-Q1, 2023 "
            "(default: the period most files report).")
-@option("--previous", default=None, type=click.Path(exists=True, dir_okay=False, path_type=Path),
+@option("--previous", default=None, type=click.Path(path_type=Path),
         help="Tệp tổng hợp kỳ trước: đối chiếu số kỳ trước chuyển sang.",
         en="The previous period's consolidated workbook: check carried-over figures against it.")
 @option("--jobs", type=click.IntRange(min=1), default=None,
@@ -82,7 +82,7 @@ failed or errors were found; 2: the command could not run.""")
 @no_cache_option
 @profile_option
 @lang_option
-def consolidate(inputs: tuple[Path, ...], out: Path, period: str | None, previous: Path | None, jobs: int | None,
+def consolidate(inputs: tuple[str, ...], out: Path, period: str | None, previous: Path | None, jobs: int | None,
                 findings_out: Path | None, per_unit: bool, report_no: str | None, report_date: datetime | None,
                 agency: str | None, place: str | None, preparer: str | None, signer: str | None,
                 online_target: float | None, as_json: bool, force: bool, no_cache: bool, profile: str | None,
@@ -105,7 +105,7 @@ def consolidate(inputs: tuple[Path, ...], out: Path, period: str | None, previou
     if out.suffix.lower() != ".xlsx":
         raise click.UsageError(tr(f"{out}: tệp kết quả phải là .xlsx", f"{out}: the output must be an .xlsx file"))
     if findings_out is not None:  # before reading: an input named as the output is refused, not skipped
-        check_findings_path(findings_out, [*(p for p in inputs if not p.is_dir()), out], force)
+        check_findings_path(findings_out, [*(Path(p) for p in inputs if not Path(p).is_dir()), out], force)
     files = collect_inputs(inputs, exclude=[findings_out] if findings_out is not None else [])
     if not files:
         no_inputs(map(str, inputs))

@@ -12,7 +12,7 @@ from .common import command, echo_json, json_option, lang_option, option
 
 
 @command(en="Write the Vietnamese summary paragraphs of a workbook's result table(s).")
-@click.argument("table", type=click.Path(dir_okay=False, path_type=str))
+@click.argument("table", type=str)
 @option("--period", default=None, help='Tên kỳ, ví dụ "tháng 02 năm 2021" (mặc định: lấy từ tiêu đề bảng).',
         en='Period label, e.g. "tháng 02 năm 2021" (default: from the title).')
 @option("--no-pad", is_flag=True, help="Viết số dưới mười không có số 0 đứng trước (7, không phải 07).",

@@ -34,12 +34,11 @@ import gc
 import hashlib
 import os
 import re
-import signal
 from collections import Counter, defaultdict
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
@@ -49,6 +48,9 @@ from ..domain.fields import (COUNT_FIELDS, derive, RATIOS, RESULT_FIELDS, STATED
                              ratio_terms)
 from ..read.marker import EXCLUDED_MARK, PROVINCIAL, form_marker
 from ..read.grid import ReadError
+from ..read.errors import unexpected_error
+from ..read.untrusted import checked_in_process, read_tail, read_untrusted
+from ..read.workers import map_isolated
 from ..domain.issues import Issue, has_errors, message, sort_issues
 from ..domain.numbers import format_count, format_percent, ratio
 from ..domain.periods import Period, parse_period
@@ -82,7 +84,6 @@ __all__ = [
 ]
 
 WORKBOOK_SUFFIXES = (".xlsx", ".xlsm", ".xls", ".xlsb", ".ods")
-PARALLEL_FROM = 8  # files; below this, reading stays in-process
 
 # Source and entry statuses (stable ids) and their Vietnamese / English labels.
 STATUSES: dict[str, tuple[str, str]] = {
@@ -376,12 +377,8 @@ _CUSTOM_PART = b"docProps/custom.xml"
 def _may_have_custom_properties(path: Path) -> bool:
     """False when the zip's central directory, read from the file's tail, lists no
     custom-properties part: most workbooks of a folder, told apart without unzipping."""
-    try:
-        with path.open("rb") as f:
-            size = f.seek(0, os.SEEK_END)
-            f.seek(max(0, size - 65536))
-            tail = f.read()
-    except OSError:
+    tail = read_tail(path, 65536)
+    if tail is None:
         return False
     end = tail.rfind(b"PK\x05\x06")  # end of central directory: its size, then its offset
     if end < 0 or end + 22 > len(tail):
@@ -398,14 +395,15 @@ class InputFiles(list):
 def collect_inputs(inputs: Iterable[str | Path], exclude: Iterable[str | Path] = ()) -> InputFiles:
     """Files as given and workbooks found (recursively) in folders, each once, sorted.
     In folders, Excel's lock files (``~$…``), hidden files and provincial workbooks
-    written by xl-tthc are skipped.  A file is the same file under another path (a
+    written by xl-tthc are skipped; a folder named like a workbook (``x.xlsx``) is kept
+    as an input, so that it is reported, as are a FIFO or a broken link.  A file is the same file under another path (a
     link, "..") when the file system says so."""
     skip = {_identity(Path(p)) for p in exclude} - {None}
     seen: set[tuple[int, int]] = set()
     out: list[Path] = []
     for item in inputs:
         p = Path(item)
-        if p.is_dir():
+        if p.is_dir() and p.suffix.lower() not in WORKBOOK_SUFFIXES:  # "x.xlsx" a folder: its record
             found = sorted(_workbooks_in(p), key=_path_order)
             found_ids = [ident for _q, ident in found]
             found_paths = [q for q, _ident in found]
@@ -448,7 +446,9 @@ def _workbooks_in(folder: Path) -> list[tuple[Path, tuple[int, int] | None]]:
                     if name.startswith(("~$", ".")) or os.path.splitext(name)[1].lower() not in WORKBOOK_SUFFIXES:
                         continue
                     if not e.is_file():
-                        continue
+                        if not e.is_dir():  # a FIFO, a device, a broken link, a loop: its own record
+                            out.append((d / name, None))
+                        continue  # (a link to a folder is not followed)
                     # on Windows a DirEntry's stat carries no inode: ask the path
                     st = e.stat() if os.name != "nt" else os.stat(e.path)
                 except OSError:
@@ -618,28 +618,43 @@ def _entries(table: Table, issues: list[Issue], path: Path, lang: str) -> tuple[
 
 
 def read_source(path: str | Path, profile: Profile | None = None, lang: str = "vi",
-                cache: ResultCache | None = None) -> Source:
+                cache: ResultCache | None = None, *, thorough: bool = True) -> Source:
     """Read, check and extract the department entries of one file.  Never raises for a
-    bad file; picklable, so it runs in worker processes.  With ``cache``, a file whose
+    bad file: whatever happens while it is read and checked is its ``unreadable``
+    record; picklable, so it runs in worker processes.  With ``cache``, a file whose
     bytes were read before (with the same code, profile, language and path) is not
-    read again: its stored Source is returned."""
+    read again: its stored Source is returned.  ``thorough``: see
+    :func:`~xl_tthc.read.grid.open_workbook`."""
     prof = profile or load_profile(None)
-    p = Path(path)
-    data = None
-    sha256 = ""
     try:
-        data = p.read_bytes()
-        sha256 = hashlib.sha256(data).hexdigest()
-    except OSError:
-        pass  # open_workbook below says why
-    key = _cache_key(cache, sha256, path, prof, lang) if cache and data else None
-    if key is not None:
-        stored = cache.get(key)
-        if isinstance(stored, Source):
-            return stored
-    src = _read_source(path, p, data, sha256, prof, lang)
-    if key is not None:
-        cache.put(key, src)
+        data = read_untrusted(path)
+    except ReadError as e:
+        return unreadable_source(str(path), e, lang)
+    except Exception as e:  # noqa: BLE001 - the file's error boundary
+        return unreadable_source(str(path), unexpected_error(str(path), e), lang)
+    sha256 = hashlib.sha256(data).hexdigest()
+    try:
+        key = _cache_key(cache, sha256, path, prof, lang) if cache and data else None
+        if key is not None:
+            stored = cache.get(key)
+            if isinstance(stored, Source):
+                return stored
+        src = _read_source(path, Path(path), data, sha256, prof, lang, thorough)
+        if key is not None:
+            cache.put(key, src)
+        return src
+    except Exception as e:  # noqa: BLE001 - the file's error boundary
+        out = unreadable_source(str(path), unexpected_error(str(path), e), lang)
+        out.sha256, out.size = sha256, len(data)
+        return out
+
+
+def unreadable_source(path: str, e: ReadError, lang: str = "vi") -> Source:
+    """The record of a file that could not be read, with the reason and the fix."""
+    src = Source(path, error=e.text(lang), status="unreadable")
+    reason, hint = (e.reason_en, e.hint_en) if lang == "en" else (e.reason, e.hint)
+    src.issues.append(Issue(path, e.sheet, None, e.cell, None, None, "unreadable", "error", None, reason,
+                            message("unreadable", lang, found=reason, hint=hint)))
     return src
 
 
@@ -647,22 +662,21 @@ def _cache_key(cache: ResultCache, sha256: str, path: str | Path, prof: Profile,
     return cache.key(sha256, "consolidate.Source", str(path), lang, repr(prof))
 
 
-def _read_pickled(path: str | Path, prof: Profile, lang: str, cache: ResultCache) -> bytes | Source:
+def _read_pickled(path: str | Path, prof: Profile, lang: str, cache: ResultCache, thorough: bool) -> bytes | Source:
     """In a worker: the Source of one file pickled, as the cache holds it (a hit is sent
     to the parent as stored, not unpickled and pickled again); the Source itself when it
-    cannot be pickled."""
-    p = Path(path)
+    cannot be pickled, or when the file cannot be read."""
     try:
-        data = p.read_bytes()
-    except OSError:
-        return read_source(path, prof, lang)  # says why
-    sha256 = hashlib.sha256(data).hexdigest()
-    key = _cache_key(cache, sha256, path, prof, lang) if data else None
-    if key is not None:
-        payload = cache.get_payload(key)
-        if payload is not None:
-            return payload
-    src = _read_source(path, p, data, sha256, prof, lang)
+        data = read_untrusted(path)
+        sha256 = hashlib.sha256(data).hexdigest()
+        key = _cache_key(cache, sha256, path, prof, lang) if data else None
+        if key is not None:
+            payload = cache.get_payload(key)
+            if payload is not None:
+                return payload
+        src = _read_source(path, Path(path), data, sha256, prof, lang, thorough)
+    except Exception:  # noqa: BLE001 - read_source says why, within its boundary
+        return read_source(path, prof, lang, thorough=thorough)
     payload = dumps(src)
     if payload is None:
         return src
@@ -671,20 +685,16 @@ def _read_pickled(path: str | Path, prof: Profile, lang: str, cache: ResultCache
     return payload
 
 
-def _read_source(path: str | Path, p: Path, data: bytes | None, sha256: str, prof: Profile, lang: str) -> Source:
+def _read_source(path: str | Path, p: Path, data: bytes, sha256: str, prof: Profile, lang: str,
+                 thorough: bool) -> Source:
     src = Source(str(path))
-    if data is not None:
-        src.sha256, src.size = sha256, len(data)
+    src.sha256, src.size = sha256, len(data)
     try:
-        book, tables = read_tables(p, prof.cutoff_day, data, prof.columns)
+        book, tables = read_tables(p, prof.cutoff_day, data, prof.columns, thorough=thorough)
     except ReadError as e:
-        src.error = e.text(lang)
-        src.status = "unreadable"
-        src.issues.append(Issue(str(path), e.sheet, None, e.cell, None, None, "unreadable", "error", None,
-                                e.reason_en if lang == "en" else e.reason,
-                                message("unreadable", lang, found=e.reason_en if lang == "en" else e.reason,
-                                        hint=e.hint_en if lang == "en" else e.hint)))
-        return src
+        out = unreadable_source(str(path), e, lang)
+        out.sha256, out.size = src.sha256, src.size
+        return out
     results = [t for t in tables if t.form == "results" and not (t.period and t.period.cumulative)]
     reports = check_book(book, results, prof, lang)
     for rep in reports:
@@ -698,7 +708,7 @@ def _read_source(path: str | Path, p: Path, data: bytes | None, sha256: str, pro
     src.sheets = tuple(dict.fromkeys(t.sheet for t in results))
     if not results:
         src.status = "no_table"
-        src.issues.append(Issue(str(path), None, None, None, None, None, "no_table", "error", None, None,
+        src.issues.append(Issue(path, None, None, None, None, None, "no_table", "error", None, None,
                                 message("no_table", lang)))
     elif not src.entries:
         src.status = "unknown_unit"
@@ -709,54 +719,39 @@ def _read_source(path: str | Path, p: Path, data: bytes | None, sha256: str, pro
     return src
 
 
-def _read_one(args: tuple[str, Profile, str, ResultCache | None]) -> Source | bytes:
-    path, prof, lang, cache = args
-    return read_source(path, prof, lang) if cache is None else _read_pickled(path, prof, lang, cache)
+def _read_one(path: str, prof: Profile, lang: str, cache: ResultCache | None, thorough: bool) -> Source | bytes:
+    if cache is None:
+        return read_source(path, prof, lang, thorough=thorough)
+    return _read_pickled(path, prof, lang, cache, thorough)
 
 
-def _received(got: Source | bytes, args: tuple[str, Profile, str, ResultCache | None]) -> Source:
+def _received(got: Source | bytes, path: str, prof: Profile, lang: str) -> Source:
     """A worker's Source, unpickled when it came as the cache's bytes; read here when
     those cannot be read back."""
     if isinstance(got, Source):
         return got
     src = loads(got)
-    return src if isinstance(src, Source) else read_source(*args[:3])
-
-
-def _leave_interrupts_to_the_parent() -> None:
-    """A worker ignores Ctrl-C, which a terminal sends to every process of the command:
-    the parent drops the queued files and the workers stop after their current ones,
-    instead of each printing where the interrupt happened to find it."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    return src if isinstance(src, Source) else read_source(path, prof, lang)
 
 
 def read_sources(paths: list[Path], profile: Profile, lang: str, jobs: int | None,
                  progress: Callable[[int, int], None] | None, cache: ResultCache | None = None) -> list[Source]:
-    """Every file read, in input order; in ``jobs`` worker processes for many files."""
+    """Every file read, in input order.  One file is read here, after the thorough
+    pre-checks; more are read in worker processes (``jobs``, default one per CPU), where
+    a file that crashes or exhausts its worker costs only that file's record."""
     n = len(paths)
-    workers = jobs if jobs is not None else (os.cpu_count() or 1)
-    if n < PARALLEL_FROM and jobs is None:
-        workers = 1
-    args = [(str(p), profile, lang, cache) for p in paths]
-    out: list[Source] = []
-    if workers <= 1 or n <= 1:
-        for a in args:
-            out.append(read_source(*a))
-            if progress:
-                progress(len(out), n)
+    if n == 1 and jobs is None and checked_in_process(paths[0]):
+        out = [read_source(paths[0], profile, lang, cache)]
+        if progress:
+            progress(1, 1)
         return out
-    chunk = max(1, min(32, n // (workers * 8)))
-    pool = ProcessPoolExecutor(max_workers=min(workers, n), initializer=_leave_interrupts_to_the_parent)
-    try:
-        for a, got in zip(args, pool.map(_read_one, args, chunksize=chunk)):
-            out.append(_received(got, a))
-            if progress:
-                progress(len(out), n)
-    except BaseException:  # Ctrl-C: drop the queued files instead of reading them all first
-        pool.shutdown(wait=True, cancel_futures=True)
-        raise
-    pool.shutdown()
-    return out
+    workers = max(1, min(n, jobs if jobs is not None else (os.cpu_count() or 1)))
+    items = [str(p) for p in paths]
+    got = map_isolated(partial(_read_one, prof=profile, lang=lang, cache=cache, thorough=False), items,
+                       lambda path, e: unreadable_source(path, e, lang), jobs=workers,
+                       chunk=max(1, min(32, n // (workers * 8))),
+                       retry=partial(_read_one, prof=profile, lang=lang, cache=None, thorough=True), progress=progress)
+    return [_received(g, path, profile, lang) for g, path in zip(got, items)]
 
 
 # --- merging ------------------------------------------------------------------------------
@@ -817,6 +812,12 @@ def _merge(sources: list[Source], period: Period | None, lang: str) -> tuple[lis
         if same:
             rows.append(ConsolidatedRow(first.unit, key, first.figures, first, first.stated))
         else:
+            # the first file is in conflict too: its record says with which files, and why
+            others = "; ".join(f"{e.file} ({_fmt_figures(e)})" for e in entries[1:])
+            issues.append(Issue(first.file, first.sheet, first.row, None, first.unit, None, "conflict", "error",
+                                ", ".join(e.file for e in entries[1:]), first.file,
+                                message("conflict", lang, unit=first.unit, period=period_label,
+                                        found=f"{first.file} ({_fmt_figures(first)})", expected=others)))
             for e in entries:
                 e.status = "conflict"
     rows.sort(key=lambda r: r.source.order)

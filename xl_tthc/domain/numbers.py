@@ -40,6 +40,7 @@ _EN_GROUPED = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$")  # 1,692  12,345.5
 _COMMA_DECIMAL = re.compile(r"^\d+,\d+$")  # 94,87
 _DOT_DECIMAL = re.compile(r"^\d+\.\d+$")  # 99.14
 _PLAIN = re.compile(r"^\d+$")  # 07
+MAX_DIGITS = 40  # characters of a number as written, signs and separators included
 
 
 class NumberError(ValueError):
@@ -141,6 +142,8 @@ def parse_number(raw: object) -> Number | None:
     if t.endswith("%"):
         percent = True
         t = t[:-1]
+    if len(t) > MAX_DIGITS:  # Excel keeps 15 significant digits; Python refuses past 4,300
+        raise NumberError(text[:40] + "…", f"more than {MAX_DIGITS} characters: not a number a report holds")
     sign = 1
     if t[:1] in ("-", "−", "–") and len(t) > 1:
         sign, t = -1, t[1:]

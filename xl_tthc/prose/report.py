@@ -21,6 +21,7 @@ every candidate field ("tiếp nhận 3.851" may be the total received or the ne
 
 from __future__ import annotations
 
+import io
 import re
 import unicodedata
 import zipfile
@@ -30,6 +31,7 @@ from pathlib import Path
 from xml.etree import ElementTree
 
 from ..domain.fields import SHARE_OF
+from ..read.untrusted import inflate, read_untrusted, reject_dtd
 from ..domain.numbers import parse_number
 
 __all__ = ["ProseError", "Sentence", "Figure", "read_report", "sentences", "extract"]
@@ -108,7 +110,7 @@ def read_report(path: str | Path) -> str:
         if suffix == ".docx":
             return _docx_text(p)
         if suffix in (".txt", ".md", ".markdown"):
-            raw = p.read_bytes()
+            raw = read_untrusted(p)  # a regular file, size-capped: never a FIFO or /dev/zero
             try:
                 return raw.decode("utf-8-sig")
             except UnicodeDecodeError:
@@ -119,8 +121,10 @@ def read_report(path: str | Path) -> str:
 
 
 def _docx_text(path: Path) -> str:
-    with zipfile.ZipFile(path) as z:
-        root = ElementTree.fromstring(z.read("word/document.xml"))
+    data = read_untrusted(path)
+    with zipfile.ZipFile(io.BytesIO(data)) as z:  # capped, and no DTD: entities are never expanded
+        part = "word/document.xml"
+        root = ElementTree.fromstring(reject_dtd(str(path), part, inflate(str(path), data, z.getinfo(part))))
     lines: list[str] = []
 
     def walk(el: ElementTree.Element) -> None:

@@ -17,7 +17,6 @@ import struct
 import zipfile
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
-from functools import partial
 from html import unescape
 from pathlib import Path
 from typing import Any, Iterable
@@ -25,34 +24,14 @@ from typing import Any, Iterable
 import python_calamine as pc
 
 from ..domain.issues import column_letter
+from .errors import ReadError
+from .untrusted import Member, ZipCheck, check_directory, check_zip, inflate, read_untrusted, reject_dtd
 
-__all__ = ["ReadError", "Sheet", "Workbook", "open_workbook", "CellDetail", "MAX_UNPACKED_BYTES"]
+__all__ = ["ReadError", "read_untrusted", "Sheet", "Workbook", "open_workbook", "CellDetail", "MAX_UNPACKED_BYTES"]
 
 MAX_UNPACKED_BYTES = 2 * 1024**3  # refuse zip bombs: more than 2 GiB of XML
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTED = "EncryptedPackage".encode("utf-16-le")
-
-
-class ReadError(Exception):
-    """A workbook (or sheet) that cannot be read.  ``reason`` says what happened in
-    Vietnamese, ``reason_en`` in English, ``hint`` what to do; ``sheet``/``cell``
-    position it when known."""
-
-    def __init__(self, file: str, reason: str, hint: str = "", *, reason_en: str = "",
-                 hint_en: str = "", sheet: str | None = None, cell: str | None = None):
-        self.file, self.reason, self.hint = file, reason, hint
-        self.reason_en, self.hint_en = reason_en or reason, hint_en or hint
-        self.sheet, self.cell = sheet, cell
-        where = ":".join(x for x in (file, sheet or "", cell or "") if x)
-        super().__init__(f"{where}: {self.reason_en}. {self.hint_en}".strip())
-
-    def __reduce__(self):  # picklable with its keyword arguments (worker processes, the result cache)
-        return (partial(ReadError, reason_en=self.reason_en, hint_en=self.hint_en, sheet=self.sheet, cell=self.cell),
-                (self.file, self.reason, self.hint))
-
-    def text(self, lang: str = "vi") -> str:
-        reason, hint = (self.reason_en, self.hint_en) if lang == "en" else (self.reason, self.hint)
-        return f"{reason}. {hint}".strip()
 
 
 @dataclass
@@ -89,6 +68,7 @@ class Workbook:
     sheets: list[Sheet]
     data: bytes | None = field(default=None, repr=False)  # the bytes that were read, when kept
     _xml: dict[str, str] = field(default_factory=dict, repr=False)  # sheet -> its XML
+    _parts: dict[str, bytes] = field(default_factory=dict, repr=False)  # worksheet part -> XML, checked
     # sheet -> details of every cell that holds a formula, an error or text
     _details: dict[str, dict[tuple[int, int], CellDetail]] = field(default_factory=dict, repr=False)
 
@@ -113,17 +93,42 @@ class Workbook:
                     if all(d is not _SHARED for d in found.values()):
                         return {rc: d or CellDetail() for rc, d in found.items()}
                 self._details[sheet] = _xml_details(xml)
-        except (KeyError, ValueError, StopIteration, zipfile.BadZipFile, ET.ParseError):
-            return {rc: d for rc, d in _openpyxl_details(self.path, sheet, wanted).items()}
+        except ReadError:
+            raise
+        except (KeyError, ValueError, StopIteration, IndexError, TypeError, zipfile.BadZipFile, ET.ParseError):
+            return self._openpyxl_details(sheet, wanted)
         known = self._details[sheet]
         return {rc: known.get(rc, CellDetail()) for rc in wanted}
 
     def _sheet_xml(self, sheet: str) -> str:
         xml = self._xml.get(sheet)
         if xml is None:
-            with zipfile.ZipFile(io.BytesIO(self.data) if self.data is not None else self.path) as z:
-                xml = self._xml[sheet] = z.read(_sheet_part(z, sheet)).decode("utf-8")
+            data = self.data if self.data is not None else read_untrusted(self.path)
+            with zipfile.ZipFile(io.BytesIO(data)) as z:
+                part = _sheet_part(str(self.path), data, z, sheet)
+                raw = self._parts.get(part)
+                if raw is None:
+                    raw = reject_dtd(str(self.path), part, inflate(str(self.path), data, z.getinfo(part)))
+                xml = self._xml[sheet] = raw.decode("utf-8")
         return xml
+
+    def _openpyxl_details(self, sheet: str, cells: set[tuple[int, int]]) -> dict[tuple[int, int], CellDetail]:
+        """openpyxl's reading of the cells, on the bytes already checked; whatever it
+        raises on unusual XML becomes this file's ReadError on that sheet."""
+        try:
+            data = self.data if self.data is not None else read_untrusted(self.path)
+            with zipfile.ZipFile(io.BytesIO(data)) as z:  # every part openpyxl may parse, checked
+                check_zip(str(self.path), data, z, MAX_UNPACKED_BYTES, "all")
+            return _openpyxl_details(io.BytesIO(data), sheet, cells)
+        except ReadError as e:
+            e.sheet = e.sheet or sheet
+            raise
+        except Exception as e:  # noqa: BLE001 - openpyxl raises many unrelated types on odd XML
+            text = " ".join(str(e).split())[:200]
+            raise ReadError(str(self.path), f"không đọc được công thức và lỗi của các ô ({type(e).__name__}: {text})",
+                            "Hãy mở bằng Excel, lưu lại dưới dạng .xlsx và gửi lại.",
+                            reason_en=f"cannot read the cells' formulas and errors ({type(e).__name__}: {text})",
+                            hint_en="Open it in Excel, save it as .xlsx and resend it.", sheet=sheet) from None
 
 
 _MAIN_NS = "{http://schemas.openxmlformats.org/spreadsheetml/2006/main}"
@@ -163,9 +168,15 @@ def _plain_refs(xml: str) -> bool:
     return _UNUSUAL_CELL.search(xml) is None
 
 
-def _sheet_part(z: zipfile.ZipFile, sheet: str) -> str:
-    book = ET.fromstring(z.read("xl/workbook.xml"))
-    rels = ET.fromstring(z.read("xl/_rels/workbook.xml.rels"))
+def _part_tree(name: str, data: bytes, z: zipfile.ZipFile, part: str) -> ET.Element:
+    """A small XML part parsed, inflated with a cap and refused when it declares a DTD
+    (so no entity is ever expanded)."""
+    return ET.fromstring(reject_dtd(name, part, inflate(name, data, z.getinfo(part), 16 * 1024**2)))
+
+
+def _sheet_part(name: str, data: bytes, z: zipfile.ZipFile, sheet: str) -> str:
+    book = _part_tree(name, data, z, "xl/workbook.xml")
+    rels = _part_tree(name, data, z, "xl/_rels/workbook.xml.rels")
     targets = {r.get("Id"): r.get("Target", "") for r in rels}
     rid = next(s.get(_REL_ID) for s in book.iter(f"{_MAIN_NS}sheet") if s.get("name") == sheet)
     target = targets[rid]
@@ -238,7 +249,7 @@ def _xml_details(xml: str) -> dict[tuple[int, int], CellDetail]:
     return out
 
 
-def _openpyxl_details(path: Path, sheet: str, cells: set[tuple[int, int]]) -> dict[tuple[int, int], CellDetail]:
+def _openpyxl_details(path: Path | io.BytesIO, sheet: str, cells: set[tuple[int, int]]) -> dict[tuple[int, int], CellDetail]:
     import openpyxl
 
     rows = sorted({r for r, _ in cells})
@@ -272,7 +283,13 @@ def _openpyxl_details(path: Path, sheet: str, cells: set[tuple[int, int]]) -> di
 
 def _sniff(path: Path, data: bytes) -> str:
     """The format of the file whose bytes are ``data``; ReadError for an empty,
-    encrypted, corrupt or oversized file, or one that is no workbook."""
+    encrypted, corrupt, oversized or hostile file, or one that is no workbook."""
+    return _sniff_checked(path, data)[0]
+
+
+def _sniff_checked(path: Path, data: bytes, level: str = "thorough") -> tuple[str, ZipCheck | None]:
+    """The format, and for a zip workbook what :func:`untrusted.check_zip` found at
+    ``level``."""
     name = str(path)
     if not data:
         raise ReadError(name, "tệp rỗng (0 byte)", "Hãy lưu lại tệp từ Excel và gửi lại.",
@@ -283,28 +300,37 @@ def _sniff(path: Path, data: bytes) -> str:
                             "Bảo vệ sổ làm việc) rồi lưu lại.",
                             reason_en="the file is password-protected",
                             hint_en="Open it in Excel, remove the password (File > Info > Protect Workbook) and save.")
-        return "xls"
+        return "xls", None
     if data.startswith(b"PK"):
         try:
-            listing = _zip_listing(data)  # the usual zip, read without zipfile
+            listing = _zip_listing(data) if level == "quick" else None  # the usual zip, without zipfile
+            z = None
             if listing is None:
-                with zipfile.ZipFile(io.BytesIO(data)) as z:
-                    listing = set(z.namelist()), sum(i.file_size for i in z.infolist())
-            names, total = listing
-        except (zipfile.BadZipFile, OSError, EOFError) as e:
-            raise ReadError(name, f"tệp nén hỏng ({e})", "Tệp có thể bị cắt khi tải xuống: hãy xin gửi lại.",
-                            reason_en=f"corrupt zip container ({e})",
+                z = zipfile.ZipFile(io.BytesIO(data))
+                total = sum(i.file_size for i in z.infolist())
+            else:
+                total = sum(m[4] for m in listing)
+        except Exception as e:  # noqa: BLE001 - zipfile raises several types for a damaged directory
+            why = " ".join(str(e).split())[:200] or type(e).__name__
+            raise ReadError(name, f"tệp nén hỏng ({why})", "Tệp có thể bị cắt khi tải xuống: hãy xin gửi lại.",
+                            reason_en=f"corrupt zip container ({why})",
                             hint_en="The file may have been truncated in transfer: ask for it again.") from None
         if total > MAX_UNPACKED_BYTES:
             raise ReadError(name, "tệp giải nén quá lớn (nghi là tệp độc hại)", "Không mở tệp này.",
                             reason_en="the file unpacks to more than 2 GiB (possibly malicious)",
                             hint_en="Do not open this file.")
+        if z is None:
+            check = check_directory(name, listing)
+        else:
+            with z:
+                check = check_zip(name, data, z, MAX_UNPACKED_BYTES, level)
+        names = check.names
         if "xl/workbook.xml" in names:
-            return "xlsm" if "xl/vbaProject.bin" in names else "xlsx"
+            return ("xlsm" if "xl/vbaProject.bin" in names else "xlsx"), check
         if "xl/workbook.bin" in names:
-            return "xlsb"
+            return "xlsb", check
         if "content.xml" in names:
-            return "ods"
+            return "ods", check
         raise ReadError(name, "tệp nén không phải là sổ tính Excel/ODS", "Hãy lưu tệp dưới dạng .xlsx.",
                         reason_en="a zip file that is not an Excel/ODS workbook", hint_en="Save it as .xlsx.")
     raise ReadError(name, "không phải tệp Excel (.xlsx, .xlsm, .xls, .xlsb, .ods)",
@@ -318,8 +344,8 @@ _EOCD = struct.Struct("<4s4H2LH")  # end of central directory record
 _CDIR = struct.Struct("<4s4B4HL2L5H2L")  # central directory entry
 
 
-def _zip_listing(data: bytes) -> tuple[set[str], int] | None:
-    """The member names and the sum of their unpacked sizes, read from the central
+def _zip_listing(data: bytes) -> list[Member] | None:
+    """The members (name, flags, method, packed and unpacked size), read from the central
     directory at the end of ``data``, as ``zipfile`` reads them; None for anything but
     the plain case (a zip64 archive, several disks, bytes before or after the archive,
     an inconsistent directory), which zipfile then reads and judges."""
@@ -330,7 +356,8 @@ def _zip_listing(data: bytes) -> tuple[set[str], int] | None:
     if disk or cd_disk or on_disk != count or end + _EOCD.size + comment != len(data) \
             or cd_offset + cd_size != end or 0xFFFF in (on_disk, count) or 0xFFFFFFFF in (cd_size, cd_offset):
         return None
-    names, total, pos = set(), 0, cd_offset
+    members: list[Member] = []
+    pos = cd_offset
     for _ in range(count):
         if pos + _CDIR.size > end:
             return None
@@ -339,10 +366,10 @@ def _zip_listing(data: bytes) -> tuple[set[str], int] | None:
             return None
         name_len, extra_len, comment_len = entry[12], entry[13], entry[14]
         raw = data[pos + _CDIR.size:pos + _CDIR.size + name_len]
-        names.add(raw.decode("utf-8" if entry[5] & 0x800 else "cp437"))
-        total += entry[11]
+        members.append((raw.decode("utf-8" if entry[5] & 0x800 else "cp437"), entry[5], entry[6], entry[10],
+                        entry[11]))
         pos += _CDIR.size + name_len + extra_len + comment_len
-    return (names, total) if pos == end else None
+    return members if pos == end else None
 
 
 def _raise_if_damaged_zip(path: Path, data: bytes, fmt: str) -> None:
@@ -361,26 +388,19 @@ def _raise_if_damaged_zip(path: Path, data: bytes, fmt: str) -> None:
 
 
 def open_workbook(path: str | Path, data: bytes | None = None,
-                  only: str | tuple[str, ...] | None = None) -> Workbook:
+                  only: str | tuple[str, ...] | None = None, *, thorough: bool = True) -> Workbook:
     """Read every sheet's values and merged ranges from the file, or from ``data`` (its
     bytes, already read) when given; with ``only`` (a sheet name or several), those
-    sheets alone when the workbook has any of them.  Raises ReadError."""
+    sheets alone when the workbook has any of them.  Raises ReadError.
+
+    ``thorough`` inflates (capped) and checks every part calamine parses before it
+    does (see :mod:`.untrusted`); without it only the zip's directory is checked, for
+    worker processes whose memory limit contains the rest."""
     p = Path(path)
     name = str(p)
-    try:
-        if data is None:
-            data = p.read_bytes()
-    except FileNotFoundError:
-        raise ReadError(name, "không tìm thấy tệp", "Kiểm tra lại đường dẫn.",
-                        reason_en="no such file", hint_en="Check the path.") from None
-    except IsADirectoryError:
-        raise ReadError(name, "đây là thư mục, không phải tệp", "",
-                        reason_en="a folder, not a file") from None
-    except PermissionError:
-        raise ReadError(name, "không có quyền đọc tệp (tệp đang bị khóa?)", "Đóng tệp trong Excel rồi thử lại.",
-                        reason_en="permission denied (is the file locked?)",
-                        hint_en="Close it in Excel and try again.") from None
-    fmt = _sniff(p, data)
+    if data is None:
+        data = read_untrusted(p)
+    fmt, check = _sniff_checked(p, data, "thorough" if thorough else "quick")
     try:
         book = pc.CalamineWorkbook.from_filelike(io.BytesIO(data))
     except pc.PasswordError:
@@ -414,4 +434,5 @@ def open_workbook(path: str | Path, data: bytes | None = None,
             sheets.append(Sheet(meta.name, values, merged))
     finally:
         book.close()
-    return Workbook(p, fmt, sheets, data if fmt in ("xlsx", "xlsm") else None)
+    keep = fmt in ("xlsx", "xlsm")
+    return Workbook(p, fmt, sheets, data if keep else None, _parts=check.parts if keep and check else {})

@@ -19,6 +19,8 @@ import re
 import zipfile
 from pathlib import Path
 
+from .untrusted import inflate, read_untrusted
+
 __all__ = ["FORM_PROPERTY", "SHEETS_PROPERTY", "PROVINCIAL", "RECOMPUTED", "PROVINCIAL_SHEET", "EXCLUDED_MARK", "COVERAGE_LABEL", "form_marker"]
 
 FORM_PROPERTY = "xl_tthc_form"
@@ -52,12 +54,11 @@ def form_marks(path: str | Path, data: bytes | None = None) -> tuple[str | None,
     :data:`SHEETS_PROPERTY`'s, or :data:`PROVINCIAL_SHEET` of a provincial workbook,
     or None (every sheet)."""
     try:
-        with zipfile.ZipFile(io.BytesIO(data) if data is not None else Path(path)) as z:
-            info = z.getinfo(_CUSTOM_PART)
-            if info.file_size > _MAX_CUSTOM:
-                return None
-            xml = z.read(info).decode("utf-8", "replace")
-    except (OSError, KeyError, zipfile.BadZipFile, ValueError, RuntimeError, NotImplementedError, EOFError):
+        if data is None:
+            data = read_untrusted(path)
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            xml = inflate(str(path), data, z.getinfo(_CUSTOM_PART), _MAX_CUSTOM).decode("utf-8", "replace")
+    except Exception:  # noqa: BLE001 - no zip, no such part, encrypted, deflate64, a bomb …: no mark
         return None, None
     m = _PROPERTY.search(xml)
     marker = html.unescape(m.group(1)).strip() if m else None

@@ -18,6 +18,7 @@ from typing import Any, Iterator, NamedTuple
 
 from ..domain.fields import FEE_FIELDS, RESULT_FIELDS, SATISFACTION_FIELDS, is_ratio_field
 from .grid import Sheet, Workbook, open_workbook
+from .untrusted import read_untrusted
 from . import evidence
 from .marker import COVERAGE_LABEL, EXCLUDED_MARK, form_marks
 from .headers import candidates, classify, is_ratio_label, is_stt_header, is_total_label, is_unit_header, row_kind
@@ -645,13 +646,16 @@ def resolve_blanks(book: Workbook, table: Table) -> None:
 
 
 def read_tables(path: str | Path, cutoff_day: int | None = None,
-                data: bytes | None = None, columns: tuple[tuple[str, str], ...] = ()) -> tuple[Workbook, list[Table]]:
+                data: bytes | None = None, columns: tuple[tuple[str, str], ...] = (), *,
+                thorough: bool = True) -> tuple[Workbook, list[Table]]:
     """Open a workbook (or its bytes ``data``, already read) and read every result
     table on every sheet; of a provincial workbook written by xl-tthc, its appendix
     sheet only, and of any workbook naming its form sheets, those (:mod:`xl_tthc.read.marker`).  ``columns``: the profile's explicit column
-    names.  Raises ReadError."""
+    names.  Raises ReadError.  ``thorough``: see :func:`open_workbook`."""
+    if data is None:
+        data = read_untrusted(path)
     marker, sheets = form_marks(path, data)
-    book = open_workbook(path, data, only=sheets)
+    book = open_workbook(path, data, only=sheets, thorough=thorough)
     tables: list[Table] = []
     for sheet in book.sheets:
         for t in find_tables(sheet, str(path), cutoff_day, columns):

@@ -7,11 +7,16 @@ the other files of the same run still go through.
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Iterable
 
-from ..read.grid import ReadError, Workbook
+from ..read.errors import ReadError, unexpected_error
+from ..read.grid import Workbook
+from ..read.untrusted import checked_in_process, read_untrusted
+from ..read.workers import map_isolated
 from ..domain.issues import Issue, has_errors, message, sort_issues
 from ..domain.profiles import Profile, load_profile
 from ..read.reader import read_tables
@@ -75,58 +80,85 @@ def check_book(book: Workbook, tables: list[Table], profile: Profile, lang: str 
 
 
 def check_file(path: str | Path, profile: Profile | str | None = None, lang: str = "vi",
-               cache: ResultCache | bool | str | Path | None = None) -> FileReport:
+               cache: ResultCache | bool | str | Path | None = None, *, thorough: bool = True) -> FileReport:
     """Read and check one workbook.  Never raises for a bad file.  ``cache`` (see
     :mod:`.cache`): the report of a file whose bytes were checked before, with the same
-    code, profile, language and path, is reused instead of reading it again."""
+    code, profile, language and path, is reused instead of reading it again.  Never
+    raises: whatever happens while the file is read and checked becomes its error.
+    ``thorough``: see :func:`~xl_tthc.read.grid.open_workbook`."""
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
-    store = open_cache(cache)
+    try:
+        return _cached_check(path, prof, lang, open_cache(cache), thorough)
+    except Exception as e:  # noqa: BLE001 - the file's error boundary
+        return FileReport(str(path), error=unexpected_error(str(path), e), lang=lang)
+
+
+def _cached_check(path: str | Path, prof: Profile, lang: str, store: ResultCache | None,
+                  thorough: bool) -> FileReport:
     data = key = None
     if store is not None:
         try:
-            data = Path(path).read_bytes()
-        except OSError:
+            data = read_untrusted(path)
+        except ReadError:
             data = None  # reading it below says why
         if data:
             key = store.key(hashlib.sha256(data).hexdigest(), "check.FileReport", str(path), lang, repr(prof))
             stored = store.get(key)
             if isinstance(stored, FileReport):
                 return stored
-    report = _check_file(path, prof, lang, data)
+    report = _check_file(path, prof, lang, data, thorough)
     if key is not None:
         store.put(key, report)
     return report
 
 
-def _check_file(path: str | Path, prof: Profile, lang: str, data: bytes | None) -> FileReport:
+def _check_file(path: str | Path, prof: Profile, lang: str, data: bytes | None, thorough: bool) -> FileReport:
     report = FileReport(str(path), lang=lang)
     try:
-        book, tables = read_tables(path, prof.cutoff_day, data, columns=prof.columns)
-    except ReadError as e:
-        report.error = e
+        book, tables = read_tables(path, prof.cutoff_day, data, columns=prof.columns, thorough=thorough)
+        report.tables = check_book(book, tables, prof, lang)
+    except Exception as e:  # noqa: BLE001 - the file's error boundary
+        report.tables = []
+        report.error = unexpected_error(str(path), e)
         return report
-    report.tables = check_book(book, tables, prof, lang)
     if not tables:
         report.issues.append(Issue(str(path), None, None, None, None, None, "no_table", "error",
                                    None, None, message("no_table", lang)))
     return report
 
 
+def _unreadable(path: str, e: ReadError, lang: str) -> FileReport:
+    return FileReport(path, error=e, lang=lang)
+
+
 def check_files(paths: Iterable[str | Path], profile: Profile | str | None = None, lang: str = "vi",
                 progress: Callable[[int, int, str], None] | None = None,
-                cache: ResultCache | bool | str | Path | None = None) -> list[FileReport]:
-    """Check every file; ``progress(done, total, current)`` is called before each file
-    and once at the end (current ""); ``cache``: see :func:`open_cache`."""
+                cache: ResultCache | bool | str | Path | None = None, jobs: int | None = None) -> list[FileReport]:
+    """Every file checked, in input order.  One small .xlsx is checked here after the
+    thorough pre-checks; otherwise in worker processes (``jobs``, default one per CPU)
+    with memory and time limits, so a file that crashes or exhausts the reader costs
+    only its own report.  ``progress(done, total, current)`` is called before the first
+    file, as files are done (current: the next one) and at the end (current "");
+    ``cache``: see :func:`open_cache`."""
     prof = profile if isinstance(profile, Profile) else load_profile(profile)
     store = open_cache(cache)
-    paths = list(paths)
-    reports = []
-    for k, p in enumerate(paths):
-        if progress is not None:
-            progress(k, len(paths), str(p))
-        reports.append(check_file(p, prof, lang, store))
+    items = [str(p) for p in paths]
+    n = len(items)
     if progress is not None:
-        progress(len(paths), len(paths), "")
+        progress(0, n, items[0] if items else "")
+    if n == 1 and jobs is None and checked_in_process(items[0]):
+        reports = [check_file(items[0], prof, lang, store)]
+    else:
+        workers = max(1, min(n, jobs if jobs is not None else (os.cpu_count() or 1)))
+        step = None if progress is None else (lambda done, total: progress(done, total, items[done] if done < total
+                                                                             else ""))
+        reports = map_isolated(partial(check_file, profile=prof, lang=lang, cache=store, thorough=False), items,
+                               lambda path, e: _unreadable(path, e, lang), jobs=workers,
+                               chunk=max(1, min(16, n // (workers * 8))),
+                               retry=partial(check_file, profile=prof, lang=lang, cache=store, thorough=True),
+                               progress=step)
+    if progress is not None and n:
+        progress(n, n, "")
     if store is not None:
         store.prune()
     return reports

@@ -66,7 +66,8 @@ class _Ctx:
 def _raw_text(v: Value) -> str:
     if isinstance(v.raw, float) and v.raw.is_integer():
         return str(int(v.raw))  # 1.0 as Excel shows it: 1
-    return str(v.raw).strip() if v.raw is not None else ""
+    text = str(v.raw).strip() if v.raw is not None else ""
+    return text if len(text) <= 80 else text[:60] + "…"
 
 
 def _cell_rules(ctx: _Ctx, row: Row) -> None:

@@ -17,6 +17,7 @@ A fill colour is ``"#RRGGBB"``, ``None`` for no fill, or (read back from a file 
 
 from __future__ import annotations
 
+import io
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +25,8 @@ from typing import Any, Iterable, Mapping, Union
 
 from ..forms.templates import form_of, mark_form, save_workbook
 from ..read.grid import ReadError, Sheet, Workbook
+from ..read.errors import unexpected_error
+from ..read.untrusted import read_untrusted
 from ..domain.issues import column_letter
 from ..domain.output import write_atomically
 
@@ -250,7 +253,8 @@ def _cached_values(wb: Any, src: Path, edits: list[Edit]) -> dict[str, dict[str,
     edit that wrote it, else the cached value of the same cell in the file ``src``
     (read from its XML, so a cached "" stays "" and an error stays an error)."""
     written = {(e.sheet, e.cell.replace("$", "").upper()): e.value for e in edits if isinstance(e, WriteFormula)}
-    source = Workbook(src, _format(src), [], src.read_bytes())
+    fmt, data = _format_and_bytes(src)
+    source = Workbook(src, fmt, [], data)
     out: dict[str, dict[str, Any]] = {}
     for ws in wb.worksheets:
         formulas = {(cell.row - 1, cell.column - 1): cell.coordinate for row in ws.iter_rows() for cell in row
@@ -273,20 +277,26 @@ def _cached_values(wb: Any, src: Path, edits: list[Edit]) -> dict[str, dict[str,
 def _load(path: Path, data_only: bool):
     import openpyxl
 
-    fmt = _format(path)
-    return openpyxl.load_workbook(path, data_only=data_only, keep_vba=(fmt == "xlsm"), keep_links=True)
+    fmt, data = _format_and_bytes(path)
+    try:
+        return openpyxl.load_workbook(io.BytesIO(data), data_only=data_only, keep_vba=(fmt == "xlsm"),
+                                      keep_links=True)
+    except Exception as e:  # noqa: BLE001 - openpyxl raises many unrelated types on odd files
+        raise unexpected_error(str(path), e) from None
 
 
-def _format(path: Path) -> str:
-    from ..read.grid import _sniff
+def _format_and_bytes(path: Path) -> tuple[str, bytes]:
+    """The format and bytes of a workbook openpyxl is to load, every XML part checked."""
+    from ..read.grid import _sniff_checked
 
-    fmt = _sniff(path, path.read_bytes())
+    data = read_untrusted(path)
+    fmt = _sniff_checked(path, data, "all")[0]
     if fmt not in _OPENPYXL_FORMATS:
         raise ReadError(str(path), f"chỉ ghi được tệp .xlsx/.xlsm, tệp này là .{fmt}",
                         "Hãy mở bằng Excel và lưu dưới dạng .xlsx.",
                         reason_en=f"only .xlsx/.xlsm files can be written, this one is .{fmt}",
                         hint_en="Open it in Excel and save it as .xlsx.")
-    return fmt
+    return fmt, data
 
 
 def load_grids(path: str | Path) -> list[SheetGrid]:
