@@ -424,6 +424,13 @@ def _path_order(item: tuple[Path, Any]) -> tuple[str, ...]:
     return tuple(x.lower() for x in parts) if os.name == "nt" else parts
 
 
+def _entry_is(test: Callable[[], bool]) -> bool:
+    try:
+        return test()
+    except OSError:  # a symlink loop
+        return False
+
+
 def _workbooks_in(folder: Path) -> list[tuple[Path, tuple[int, int] | None]]:
     """(path, identity) of every workbook under ``folder``, as ``Path.rglob`` finds them
     (symbolic links to folders are not followed; to files, they are), in one pass of
@@ -438,15 +445,15 @@ def _workbooks_in(folder: Path) -> list[tuple[Path, tuple[int, int] | None]]:
             continue
         with it:
             for e in it:
+                name = e.name
                 try:
-                    if e.is_dir() and not e.is_symlink():
-                        stack.append(d / e.name)
+                    if e.is_dir(follow_symlinks=False):
+                        stack.append(d / name)
                         continue
-                    name = e.name
                     if name.startswith(("~$", ".")) or os.path.splitext(name)[1].lower() not in WORKBOOK_SUFFIXES:
                         continue
-                    if not e.is_file():
-                        if not e.is_dir():  # a FIFO, a device, a broken link, a loop: its own record
+                    if not _entry_is(e.is_file):
+                        if not _entry_is(e.is_dir):  # a FIFO, a device, a broken link, a loop: its own record
                             out.append((d / name, None))
                         continue  # (a link to a folder is not followed)
                     # on Windows a DirEntry's stat carries no inode: ask the path
