@@ -42,7 +42,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from ..rules.cache import ResultCache, dumps, loads, open_cache
+from ..rules.cache import Counted, ResultCache, dumps, loads, open_cache, recount
 from ..rules.check import check_book
 from ..domain.fields import (COUNT_FIELDS, derive, RATIOS, RESULT_FIELDS, STATED_RATIOS, STATED_WEIGHTS, label,
                              ratio_terms)
@@ -395,8 +395,9 @@ class InputFiles(list):
 def collect_inputs(inputs: Iterable[str | Path], exclude: Iterable[str | Path] = ()) -> InputFiles:
     """Files as given and workbooks found (recursively) in folders, each once, sorted.
     In folders, Excel's lock files (``~$…``), hidden files and provincial workbooks
-    written by xl-tthc are skipped; a folder named like a workbook (``x.xlsx``) is kept
-    as an input, so that it is reported, as are a FIFO or a broken link.  A file is the same file under another path (a
+    written by xl-tthc are skipped (so are entries that are no regular file: a FIFO or a
+    broken link found in a folder is not opened); a folder named like a workbook
+    (``x.xlsx``) given as an input is kept, so that it is reported.  A file is the same file under another path (a
     link, "..") when the file system says so."""
     skip = {_identity(Path(p)) for p in exclude} - {None}
     seen: set[tuple[int, int]] = set()
@@ -424,13 +425,6 @@ def _path_order(item: tuple[Path, Any]) -> tuple[str, ...]:
     return tuple(x.lower() for x in parts) if os.name == "nt" else parts
 
 
-def _entry_is(test: Callable[[], bool]) -> bool:
-    try:
-        return test()
-    except OSError:  # a symlink loop
-        return False
-
-
 def _workbooks_in(folder: Path) -> list[tuple[Path, tuple[int, int] | None]]:
     """(path, identity) of every workbook under ``folder``, as ``Path.rglob`` finds them
     (symbolic links to folders are not followed; to files, they are), in one pass of
@@ -452,10 +446,8 @@ def _workbooks_in(folder: Path) -> list[tuple[Path, tuple[int, int] | None]]:
                         continue
                     if name.startswith(("~$", ".")) or os.path.splitext(name)[1].lower() not in WORKBOOK_SUFFIXES:
                         continue
-                    if not _entry_is(e.is_file):
-                        if not _entry_is(e.is_dir):  # a FIFO, a device, a broken link, a loop: its own record
-                            out.append((d / name, None))
-                        continue  # (a link to a folder is not followed)
+                    if not e.is_file():
+                        continue
                     # on Windows a DirEntry's stat carries no inode: ask the path
                     st = e.stat() if os.name != "nt" else os.stat(e.path)
                 except OSError:
@@ -754,10 +746,12 @@ def read_sources(paths: list[Path], profile: Profile, lang: str, jobs: int | Non
         return out
     workers = max(1, min(n, jobs if jobs is not None else (os.cpu_count() or 1)))
     items = [str(p) for p in paths]
-    got = map_isolated(partial(_read_one, prof=profile, lang=lang, cache=cache, thorough=False), items,
-                       lambda path, e: unreadable_source(path, e, lang), jobs=workers,
-                       chunk=max(1, min(32, n // (workers * 8))),
-                       retry=partial(_read_one, prof=profile, lang=lang, cache=None, thorough=True), progress=progress)
+    got = recount(cache, map_isolated(
+        Counted(partial(_read_one, prof=profile, lang=lang, cache=cache, thorough=False), cache), items,
+        lambda path, e: (unreadable_source(path, e, lang), (0, 0, 0)), jobs=workers,
+        chunk=max(1, min(32, n // (workers * 8))),
+        retry=Counted(partial(_read_one, prof=profile, lang=lang, cache=None, thorough=True), None),
+        progress=progress))
     return [_received(g, path, profile, lang) for g, path in zip(got, items)]
 
 

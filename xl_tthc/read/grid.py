@@ -303,7 +303,7 @@ def _sniff_checked(path: Path, data: bytes, level: str = "thorough") -> tuple[st
         return "xls", None
     if data.startswith(b"PK"):
         try:
-            listing = _zip_listing(data) if level == "quick" else None  # the usual zip, without zipfile
+            listing = _zip_members(data) if level == "quick" else None  # the usual zip, without zipfile
             z = None
             if listing is None:
                 z = zipfile.ZipFile(io.BytesIO(data))
@@ -344,7 +344,13 @@ _EOCD = struct.Struct("<4s4H2LH")  # end of central directory record
 _CDIR = struct.Struct("<4s4B4HL2L5H2L")  # central directory entry
 
 
-def _zip_listing(data: bytes) -> list[Member] | None:
+def _zip_listing(data: bytes) -> tuple[set[str], int] | None:
+    """The member names and the sum of their unpacked sizes, from :func:`_zip_members`."""
+    members = _zip_members(data)
+    return None if members is None else ({m[0] for m in members}, sum(m[4] for m in members))
+
+
+def _zip_members(data: bytes) -> list[Member] | None:
     """The members (name, flags, method, packed and unpacked size), read from the central
     directory at the end of ``data``, as ``zipfile`` reads them; None for anything but
     the plain case (a zip64 archive, several disks, bytes before or after the archive,

@@ -34,7 +34,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-__all__ = ["ResultCache", "default_cache_dir", "code_fingerprint", "open_cache", "dumps", "loads", "MAX_BYTES"]
+__all__ = ["ResultCache", "default_cache_dir", "code_fingerprint", "open_cache", "dumps", "loads", "MAX_BYTES",
+           "Counted", "recount"]
 
 MAGIC = b"XLTTHC-RESULT-CACHE\x01\n"
 MAX_BYTES = 512 * 1024 * 1024  # default bound of the folder
@@ -243,3 +244,31 @@ def open_cache(cache: "ResultCache | bool | str | Path | None") -> ResultCache |
     if isinstance(cache, ResultCache):
         return cache
     return ResultCache(None if cache is True else cache)
+
+
+class Counted:
+    """``work(item)`` run in a worker process, returned with how it moved the cache's
+    counters, so that the parent's cache counts what its workers did (:func:`recount`)."""
+
+    def __init__(self, work: Any, store: "ResultCache | None") -> None:
+        self.work, self.store = work, store
+
+    def __call__(self, item: Any) -> tuple[Any, tuple[int, int, int]]:
+        s = self.store
+        if s is None:
+            return self.work(item), (0, 0, 0)
+        before = (s.hits, s.misses, s.stored)
+        result = self.work(item)
+        return result, (s.hits - before[0], s.misses - before[1], s.stored - before[2])
+
+
+def recount(store: "ResultCache | None", results: list[Any]) -> list[Any]:
+    """The results of :class:`Counted` work, the workers' counts added to ``store``."""
+    out = []
+    for result, (hits, misses, stored) in results:
+        if store is not None:
+            store.hits += hits
+            store.misses += misses
+            store.stored += stored
+        out.append(result)
+    return out

@@ -20,7 +20,7 @@ from ..read.workers import map_isolated
 from ..domain.issues import Issue, has_errors, message, sort_issues
 from ..domain.profiles import Profile, load_profile
 from ..read.reader import read_tables
-from .cache import ResultCache, open_cache
+from .cache import Counted, ResultCache, open_cache, recount
 from .table_rules import check_table
 from .stale import mark_stale
 from ..read.table import Table
@@ -152,11 +152,12 @@ def check_files(paths: Iterable[str | Path], profile: Profile | str | None = Non
         workers = max(1, min(n, jobs if jobs is not None else (os.cpu_count() or 1)))
         step = None if progress is None else (lambda done, total: progress(done, total, items[done] if done < total
                                                                              else ""))
-        reports = map_isolated(partial(check_file, profile=prof, lang=lang, cache=store, thorough=False), items,
-                               lambda path, e: _unreadable(path, e, lang), jobs=workers,
-                               chunk=max(1, min(16, n // (workers * 8))),
-                               retry=partial(check_file, profile=prof, lang=lang, cache=store, thorough=True),
-                               progress=step)
+        reports = recount(store, map_isolated(
+            Counted(partial(check_file, profile=prof, lang=lang, cache=store, thorough=False), store), items,
+            lambda path, e: (_unreadable(path, e, lang), (0, 0, 0)), jobs=workers,
+            chunk=max(1, min(16, n // (workers * 8))),
+            retry=Counted(partial(check_file, profile=prof, lang=lang, cache=store, thorough=True), store),
+            progress=step))
     if progress is not None and n:
         progress(n, n, "")
     if store is not None:
