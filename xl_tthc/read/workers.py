@@ -87,15 +87,34 @@ def _serve(conn: Connection, work: Callable[[Any], Any], budget: int, err: str) 
             return
         if batch is None:
             return
+        done: list[tuple[int, Any]] = []
+        flushed = time.monotonic()
         for index, item in batch:
             try:
                 result: Any = ("ok", work(item))
             except BaseException as e:  # noqa: BLE001 - work() has its own boundary; this is the last one
                 result = ("error", f"{type(e).__name__}: {e}"[:300])
+            done.append((index, result))
+            if time.monotonic() - flushed > _FLUSH_SECONDS:
+                _send(conn, done)
+                done, flushed = [], time.monotonic()
+        _send(conn, done)
+
+
+_FLUSH_SECONDS = 0.05  # results go back in batches (cheap), at least this often while a worker makes progress
+
+
+def _send(conn: Connection, done: list[tuple[int, Any]]) -> None:
+    if not done:
+        return
+    try:
+        conn.send(done)
+    except Exception:  # noqa: BLE001 - a result that cannot be pickled: send them one by one
+        for index, result in done:
             try:
-                conn.send((index, result))
-            except Exception as e:  # noqa: BLE001 - a result that cannot be pickled
-                conn.send((index, ("error", f"{type(e).__name__}: {e}"[:300])))
+                conn.send([(index, result)])
+            except Exception as e:  # noqa: BLE001
+                conn.send([(index, ("error", f"{type(e).__name__}: {e}"[:300]))])
 
 
 @dataclass
@@ -127,6 +146,7 @@ def map_isolated(work: Callable[[Any], Any], items: Sequence[Any], failed: Calla
     queue: deque = deque(range(n))
     retried: set[int] = set()
     retry_queue: deque = deque()
+    suspects: deque = deque()  # items in flight when a worker died: each is read again alone
     workers: list[_Worker] = []
     done = 0
 
@@ -156,6 +176,9 @@ def map_isolated(work: Callable[[Any], Any], items: Sequence[Any], failed: Calla
             w.proc.join()
         said = _first_line(w.err)
         workers.remove(w)
+        if len(w.items) > 1:  # results not yet sent: which item it was is learnt by reading each alone
+            suspects.extend(w.items)
+            return
         if w.items:
             i = w.items.popleft()
             if not timed_out and retry is not None and i not in retried:
@@ -170,10 +193,15 @@ def map_isolated(work: Callable[[Any], Any], items: Sequence[Any], failed: Calla
     plain = min(jobs, n)
     try:
         while done < n:
-            while queue and sum(1 for w in workers if not w.retrying) < plain:
+            while (queue or suspects) and sum(1 for w in workers if not w.retrying) < plain:
                 workers.append(spawn(work))
             for w in workers:
-                if not w.retrying and not w.items and queue:
+                if not w.retrying and not w.items and suspects:
+                    batch = [suspects.popleft()]
+                    w.items.extend(batch)
+                    w.since = time.monotonic()
+                    w.conn.send([(i, items[i]) for i in batch])
+                elif not w.retrying and not w.items and queue:
                     batch = [queue.popleft() for _ in range(min(chunk, len(queue)))]
                     w.items.extend(batch)
                     w.since = time.monotonic()
@@ -188,7 +216,7 @@ def map_isolated(work: Callable[[Any], Any], items: Sequence[Any], failed: Calla
                 workers.append(w)
             busy = [w for w in workers if w.items]
             if not busy:
-                if not queue and not retry_queue:
+                if not queue and not retry_queue and not suspects:
                     break  # nothing in flight and nothing queued: every item is done
                 continue
             left = min(max(0.0, w.since + seconds - time.monotonic()) for w in busy)
@@ -198,10 +226,11 @@ def map_isolated(work: Callable[[Any], Any], items: Sequence[Any], failed: Calla
                 if w.conn in ready or dead:
                     try:
                         while w.conn.poll():
-                            i, (kind, value) = w.conn.recv()
-                            w.items.remove(i)
+                            for i, (kind, value) in w.conn.recv():
+                                w.items.remove(i)
+                                finish(i, value if kind == "ok" else
+                                       failed(items[i], _failure(name(items[i]), value)))
                             w.since = time.monotonic()
-                            finish(i, value if kind == "ok" else failed(items[i], _failure(name(items[i]), value)))
                     except (EOFError, OSError):
                         dead = True
                 if dead or not w.proc.is_alive():
