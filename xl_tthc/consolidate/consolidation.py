@@ -42,7 +42,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from ..rules.cache import Counted, ResultCache, dumps, loads, open_cache, recount
+from ..rules.cache import ResultCache, dumps, loads, map_counted, open_cache
 from ..rules.check import check_book
 from ..domain.fields import (COUNT_FIELDS, derive, RATIOS, RESULT_FIELDS, STATED_RATIOS, STATED_WEIGHTS, label,
                              ratio_terms)
@@ -50,7 +50,6 @@ from ..read.marker import EXCLUDED_MARK, PROVINCIAL, form_marker
 from ..read.grid import ReadError
 from ..read.errors import unexpected_error
 from ..read.untrusted import checked_in_process, read_tail, read_untrusted
-from ..read.workers import map_isolated
 from ..domain.issues import Issue, has_errors, message, sort_issues
 from ..domain.numbers import format_count, format_percent, ratio
 from ..domain.periods import Period, parse_period
@@ -744,14 +743,11 @@ def read_sources(paths: list[Path], profile: Profile, lang: str, jobs: int | Non
         if progress:
             progress(1, 1)
         return out
-    workers = max(1, min(n, jobs if jobs is not None else (os.cpu_count() or 1)))
     items = [str(p) for p in paths]
-    got = recount(cache, map_isolated(
-        Counted(partial(_read_one, prof=profile, lang=lang, cache=cache, thorough=False), cache), items,
-        lambda path, e: (unreadable_source(path, e, lang), (0, 0, 0)), jobs=workers,
-        chunk=max(1, min(32, n // (workers * 8))),
-        retry=Counted(partial(_read_one, prof=profile, lang=lang, cache=None, thorough=True), None),
-        progress=progress))
+    got = map_counted(partial(_read_one, prof=profile, lang=lang, cache=cache, thorough=False), items,
+                      lambda path, e: unreadable_source(path, e, lang), store=cache,
+                      retry=partial(_read_one, prof=profile, lang=lang, cache=None, thorough=True), retry_store=None,
+                      jobs=jobs, chunk=32, progress=progress)
     return [_received(g, path, profile, lang) for g, path in zip(got, items)]
 
 

@@ -32,7 +32,9 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable, Sequence
+
+from ..read.workers import map_isolated
 
 __all__ = ["ResultCache", "default_cache_dir", "code_fingerprint", "open_cache", "dumps", "loads", "MAX_BYTES",
            "Counted", "recount"]
@@ -272,3 +274,17 @@ def recount(store: "ResultCache | None", results: list[Any]) -> list[Any]:
             store.stored += stored
         out.append(result)
     return out
+
+
+def map_counted(work: Callable[[Any], Any], items: Sequence[Any], failed: Callable[[Any, Any], Any], *,
+                store: "ResultCache | None", retry: Callable[[Any], Any], retry_store: "ResultCache | None",
+                jobs: int | None, chunk: int, progress: Callable[[int, int], None] | None = None) -> list[Any]:
+    """``work`` over ``items`` in isolated worker processes (:func:`map_isolated`; ``jobs``,
+    default one per CPU, at most one per item; batches of at most ``chunk``), ``retry`` for
+    an item whose worker died, ``failed(item, error)`` for one that failed again; the
+    workers' cache counts added to ``store``.  The results in input order."""
+    n = len(items)
+    workers = max(1, min(n, jobs if jobs is not None else (os.cpu_count() or 1)))
+    return recount(store, map_isolated(
+        Counted(work, store), items, lambda item, e: (failed(item, e), (0, 0, 0)), jobs=workers,
+        chunk=max(1, min(chunk, n // (workers * 8))), retry=Counted(retry, retry_store), progress=progress))

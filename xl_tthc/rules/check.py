@@ -7,7 +7,6 @@ the other files of the same run still go through.
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -16,11 +15,10 @@ from typing import Any, Callable, Iterable
 from ..read.errors import ReadError, unexpected_error
 from ..read.grid import Workbook
 from ..read.untrusted import checked_in_process, read_untrusted
-from ..read.workers import map_isolated
 from ..domain.issues import Issue, has_errors, message, sort_issues
 from ..domain.profiles import Profile, load_profile
 from ..read.reader import read_tables
-from .cache import Counted, ResultCache, open_cache, recount
+from .cache import ResultCache, map_counted, open_cache
 from .table_rules import check_table
 from .stale import mark_stale
 from ..read.table import Table
@@ -149,15 +147,12 @@ def check_files(paths: Iterable[str | Path], profile: Profile | str | None = Non
     if n == 1 and jobs is None and checked_in_process(items[0]):
         reports = [check_file(items[0], prof, lang, store)]
     else:
-        workers = max(1, min(n, jobs if jobs is not None else (os.cpu_count() or 1)))
         step = None if progress is None else (lambda done, total: progress(done, total, items[done] if done < total
                                                                              else ""))
-        reports = recount(store, map_isolated(
-            Counted(partial(check_file, profile=prof, lang=lang, cache=store, thorough=False), store), items,
-            lambda path, e: (_unreadable(path, e, lang), (0, 0, 0)), jobs=workers,
-            chunk=max(1, min(16, n // (workers * 8))),
-            retry=Counted(partial(check_file, profile=prof, lang=lang, cache=store, thorough=True), store),
-            progress=step))
+        reports = map_counted(partial(check_file, profile=prof, lang=lang, cache=store, thorough=False), items,
+                              lambda path, e: _unreadable(path, e, lang), store=store,
+                              retry=partial(check_file, profile=prof, lang=lang, cache=store, thorough=True),
+                              retry_store=store, jobs=jobs, chunk=16, progress=step)
     if progress is not None and n:
         progress(n, n, "")
     if store is not None:
