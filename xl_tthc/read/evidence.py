@@ -27,7 +27,7 @@ from ..domain.issues import column_letter
 from ..domain.numbers import NumberError, parse_number, percent_agrees
 from ..domain.text import fold
 from .grid import Sheet
-from .table import ColumnNote, Row, Table
+from .table import ColumnNote, Row, Table, exact_column
 
 __all__ = ["OpenColumn", "decide", "MIN_HELD"]
 
@@ -62,7 +62,7 @@ class _Rows:
                 out = [(v.percent, v.percent_decimals) if (v := r.values.get(f)) is not None and v.usable
                        and v.percent is not None else None for r in self.rows]
             else:
-                out = [r.exact(f) for r in self.rows]  # ints where whole: the tests add them
+                out = exact_column(self.rows, f)  # ints where whole: the tests add them
             self._field[f] = out
         return out
 

@@ -16,6 +16,7 @@ from ..domain.fields import SHARE_OF, SHARE_PREFIX
 from ..domain.text import fold
 
 __all__ = ["classify", "candidates", "row_kind", "is_unit_header", "is_stt_header", "TOTAL_LABELS", "is_total_label",
+           "folded_is_unit_header", "folded_is_total_label", "folded_is_ratio_label",
            "is_ratio_label"]
 
 
@@ -39,6 +40,7 @@ _ROW_KINDS = (
     (("kỳ", "thời gian"), "period"),
     (("nội dung", "chỉ tiêu", "mục", "cấp"), "field"),  # report items, levels of government
 )
+_UNIT_HEADER_SET = frozenset(UNIT_HEADERS)
 STT_HEADERS = ("stt", "tt", "số tt", "số thứ tự", "s tt")
 
 TOTAL_LABELS = ("tổng cộng", "tổng số", "cộng", "σ", "tổng", "toàn tỉnh", "tổng toàn tỉnh")
@@ -72,8 +74,12 @@ _POSTAL = ("bưu chính", "bưu điện", "bcci")
 
 
 def is_unit_header(text: object) -> bool:
-    t = fold(text)
-    return t in UNIT_HEADERS or (t.startswith(("tên ", "cơ quan ", "đơn vị ")) and len(t) < 40 and "tỷ lệ" not in t
+    return folded_is_unit_header(fold(text))
+
+
+def folded_is_unit_header(t: str) -> bool:
+    """:func:`is_unit_header` of a text already folded."""
+    return t in _UNIT_HEADER_SET or (t.startswith(("tên ", "cơ quan ", "đơn vị ")) and len(t) < 40 and "tỷ lệ" not in t
                                  and not t.startswith("đơn vị tính"))
 
 
@@ -92,12 +98,21 @@ def is_stt_header(text: object) -> bool:
 
 
 def is_total_label(text: object) -> bool:
-    t = fold(text).rstrip(" :")
+    return folded_is_total_label(fold(text))
+
+
+def folded_is_total_label(folded: str) -> bool:
+    """:func:`is_total_label` of a text already folded."""
+    t = folded.rstrip(" :")
     return t in TOTAL_LABELS or t in ("tổng cộng toàn tỉnh", "cộng toàn tỉnh", "tổng số chung")
 
 
 def is_ratio_label(text: object) -> bool:
-    t = fold(text)
+    return folded_is_ratio_label(fold(text))
+
+
+def folded_is_ratio_label(t: str) -> bool:
+    """:func:`is_ratio_label` of a text already folded."""
     return t.startswith("tỷ lệ") or t in ("%", "tỷ lệ %", "tỷ lệ (%)")
 
 

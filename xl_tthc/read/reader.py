@@ -10,7 +10,6 @@ a total row ("Tổng cộng", "Cộng", "Σ") and an optional "Tỷ lệ %" row.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
 from fractions import Fraction
 from functools import lru_cache
 from pathlib import Path
@@ -20,8 +19,10 @@ from ..domain.fields import FEE_FIELDS, RESULT_FIELDS, SATISFACTION_FIELDS, is_r
 from .grid import Sheet, Workbook, open_workbook
 from .untrusted import read_untrusted
 from . import evidence
+from .collector import collector_paused
 from .marker import COVERAGE_LABEL, EXCLUDED_MARK, form_marks
-from .headers import candidates, classify, is_ratio_label, is_stt_header, is_total_label, is_unit_header, row_kind
+from .headers import (candidates, classify, folded_is_ratio_label, folded_is_total_label, folded_is_unit_header,
+                      is_stt_header, is_unit_header, row_kind)
 from ..domain.numbers import NumberError, parse_number
 from ..domain.periods import parse_period
 from .table import Column, Row, Table, Value
@@ -373,6 +374,12 @@ def find_tables(sheet: Sheet, file: str, cutoff_day: int | None = None,
                 columns: tuple[tuple[str, str], ...] = ()) -> list[Table]:
     """Every result table on a sheet, top to bottom.  ``columns``: the profile's
     explicit column names ((letter or header text, field), …)."""
+    with collector_paused():  # (see .collector)
+        return _find_tables(sheet, file, cutoff_day, columns)
+
+
+def _find_tables(sheet: Sheet, file: str, cutoff_day: int | None,
+                 columns: tuple[tuple[str, str], ...]) -> list[Table]:
     tables: list[Table] = []
     r = 0
     while r < sheet.height:
@@ -470,8 +477,7 @@ def _weigh_evidence(sheet: Sheet, table: Table, key: tuple, open_columns: tuple)
     table.form = _form(set(table.fields)) or table.form
 
 
-@dataclass(frozen=True)
-class _LabelKind:
+class _LabelKind(NamedTuple):  # (a tuple: made for every new label, 10,000 of a range's first check)
     stop: bool  # "Ghi chú", "Nơi nhận": the table is over
     unit_header: bool  # another header row
     subtotal: bool  # "Cộng I": a group subtotal, skipped
@@ -492,12 +498,12 @@ _PERIOD_LABEL = re.compile(r"^(kỳ trước|trong kỳ|kỳ này|kỳ báo cáo
 
 @lru_cache(maxsize=1 << 16)  # unit names repeat across a batch and across recalculations
 def _label_kind(label: str) -> _LabelKind:
-    folded = fold(label)
-    total = is_total_label(label)
+    folded = fold(label)  # folded once: every test below is on the folded text
+    total = folded_is_total_label(folded)
     cumulative = folded.startswith("lũy kế")
-    return _LabelKind(folded.startswith(_STOP_LABELS), is_unit_header(label),
+    return _LabelKind(folded.startswith(_STOP_LABELS), folded_is_unit_header(folded),
                       bool(_SUBTOTAL.match(folded)) and not total, f"({EXCLUDED_MARK}" in folded, total,
-                      is_ratio_label(label),
+                      folded_is_ratio_label(folded),
                       bool(_HEADING.match(folded)), cumulative, bool(_GROUP_LABEL.match(folded)),
                       bool(_PERIOD_LABEL.match(folded)))
 
@@ -568,7 +574,7 @@ def _read_body(sheet: Sheet, file: str, band: list[int], columns: list[Column], 
                                                                        for x in table.rows)):
                 break  # a cumulative row under departments: another table
             table.unit_kind = "period"
-            kind = replace(kind, total=True, subtotal=False)
+            kind = kind._replace(total=True, subtotal=False)
         if kind.subtotal or kind.excluded or (kind.group and (not has_numbers or not government_rows)):
             r += 1  # "Cộng I", "Tổng số khối huyện", "Sở ban ngành": a group's sums or heading, not a unit
             continue

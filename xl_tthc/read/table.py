@@ -15,7 +15,7 @@ from ..domain.periods import Period
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Column", "ColumnNote", "Value", "Row", "Table"]
+__all__ = ["Column", "ColumnNote", "Value", "Row", "Table", "exact_column"]
 
 
 @dataclass(frozen=True)
@@ -112,6 +112,13 @@ class Row:
         if v is None or not v.usable or v.number.percent:
             return None
         return v.number.value
+
+
+def exact_column(rows: list[Row], name: str) -> list[int | Fraction | None]:
+    """``[r.exact(name) for r in rows]``, with a shared whole count's int taken without
+    the call (the rules ask for every cell of every count column)."""
+    return [w if (v := r.values.get(name)) is not None and (w := v.whole) is not None else r.exact(name)
+            for r in rows]
 
 
 @dataclass

@@ -20,8 +20,9 @@ from ..domain.fields import (CONVENTION_DENOMINATORS, DENOMINATOR_SUMS, IDENTITI
 from ..domain.issues import RULES, Issue, column_letter, message, sort_issues
 from ..domain.numbers import Number, format_decimal, format_percent, percent_agrees as _agrees
 from ..domain.profiles import Profile
+from ..read.collector import collector_paused
 from ..read.marker import PROVINCIAL
-from ..read.table import Row, Table, Value
+from ..read.table import Row, Table, Value, exact_column
 from ..domain.text import fold
 from ..domain.units import is_retired, match_unit, successor
 
@@ -185,7 +186,7 @@ class _Counts:
     def __getitem__(self, f: str) -> list:
         col = self._cols.get(f)
         if col is None:
-            col = self._cols[f] = [r.exact(f) for r in self.rows]
+            col = self._cols[f] = exact_column(self.rows, f)
         return col
 
     def sum(self, fields: tuple[str, ...]) -> list:
@@ -661,6 +662,11 @@ def _label_col(row: Row) -> str:
 
 def check_table(table: Table, profile: Profile, lang: str = "vi") -> list[Issue]:
     """Every finding on one table."""
+    with collector_paused():  # (see read.collector: a 10,000-row range)
+        return _check_table(table, profile, lang)
+
+
+def _check_table(table: Table, profile: Profile, lang: str) -> list[Issue]:
     ctx = _Ctx(table, profile, lang, [])
     denominators = _choose_denominators(ctx)
     plan = _plan(table)

@@ -26,6 +26,7 @@ from fractions import Fraction
 from typing import Any, Callable, Sequence
 
 from ..domain.fields import RATIOS
+from ..read.collector import collector_paused
 from ..read.grid import Sheet
 from ..domain.issues import SEVERITIES, Issue, message, sort_issues
 from ..prose.narrative import narrative
@@ -345,6 +346,11 @@ def check_range(table: Any, profile: Any = None, lang: str = "vi") -> Any:
     """The findings of the result tables in a range, as rows (row, column, rule,
     message) under a header row; "OK" when there are none.  Rows and columns are
     counted within the range (sheet addresses when the range starts at A1)."""
+    with collector_paused():  # reading and checking together (see read.collector)
+        return _check_range(table, profile, lang)
+
+
+def _check_range(table: Any, profile: Any, lang: str) -> Any:
     try:
         prof = _profile(profile, lang)
         _, tables = _tables(table, lang)
