@@ -134,7 +134,29 @@ def parse_number(raw: object) -> Number | None:
         return Number(Fraction(raw))  # the common case: a whole count, no decimals
     if isinstance(raw, (int, Fraction, Decimal)):
         return Number(to_fraction(raw))
-    text = str(raw)
+    text = raw if type(raw) is str else str(raw)
+    if len(text) > _REMEMBERED:
+        return _parse_text(text)
+    parsed = _text_number(text)
+    if type(parsed) is tuple:
+        raise NumberError(*parsed)
+    return parsed
+
+
+_REMEMBERED = 64  # characters: longer texts are parsed each time, not kept
+
+
+@lru_cache(maxsize=1 << 16)  # texts such as "1.692" and "94,87%" recur across a batch
+def _text_number(text: str) -> Number | None | tuple[str, str]:
+    """:func:`parse_number` of a text; (text, reason) of its NumberError for a text that
+    is no number."""
+    try:
+        return _parse_text(text)
+    except NumberError as e:
+        return e.text, e.reason
+
+
+def _parse_text(text: str) -> Number | None:
     t = clean_text(text)
     if t == "" or t in _DASHES:
         return None

@@ -32,6 +32,7 @@ EXCLUDED_MARK = "không tổng hợp"  # "Sở Tư pháp (không tổng hợp: x
 COVERAGE_LABEL = "Số đơn vị có số liệu"  # the row under the table stating each column's coverage
 
 _CUSTOM_PART = "docProps/custom.xml"
+_CUSTOM_NAME = _CUSTOM_PART.encode()
 _MAX_CUSTOM = 1 << 20  # bytes: a custom-properties part is a few hundred
 
 
@@ -56,6 +57,8 @@ def form_marks(path: str | Path, data: bytes | None = None) -> tuple[str | None,
     try:
         if data is None:
             data = read_untrusted(path)
+        if _CUSTOM_NAME not in data:
+            return None, None  # no member of that name (a zip stores names as they are): no mark
         with zipfile.ZipFile(io.BytesIO(data)) as z:
             xml = inflate(str(path), data, z.getinfo(_CUSTOM_PART), _MAX_CUSTOM).decode("utf-8", "replace")
     except Exception:  # noqa: BLE001 - no zip, no such part, encrypted, deflate64, a bomb …: no mark

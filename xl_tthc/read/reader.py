@@ -552,8 +552,9 @@ def _read_body(sheet: Sheet, file: str, band: list[int], columns: list[Column], 
     blanks = 0
     last_col = max(col.index for col in columns)
     cells_of = [(c.field, c.index, c.is_ratio) for c in data_cols]
-    while r < sheet.height:
-        within = sheet.values[r][: last_col + 1]
+    sheet_rows = sheet.values
+    while r < len(sheet_rows):
+        within = sheet_rows[r][: last_col + 1]
         if within.count(None) + within.count("") == len(within):  # an empty row
             blanks += 1
             if (table.rows or table.total) and (blanks >= 3 or _other_table_follows(sheet, r + 1, cells_of, last_col)):
@@ -561,7 +562,11 @@ def _read_body(sheet: Sheet, file: str, band: list[int], columns: list[Column], 
             r += 1
             continue
         blanks = 0
-        label, label_col = _label_of(sheet, r, unit_col, first_field)
+        unit = sheet_rows[r][unit_col] if unit_col < len(sheet_rows[r]) else None
+        if isinstance(unit, str) and (label := unit.strip()):  # _label_of's usual case, inline
+            label_col = unit_col
+        else:
+            label, label_col = _label_of(sheet, r, unit_col, first_field)
         kind = _label_kind(label)
         if kind.stop or (kind.unit_header and r > band[-1] + 1):
             break

@@ -3,6 +3,7 @@ every value came from."""
 
 from __future__ import annotations
 
+import operator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -117,8 +118,17 @@ class Row:
 def exact_column(rows: list[Row], name: str) -> list[int | Fraction | None]:
     """``[r.exact(name) for r in rows]``, with a shared whole count's int taken without
     the call (the rules ask for every cell of every count column)."""
-    return [w if (v := r.values.get(name)) is not None and (w := v.whole) is not None else r.exact(name)
-            for r in rows]
+    try:  # C-level passes: every row of a table holds every field of its columns
+        out = list(map(_WHOLE, map(operator.itemgetter(name), map(_VALUES, rows))))
+    except KeyError:
+        return [r.exact(name) for r in rows]
+    if None in out:
+        for i in [i for i, w in enumerate(out) if w is None]:
+            out[i] = rows[i].exact(name)
+    return out
+
+
+_VALUES, _WHOLE = operator.attrgetter("values"), operator.attrgetter("whole")
 
 
 @dataclass

@@ -270,7 +270,9 @@ def _has(t: Table, d: str) -> bool:
 
 
 def _den(row: Row, d: str) -> int | Fraction | None:
-    return _sum(row, DENOMINATOR_SUMS[d]) if d in DENOMINATOR_SUMS else row.count(d)
+    # an int when whole, as _sum gives (every use divides through Fraction(num)): the
+    # ratio tests then multiply ints, not Fractions
+    return _sum(row, DENOMINATOR_SUMS[d]) if d in DENOMINATOR_SUMS else row.exact(d)
 
 
 def _denominator_options(ratio: str, profile: Profile) -> list[str]:
@@ -498,11 +500,10 @@ def _share_rules(ctx: _Ctx, online_whole: str | None) -> None:
             continue
         if online_whole and f == "received_online" and online_whole in wholes:
             wholes = [online_whole] + [w for w in wholes if w != online_whole]
-        num = total.count(f)
+        num = total.exact(f)
         if num is None:
             continue
-        agreeing = [w for w in wholes if _den(total, w) and _agrees(v.percent, v.percent_decimals,
-                                                                     num, _den(total, w))]
+        agreeing = [w for w in wholes if (den := _den(total, w)) and _agrees(v.percent, v.percent_decimals, num, den)]
         if v.number.style == "en" and ctx.profile.decimal == "vi":
             _decimal_issue(ctx, row, f, v, format_percent(v.percent / 100, v.percent_decimals))
         if agreeing:
