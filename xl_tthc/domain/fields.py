@@ -6,6 +6,8 @@ templates and the narrative all read it.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from dataclasses import dataclass
 from typing import Container, Iterable
 
@@ -262,6 +264,7 @@ def choose_parts(alternatives: tuple[tuple[str, ...], ...], present) -> tuple[st
 SHARE_PREFIX = "share:"
 
 
+@lru_cache(maxsize=4096)  # a few dozen field names, asked for every cell
 def share_of(field: str | None) -> str | None:
     """The count field of a share column ("Trước hạn / Tỷ lệ (%)" is "share:resolved_early")."""
     if field and field.startswith(SHARE_PREFIX) and field[len(SHARE_PREFIX):] in SHARE_OF:
@@ -269,6 +272,7 @@ def share_of(field: str | None) -> str | None:
     return None
 
 
+@lru_cache(maxsize=4096)
 def is_ratio_field(field: str | None) -> bool:
     return bool(field) and (share_of(field) is not None or (field in FIELDS and FIELDS[field].kind == "ratio"))
 

@@ -244,10 +244,18 @@ def _anchor_candidates(sheet: Sheet, start: int) -> Iterator[tuple[int, int]]:
     starts a table ends the search)."""
     for r in range(start, sheet.height):
         for c, v in enumerate(sheet.values[r]):
-            t = _text(v)
-            if t and len(t) < 60 and (is_unit_header(t) or is_stt_header(t)):
+            if isinstance(v, str) and (_is_anchor(v) if len(v) < 256 else _anchor_text(v)):
                 yield r, c
                 break
+
+
+def _anchor_text(v: str) -> bool:
+    """A unit or STT header cell."""
+    t = _text(v)
+    return bool(t) and len(t) < 60 and (is_unit_header(t) or is_stt_header(t))
+
+
+_is_anchor = lru_cache(maxsize=1 << 14)(_anchor_text)  # titles and headers repeat across a batch's files
 
 
 def _label_of(sheet: Sheet, r: int, unit_col: int, first_field_col: int) -> tuple[str, int]:
