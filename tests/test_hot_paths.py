@@ -1,0 +1,263 @@
+"""The fast paths of reading and checking give exactly what the plain code gives.
+
+Each memo or shortcut of the hot path (issue 18) is pinned against a slow reference:
+the folding of labels, the label classification, numbers parsed once per text, the
+column passes of the rules, the marker sniffed from the bytes, the header band kept
+per layout, and TTHC_CHECK with cold caches against warm ones.
+"""
+
+from __future__ import annotations
+
+import gc
+import random
+import re
+import unicodedata
+from fractions import Fraction
+
+import openpyxl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import udfs.functions as udf
+from layouts_corpus import LAYOUTS, ROW_LABELS, figures, write_layout
+from xl_tthc import check_file
+from xl_tthc.domain import numbers, text
+from xl_tthc.domain.numbers import NumberError, parse_number, percent_agrees
+from xl_tthc.read import reader
+from xl_tthc.read.collector import collector_paused
+from xl_tthc.read.grid import Sheet
+from xl_tthc.read.headers import is_ratio_label, is_total_label, is_unit_header
+from xl_tthc.read.marker import form_marks
+from xl_tthc.read.table import Row, Value, exact_column
+
+# ------------------------------------------------------------------ fold
+
+
+_OLD_TONE = re.compile(r"(?<!q)(?:" + "|".join(text._TONE_MOVES) + r")(?=\b|[^a-zà-ỹ])")
+
+
+def _old_fold(t: str) -> str:
+    """fold as it was before the prechecks and the one-class tone pattern."""
+    t = unicodedata.normalize("NFC", t).lower().replace("đ", "đ")
+    t = text._NOTE.sub(" ", t)
+    t = _OLD_TONE.sub(lambda m: text._TONE_MOVES[m.group(0)], t)
+    t = t.replace("tỉ lệ", "tỷ lệ")
+    t = t.replace("–", "-").replace("—", "-")
+    return " ".join(t.split()).strip(" :;.")
+
+
+_ALPHABET = "oOuUqQaáàảãạéèẻẽẹýỳỷỹỵÁÝ tỉlệTỈ()*12ab–—-:;.\n\u0301đĐ%"
+
+
+@settings(max_examples=600, deadline=None)
+@given(st.text(alphabet=_ALPHABET, max_size=24))
+def test_fold_is_the_plain_fold(s):
+    assert text._fold(s) == _old_fold(s)
+
+
+def test_fold_moves_every_old_style_tone_and_no_other():
+    for old, new in text._TONE_MOVES.items():
+        assert text._fold(f"h{old}") == f"h{new}"
+        assert text._fold(f"q{old}") == f"q{old}"  # "quý" keeps its mark
+    assert text._fold("Tỉ lệ  đúng hẹn (1)\n") == "tỷ lệ đúng hẹn"
+    assert text._fold("uá oý") == "uá oý"  # pairs not in the table stay as they are
+
+
+# ------------------------------------------------------------------ label classification
+
+
+def _slow_kind(label: str) -> tuple:
+    """_label_kind from the public tests on the raw label, each folding it again."""
+    folded = text.fold(label)
+    total = is_total_label(label)
+    return (folded.startswith(reader._STOP_LABELS), is_unit_header(label),
+            bool(reader._SUBTOTAL.match(folded)) and not total, f"({reader.EXCLUDED_MARK}" in folded, total,
+            is_ratio_label(label), bool(reader._HEADING.match(folded)), folded.startswith("lũy kế"),
+            bool(reader._GROUP_LABEL.match(folded)), bool(reader._PERIOD_LABEL.match(folded)))
+
+
+_LABELS = [x for labels in ROW_LABELS.values() for x in labels] + [
+    "Tổng cộng", "Tổng cộng:", "TỔNG CỘNG TOÀN TỈNH", "Cộng I", "Cộng khối huyện", "Tỷ lệ %", "Tỉ lệ (%)", "%",
+    "Ghi chú: số liệu tạm tính", "Nơi nhận:", "I. Cấp tỉnh", "a) Cấp huyện", "1.2. Lĩnh vực", "Lũy kế",
+    "Lũy kế từ đầu năm", "Sở ban ngành", "Huyện, thị xã, thành phố", "Cấp xã", "UBND cấp huyện", "Kỳ trước",
+    "Trong kỳ", "Tháng 3", "Quý I", "Năm 2024", "6 tháng đầu năm", "Tên đơn vị", "Đơn vị tính: hồ sơ",
+    "STT", "Sở Tư pháp (không tổng hợp: xung đột giữa hai tệp)", "UBND xã Số 7", "Σ", "", "Thuỷ lợi",
+]
+
+
+@pytest.mark.parametrize("label", _LABELS)
+def test_label_kind_is_the_slow_classification(label):
+    reader._label_kind.cache_clear()
+    assert tuple(reader._label_kind(label)) == _slow_kind(label)
+    assert tuple(reader._label_kind(label)) == _slow_kind(label)  # and from the memo
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(["tổng", "cộng", "số", "I.", "a)", "lũy", "kế", "kỳ", "trước", "tỷ", "lệ", "%",
+                                 "tên", "đơn", "vị", "ghi", "chú", "sở", "ban", "ngành", "cấp", "xã", "tháng", "3",
+                                 "(không", "tổng", "hợp", "Sở", "Tổng", "Cộng"]), max_size=5).map(" ".join))
+def test_label_kind_matches_on_generated_labels(label):
+    assert tuple(reader._label_kind(label)) == _slow_kind(label)
+
+
+# ------------------------------------------------------------------ numbers parsed once per text
+
+
+@pytest.mark.parametrize("raw", ["1.692", "94,87%", "07", " 12.345,5 ", "99.14%", "-3", "abc", "—", "", "1,2,3",
+                                 "1" * 50, "1" * 70, "9" * 300])
+def test_a_text_parses_the_same_every_time(raw):
+    def once():
+        try:
+            return ("ok", numbers._parse_text(raw))
+        except NumberError as e:
+            return ("error", e.text, e.reason)
+
+    def cached():
+        try:
+            return ("ok", parse_number(raw))
+        except NumberError as e:
+            return ("error", e.text, e.reason)
+
+    expected = once()
+    assert cached() == expected and cached() == expected
+
+
+def test_long_texts_are_not_kept():
+    numbers._text_number.cache_clear()
+    parse_number("1" * 30)
+    with pytest.raises(NumberError):
+        parse_number("1" * (numbers._REMEMBERED + 1))
+    assert numbers._text_number.cache_info().currsize == 1
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(0, 10_000), st.integers(1, 10_000), st.integers(0, 4), st.integers(0, 10_000))
+def test_percent_agrees_on_ints_as_on_fractions(num, den, decimals, stated):
+    s = Fraction(stated, 10**decimals)
+    assert percent_agrees(s, decimals, num, den) == percent_agrees(s, decimals, Fraction(num), Fraction(den))
+
+
+# ------------------------------------------------------------------ column passes
+
+
+def _row(values: dict) -> Row:
+    out = {}
+    for f, raw in values.items():
+        out[f] = reader._WHOLES.get((type(raw), raw)) or reader._count_value(raw)
+    return Row(0, "x", "unit", out)
+
+
+def test_exact_column_is_exact_per_row():
+    rows = [_row({"a": 1.0, "b": 2.0}), _row({"a": "1.692", "b": None}), _row({"a": 2.5, "b": -3.0}),
+            _row({"a": "abc", "b": "94,87%"}), _row({"a": 7, "b": 0.0})]
+    for f in ("a", "b"):
+        assert exact_column(rows, f) == [r.exact(f) for r in rows]
+    rows.append(Row(1, "y", "unit", {"a": Value(3.0)}))  # a row without field "b"
+    assert exact_column(rows, "b") == [r.exact("b") for r in rows]
+
+
+# ------------------------------------------------------------------ marker from the bytes
+
+
+def test_the_marker_is_read_where_there_is_one_and_not_looked_for_otherwise(tmp_path):
+    plain = tmp_path / "plain.xlsx"
+    openpyxl.Workbook().save(plain)
+    assert form_marks(plain) == (None, None)
+    assert form_marks(tmp_path / "x.xls", b"\xd0\xcf\x11\xe0 not a zip") == (None, None)
+    marked = tmp_path / "marked.xlsx"
+    wb = openpyxl.Workbook()
+    from openpyxl.packaging.custom import StringProperty
+    wb.custom_doc_props.append(StringProperty(name="xl_tthc_form", value="provincial_appendix"))
+    wb.save(marked)
+    assert form_marks(marked) == ("provincial_appendix", ("Phụ lục I",))
+
+
+# ------------------------------------------------------------------ header bands kept per layout
+
+
+def _sheet(rows: list[list]) -> Sheet:
+    width = max(len(r) for r in rows)
+    return Sheet("S", [[("" if v is None else v) for v in r] + [""] * (width - len(r)) for r in rows])
+
+
+def test_a_kept_header_band_never_serves_another_header():
+    top = ["STT", "Tên đơn vị", "Tiếp nhận", "Đã giải quyết", "Quá hạn"]
+    swapped = ["STT", "Tên đơn vị", "Tiếp nhận", "Quá hạn", "Đã giải quyết"]
+    body = [[1, "Sở Tư pháp", 10, 9, 1], [None, "Tổng cộng", 10, 9, 1]]
+    a = reader.find_tables(_sheet([top] + body), "a")[0]
+    b = reader.find_tables(_sheet([swapped] + body), "b")[0]
+    assert [c.field for c in a.columns][3:] != [c.field for c in b.columns][3:]
+    assert reader.find_tables(_sheet([top] + body), "a")[0].columns == a.columns
+    # the same texts one row lower (a title above): a band of its own
+    c = reader.find_tables(_sheet([["BÁO CÁO"], top] + body), "c")[0]
+    assert c.header_rows == [1] and a.header_rows == [0]
+
+
+# ------------------------------------------------------------------ TTHC_CHECK cold and warm
+
+
+def _clear_memos() -> None:
+    from xl_tthc.domain import units
+
+    for f in (text._fold, reader._label_kind, reader._is_anchor, reader._row_kind, numbers._text_number,
+              numbers._float_number, units.match_unit):
+        f.cache_clear()
+    reader._WHOLES.clear()
+    reader._HEADERS.clear()
+    reader._DECIDED.clear()
+
+
+def _range(layout, seed: int, fault: bool) -> list[list]:
+    import tempfile
+    from pathlib import Path
+
+    rows = figures(random.Random(seed), chained=layout.rows == "period")
+    cells = {(1, layout.fields[-1]): rows[1][layout.fields[-1]] + 1} if fault else None
+    with tempfile.TemporaryDirectory() as d:
+        path = write_layout(Path(d) / "x.xlsx", layout, rows, cells)
+        ws = openpyxl.load_workbook(path).active
+        return [[float(v) if isinstance(v, int) and not isinstance(v, bool) else v for v in r]
+                for r in ws.iter_rows(values_only=True)]
+
+
+@pytest.mark.parametrize("layout", LAYOUTS[::3], ids=lambda x: x.name)
+def test_tthc_check_with_cold_memos_answers_as_with_warm_ones(layout):
+    ranges = [_range(layout, seed, fault) for seed, fault in ((1, False), (2, True))]
+    _clear_memos()
+    cold = [udf.TTHC_CHECK(r) for r in ranges]
+    warm = [udf.TTHC_CHECK(r) for r in ranges]
+    assert cold == warm
+    assert cold[1] != "OK"  # the planted fault is found
+
+
+def test_a_range_checks_as_its_workbook_does(tmp_path):
+    layout = LAYOUTS[0]
+    rows = figures(random.Random(5))
+    path = write_layout(tmp_path / "x.xlsx", layout, rows, {(2, layout.fields[0]): rows[2][layout.fields[0]] + 3})
+    report = check_file(path)
+    from_file = sorted((i.row, i.column, i.rule) for i in report.all_issues if i.severity != "info")
+    ws = openpyxl.load_workbook(path).active
+    values = [list(r) for r in ws.iter_rows(values_only=True)]
+    _clear_memos()
+    found = udf.TTHC_CHECK(values)
+    assert from_file and sorted((r[0], r[1], r[2]) for r in found[1:] if r[2] != "column_evidence") == from_file
+
+
+# ------------------------------------------------------------------ the collector's pause
+
+
+def test_the_collector_is_paused_and_restored():
+    assert gc.isenabled()
+    with pytest.raises(ZeroDivisionError):
+        with collector_paused():
+            assert not gc.isenabled()
+            1 / 0
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        with collector_paused():
+            pass
+        assert not gc.isenabled()  # a caller's own pause is left as it was
+    finally:
+        gc.enable()
