@@ -59,7 +59,7 @@ class ColumnNote:
         return column_letter(self.column)
 
 
-@dataclass
+@dataclass(slots=True)  # no __dict__: made for every cell that is not a shared whole count
 class Value:
     """One cell of a count or ratio column.  ``number`` is None for a blank; ``error``
     holds an Excel error ("#DIV/0!"), ``problem`` a text that is not a number."""
@@ -84,7 +84,7 @@ class Value:
         return self.number is None and self.error is None and self.problem is None
 
 
-@dataclass
+@dataclass(slots=True)  # no __dict__: a 10,000-row range makes 10,000 of them
 class Row:
     index: int  # 0-based sheet row
     label: str
