@@ -509,11 +509,18 @@ def _label_kind(label: str) -> _LabelKind:
     folded = fold(label)  # folded once: every test below is on the folded text
     total = folded_is_total_label(folded)
     cumulative = folded.startswith("lũy kế")
-    return _LabelKind(folded.startswith(_STOP_LABELS), folded_is_unit_header(folded),
-                      bool(_SUBTOTAL.match(folded)) and not total, f"({EXCLUDED_MARK}" in folded, total,
-                      folded_is_ratio_label(folded),
-                      bool(_HEADING.match(folded)), cumulative, bool(_GROUP_LABEL.match(folded)),
-                      bool(_PERIOD_LABEL.match(folded)))
+    flags = (folded.startswith(_STOP_LABELS), folded_is_unit_header(folded),
+             bool(_SUBTOTAL.match(folded)) and not total, f"({EXCLUDED_MARK}" in folded, total,
+             folded_is_ratio_label(folded),
+             bool(_HEADING.match(folded)), cumulative, bool(_GROUP_LABEL.match(folded)),
+             bool(_PERIOD_LABEL.match(folded)))
+    kind = _KINDS.get(flags)  # a handful of combinations: one _LabelKind each, shared
+    if kind is None:
+        kind = _KINDS[flags] = _LabelKind(*flags)
+    return kind
+
+
+_KINDS: dict[tuple[bool, ...], _LabelKind] = {}
 
 
 def _band_like(values: dict[str, Value]) -> bool:
