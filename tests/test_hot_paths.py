@@ -261,3 +261,80 @@ def test_the_collector_is_paused_and_restored():
         assert not gc.isenabled()  # a caller's own pause is left as it was
     finally:
         gc.enable()
+
+
+# ------------------------------------------------------------------ a sheet's XML found without zipfile
+
+
+def _zip(members: list[tuple[str, bytes]]) -> bytes:
+    import io
+    import zipfile
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, body in members:
+            z.writestr(name, body)
+    return buf.getvalue()
+
+
+def test_zip_entries_are_what_zipfile_gives(tmp_path):
+    import io
+    import warnings
+    import zipfile
+    from pathlib import Path
+
+    from xl_tthc.read.grid import _zip_entries
+
+    samples = sorted((Path(__file__).resolve().parents[1] / "workbooks" / "samples").glob("*.xlsx"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # zipfile warns of the repeated name
+        repeated = _zip([("a.xml", b"1"), ("b.xml", b"2"), ("a.xml", b"3")])
+    for data in [p.read_bytes() for p in samples[:5]] + [repeated]:
+        entries = _zip_entries(data)
+        with zipfile.ZipFile(io.BytesIO(data)) as z:
+            for name in z.namelist():
+                i, e = z.getinfo(name), entries[name]
+                assert (i.filename, i.flag_bits, i.compress_type, i.compress_size, i.file_size, i.CRC,
+                        i.header_offset) == tuple(e)
+            assert set(entries) == set(z.namelist())
+    assert _zip_entries(b"junk" + repeated) is None  # bytes before the archive: zipfile judges
+
+
+def test_a_remembered_sheet_part_serves_only_the_same_workbook_parts(tmp_path):
+    from xl_tthc.read.grid import open_workbook
+
+    def book(target: str, formula_cell: str) -> bytes:
+        sheet = (f'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>'
+                 f'<row r="1"><c r="{formula_cell}"><f>1/0</f></c></row></sheetData></worksheet>').encode()
+        other = (b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData/>'
+                 b'</worksheet>')
+        return _zip([
+            ("[Content_Types].xml", b'<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
+             b'<Default Extension="xml" ContentType="application/xml"/><Default Extension="rels" '
+             b'ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Override PartName="/xl/'
+             b'workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/>'
+             b'<Override PartName="/xl/worksheets/a.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+             b'spreadsheetml.worksheet+xml"/><Override PartName="/xl/worksheets/b.xml" ContentType="application/vnd.'
+             b'openxmlformats-officedocument.spreadsheetml.worksheet+xml"/></Types>'),
+            ("_rels/.rels", b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">'
+             b'<Relationship Id="r1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/'
+             b'officeDocument" Target="xl/workbook.xml"/></Relationships>'),
+            ("xl/workbook.xml", b'<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+             b'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets>'
+             b'<sheet name="S" sheetId="1" r:id="rId1"/></sheets></workbook>'),
+            ("xl/_rels/workbook.xml.rels", b'<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+             b'relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+             b'relationships/worksheet" Target="' + target.encode() + b'"/></Relationships>'),
+            ("xl/worksheets/" + target.rpartition("/")[2], sheet),
+            ("xl/worksheets/" + ("b.xml" if target.endswith("a.xml") else "a.xml"), other),
+        ])
+
+    first = tmp_path / "a.xlsx"
+    first.write_bytes(book("worksheets/a.xml", "A1"))
+    second = tmp_path / "b.xlsx"
+    second.write_bytes(book("worksheets/b.xml", "B1"))
+    for path, cell in ((first, (0, 0)), (second, (0, 1)), (first, (0, 0))):
+        wb = open_workbook(path, thorough=False)
+        details = wb.cell_details("S", [(0, 0), (0, 1)])
+        assert details[cell].formula == "=1/0"
+        assert all(d.formula is None for rc, d in details.items() if rc != cell)

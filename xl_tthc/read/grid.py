@@ -19,7 +19,7 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass, field
 from html import unescape
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable, NamedTuple
 
 import python_calamine as pc
 
@@ -104,13 +104,22 @@ class Workbook:
         xml = self._xml.get(sheet)
         if xml is None:
             data = self.data if self.data is not None else read_untrusted(self.path)
-            with zipfile.ZipFile(io.BytesIO(data)) as z:
-                part = _sheet_part(str(self.path), data, z, sheet)
-                raw = self._parts.get(part)
-                if raw is None:
-                    raw = reject_dtd(str(self.path), part, inflate(str(self.path), data, z.getinfo(part)))
-                xml = self._xml[sheet] = raw.decode("utf-8")
+            entries = _zip_entries(data)  # the usual zip, without zipfile
+            if entries is None:
+                with zipfile.ZipFile(io.BytesIO(data)) as z:
+                    raw = self._sheet_bytes(data, sheet, z.getinfo)
+            else:
+                raw = self._sheet_bytes(data, sheet, entries.__getitem__)
+            xml = self._xml[sheet] = raw.decode("utf-8")
         return xml
+
+    def _sheet_bytes(self, data: bytes, sheet: str, info: Callable[[str], Any]) -> bytes:
+        name = str(self.path)
+        part = _sheet_part(name, data, info, sheet)
+        raw = self._parts.get(part)
+        if raw is None:
+            raw = reject_dtd(name, part, inflate(name, data, info(part)))
+        return raw
 
     def _openpyxl_details(self, sheet: str, cells: set[tuple[int, int]]) -> dict[tuple[int, int], CellDetail]:
         """openpyxl's reading of the cells, on the bytes already checked; whatever it
@@ -168,19 +177,32 @@ def _plain_refs(xml: str) -> bool:
     return _UNUSUAL_CELL.search(xml) is None
 
 
-def _part_tree(name: str, data: bytes, z: zipfile.ZipFile, part: str) -> ET.Element:
-    """A small XML part parsed, inflated with a cap and refused when it declares a DTD
-    (so no entity is ever expanded)."""
-    return ET.fromstring(reject_dtd(name, part, inflate(name, data, z.getinfo(part), 16 * 1024**2)))
+def _small_part(name: str, data: bytes, info: Callable[[str], Any], part: str) -> bytes:
+    """A small XML part, inflated with a cap and refused when it declares a DTD (so no
+    entity is ever expanded)."""
+    return reject_dtd(name, part, inflate(name, data, info(part), 16 * 1024**2))
 
 
-def _sheet_part(name: str, data: bytes, z: zipfile.ZipFile, sheet: str) -> str:
-    book = _part_tree(name, data, z, "xl/workbook.xml")
-    rels = _part_tree(name, data, z, "xl/_rels/workbook.xml.rels")
-    targets = {r.get("Id"): r.get("Target", "") for r in rels}
-    rid = next(s.get(_REL_ID) for s in book.iter(f"{_MAIN_NS}sheet") if s.get("name") == sheet)
-    target = targets[rid]
-    return target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+# (workbook.xml, its rels, sheet) -> the sheet's part: a batch's files share a template
+_SHEET_PARTS: dict[tuple[bytes, bytes, str], str] = {}
+
+
+def _sheet_part(name: str, data: bytes, info: Callable[[str], Any], sheet: str) -> str:
+    """The worksheet part of ``sheet``; ``info(part)`` is the zip's entry of a part."""
+    book_xml = _small_part(name, data, info, "xl/workbook.xml")
+    rels_xml = _small_part(name, data, info, "xl/_rels/workbook.xml.rels")
+    key = (book_xml, rels_xml, sheet)
+    part = _SHEET_PARTS.get(key)
+    if part is None:
+        book, rels = ET.fromstring(book_xml), ET.fromstring(rels_xml)
+        targets = {r.get("Id"): r.get("Target", "") for r in rels}
+        rid = next(s.get(_REL_ID) for s in book.iter(f"{_MAIN_NS}sheet") if s.get("name") == sheet)
+        target = targets[rid]
+        part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
+        if len(_SHEET_PARTS) >= 256:
+            _SHEET_PARTS.clear()
+        _SHEET_PARTS[key] = part
+    return part
 
 
 def _cell_detail(xml: str, rc: tuple[int, int]) -> CellDetail | None:
@@ -350,7 +372,33 @@ def _zip_listing(data: bytes) -> tuple[set[str], int] | None:
     return None if members is None else ({m[0] for m in members}, sum(m[4] for m in members))
 
 
-def _zip_members(data: bytes) -> list[Member] | None:
+class _Entry(NamedTuple):
+    """What :func:`untrusted.inflate` needs of a member, as ``zipfile.ZipInfo`` names it."""
+
+    filename: str
+    flag_bits: int
+    compress_type: int
+    compress_size: int
+    file_size: int
+    CRC: int
+    header_offset: int
+
+
+def _zip_entries(data: bytes) -> dict[str, _Entry] | None:
+    """The members of the plain zip ``data`` by name, from its central directory, as
+    ``zipfile`` would give them (its getinfo: the last of a repeated name; a name cut at
+    a NUL); None for anything but the plain case (see :func:`_zip_members`)."""
+    entries = _zip_members(data, raw=True)
+    if entries is None:
+        return None
+    out: dict[str, _Entry] = {}
+    for name, flags, method, packed, size, crc, offset in entries:
+        name = name.partition("\0")[0]
+        out[name] = _Entry(name, flags, method, packed, size, crc, offset)
+    return out
+
+
+def _zip_members(data: bytes, raw: bool = False) -> list | None:
     """The members (name, flags, method, packed and unpacked size), read from the central
     directory at the end of ``data``, as ``zipfile`` reads them; None for anything but
     the plain case (a zip64 archive, several disks, bytes before or after the archive,
@@ -371,9 +419,10 @@ def _zip_members(data: bytes) -> list[Member] | None:
         if entry[0] != b"PK\x01\x02" or 0xFFFFFFFF in (entry[10], entry[11], entry[18]):
             return None
         name_len, extra_len, comment_len = entry[12], entry[13], entry[14]
-        raw = data[pos + _CDIR.size:pos + _CDIR.size + name_len]
-        members.append((raw.decode("utf-8" if entry[5] & 0x800 else "cp437"), entry[5], entry[6], entry[10],
-                        entry[11]))
+        name_bytes = data[pos + _CDIR.size:pos + _CDIR.size + name_len]
+        text = name_bytes.decode("utf-8" if entry[5] & 0x800 else "cp437")
+        members.append((text, entry[5], entry[6], entry[10], entry[11], entry[9], entry[18]) if raw
+                       else (text, entry[5], entry[6], entry[10], entry[11]))
         pos += _CDIR.size + name_len + extra_len + comment_len
     return members if pos == end else None
 
