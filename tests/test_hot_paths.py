@@ -204,6 +204,7 @@ def _clear_memos() -> None:
               numbers._float_number, units.match_unit):
         f.cache_clear()
     reader._WHOLES.clear()
+    reader._WHOLE_FLOATS.clear()
     reader._HEADERS.clear()
     reader._DECIDED.clear()
 
@@ -338,3 +339,41 @@ def test_a_remembered_sheet_part_serves_only_the_same_workbook_parts(tmp_path):
         details = wb.cell_details("S", [(0, 0), (0, 1)])
         assert details[cell].formula == "=1/0"
         assert all(d.formula is None for rc, d in details.items() if rc != cell)
+
+
+# ------------------------------------------------------------------ cell rules only where a cell is no shared count
+
+
+def _faulty_tables(tmp_path):
+    from xl_tthc import read_tables
+
+    rng = random.Random(11)
+    for i, layout in enumerate(LAYOUTS):
+        rows = figures(rng, chained=layout.rows == "period")
+        f = rng.choice(layout.fields)
+        cells = {(rng.randint(0, 4), f): rng.choice(["1.234", "abc", -3, 2.5, None, "07", "#DIV/0!"]),
+                 (rng.randint(0, 4), layout.fields[0]): rng.choice(["12,5", "1,692", None])}
+        _, tables = read_tables(write_layout(tmp_path / f"{i}.xlsx", layout, rows, cells))
+        yield from tables
+
+
+def test_the_cell_rules_skip_only_rows_with_nothing_to_say(tmp_path, monkeypatch):
+    from xl_tthc.domain.profiles import PROFILES
+    from xl_tthc.rules import table_rules
+
+    tables = list(_faulty_tables(tmp_path))
+    fast = [[i.to_dict() for i in table_rules.check_table(t, PROFILES["default"])] for t in tables]
+    monkeypatch.setattr(table_rules._Counts, "cell_rows", lambda self: None)  # every row, as before
+    slow = [[i.to_dict() for i in table_rules.check_table(t, PROFILES["default"])] for t in tables]
+    assert fast == slow
+    assert sum(any(i["rule"] in ("unparseable", "negative", "not_integer", "missing_value", "formula_error",
+                                 "decimal_separator") for i in issues) for issues in fast) >= len(LAYOUTS) // 2
+
+
+def test_cell_rows_are_the_rows_with_a_cell_that_is_no_shared_count():
+    from xl_tthc.rules.table_rules import _Counts
+
+    rows = [_row({"a": 1.0, "b": 2.0}), _row({"a": "1.692", "b": 2.0}), _row({"a": 1.0, "b": None}),
+            _row({"a": 3.0, "b": 4.0})]
+    assert _Counts(rows).cell_rows() == [1, 2]
+    assert _Counts(rows + [Row(9, "z", "unit", {"a": Value(1.0)})]).cell_rows() is None  # fields differ

@@ -294,7 +294,12 @@ def _count_value(raw: Any) -> Value:
     if key[0] in (int, float) and v.usable and v.number.is_integer and v.number.value >= 0 and len(_WHOLES) < 1 << 17:
         v.whole = int(v.number.value)
         _WHOLES[key] = v
+        if key[0] is float:
+            _WHOLE_FLOATS[raw] = v
     return v
+
+
+_WHOLE_FLOATS: dict[float, Value] = {}  # the float entries of _WHOLES by the float alone (no key tuple)
 
 
 def _body_values(sheet: Sheet, r: int, data_cols: list[tuple[str, int, bool]]) -> tuple[dict[str, Value], bool]:
@@ -303,16 +308,19 @@ def _body_values(sheet: Sheet, r: int, data_cols: list[tuple[str, int, bool]]) -
     n = len(cells)
     out = {}
     filled = False
-    shared = _WHOLES.get
+    shared, floats = _WHOLES.get, _WHOLE_FLOATS.get
     for f, c, ratio in data_cols:
         raw = cells[c] if c < n else None
-        v = None if ratio else shared((type(raw), raw))  # nearly every count cell of a table
+        # nearly every count cell of a table is a shared whole count, most of them floats
+        v = None if ratio else floats(raw) if raw.__class__ is float else shared((type(raw), raw))
         if v is None:
             raw = None if raw == "" else raw
             v = _value(raw) if ratio else _count_value(raw)
-        out[f] = v
-        if not filled and (v.whole is not None or not v.blank):
+            if not filled and (v.whole is not None or not v.blank):
+                filled = True
+        else:
             filled = True
+        out[f] = v
     return out, filled
 
 

@@ -16,7 +16,7 @@ from ..domain.periods import Period
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Column", "ColumnNote", "Value", "Row", "Table", "exact_column"]
+__all__ = ["Column", "ColumnNote", "Value", "Row", "Table", "exact_column", "whole_column"]
 
 
 @dataclass(frozen=True)
@@ -115,12 +115,22 @@ class Row:
         return v.number.value
 
 
-def exact_column(rows: list[Row], name: str) -> list[int | Fraction | None]:
-    """``[r.exact(name) for r in rows]``, with a shared whole count's int taken without
-    the call (the rules ask for every cell of every count column)."""
-    try:  # C-level passes: every row of a table holds every field of its columns
-        out = list(map(_WHOLE, map(operator.itemgetter(name), map(_VALUES, rows))))
+def whole_column(rows: list[Row], name: str) -> list[int | None] | None:
+    """The shared whole count (:attr:`Value.whole`) of field ``name`` of every row, None
+    where the cell holds anything else; None when some row has no such field.  In
+    C-level passes: every row of a table holds every field of its columns."""
+    try:
+        return list(map(_WHOLE, map(operator.itemgetter(name), map(_VALUES, rows))))
     except KeyError:
+        return None
+
+
+def exact_column(rows: list[Row], name: str, wholes: list[int | None] | None = None) -> list[int | Fraction | None]:
+    """``[r.exact(name) for r in rows]``, with a shared whole count's int taken without
+    the call (the rules ask for every cell of every count column); ``wholes``: the
+    :func:`whole_column` already found."""
+    out = whole_column(rows, name) if wholes is None else list(wholes)
+    if out is None:
         return [r.exact(name) for r in rows]
     if None in out:
         for i in [i for i, w in enumerate(out) if w is None]:

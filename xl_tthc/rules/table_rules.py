@@ -13,6 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
+from operator import attrgetter
 from typing import Iterable
 
 from ..domain.fields import (CONVENTION_DENOMINATORS, DENOMINATOR_SUMS, IDENTITIES, RATIOS, SHARE_OF, STATED_RATIOS, SUBSETS, choose_parts,
@@ -22,12 +23,13 @@ from ..domain.numbers import Number, format_decimal, format_percent, percent_agr
 from ..domain.profiles import Profile
 from ..read.collector import collector_paused
 from ..read.marker import PROVINCIAL
-from ..read.table import Row, Table, Value, exact_column
+from ..read.table import Row, Table, Value, exact_column, whole_column
 from ..domain.text import fold
 from ..domain.units import is_retired, match_unit, successor
 
 __all__ = ["check_table", "ratio_denominators"]
 
+_VALUES = attrgetter("values")
 _ZERO_TEXT = {"blank": "trống", "dash": "—", "zero": "0%", "hundred": "100%", "any": "trống"}
 _ZERO_TEXT_EN = {"blank": "blank", "dash": "—", "zero": "0%", "hundred": "100%", "any": "blank"}
 
@@ -182,12 +184,36 @@ class _Counts:
     def __init__(self, rows: list[Row]):
         self.rows = rows
         self._cols: dict[str, list] = {}
+        self._wholes: dict[str, list | None] = {}
 
     def __getitem__(self, f: str) -> list:
         col = self._cols.get(f)
         if col is None:
-            col = self._cols[f] = exact_column(self.rows, f)
+            col = self._cols[f] = exact_column(self.rows, f, self._whole(f))
         return col
+
+    def _whole(self, f: str) -> list | None:
+        if f not in self._wholes:
+            self._wholes[f] = whole_column(self.rows, f)
+        return self._wholes[f]
+
+    def cell_rows(self) -> list[int] | None:
+        """The rows with a cell that is no shared whole count, in order: the only ones
+        the cell rules can say anything about (None: rows differ in their fields, ask
+        every row)."""
+        if not self.rows:
+            return []
+        fields = list(self.rows[0].values)
+        if set(map(len, map(_VALUES, self.rows))) != {len(fields)}:
+            return None
+        out: set[int] = set()
+        for f in fields:
+            wholes = self._whole(f)
+            if wholes is None:
+                return None
+            if None in wholes:
+                out.update(i for i, w in enumerate(wholes) if w is None)
+        return sorted(out)
 
     def sum(self, fields: tuple[str, ...]) -> list:
         if len(fields) == 1:
@@ -250,8 +276,8 @@ def _subset_rules(ctx: _Ctx, rows: list[Row], plan: _Plan, counts: _Counts) -> N
                     part_label=label(part, ctx.lang), whole_label=label(whole, ctx.lang))
 
 
-def _row_identities(ctx: _Ctx, rows: list[Row], plan: _Plan) -> None:
-    counts = _Counts(rows)
+def _row_identities(ctx: _Ctx, rows: list[Row], plan: _Plan, counts: _Counts | None = None) -> None:
+    counts = counts or _Counts(rows)
     _identity_rules(ctx, rows, plan, counts)
     _subset_rules(ctx, rows, plan, counts)
 
@@ -672,11 +698,18 @@ def _check_table(table: Table, profile: Profile, lang: str) -> list[Issue]:
     denominators = _choose_denominators(ctx)
     plan = _plan(table)
     has_ratios = any(f in STATED_RATIOS or f in denominators for f in table.fields)
-    for row in table.rows:
-        _cell_rules(ctx, row)
-        if has_ratios:
+    counts = _Counts(table.rows)
+    cell_rows = counts.cell_rows()  # a row of shared whole counts only has nothing to say on a cell
+    if has_ratios:
+        todo = None if cell_rows is None else set(cell_rows)
+        for i, row in enumerate(table.rows):
+            if todo is None or i in todo:
+                _cell_rules(ctx, row)
             _ratio_rules(ctx, row, denominators)
-    _row_identities(ctx, table.rows, plan)
+    else:
+        for i in range(len(table.rows)) if cell_rows is None else cell_rows:
+            _cell_rules(ctx, table.rows[i])
+    _row_identities(ctx, table.rows, plan, counts)
     if table.total:
         _cell_rules(ctx, table.total)
         _total_rules(ctx, denominators, plan)
