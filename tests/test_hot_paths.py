@@ -93,12 +93,24 @@ def test_label_kind_is_the_slow_classification(label):
     assert tuple(reader._label_kind(label)) == _slow_kind(label)  # and from the memo
 
 
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.sampled_from(["tổng", "cộng", "số", "I.", "a)", "lũy", "kế", "kỳ", "trước", "tỷ", "lệ", "%",
-                                 "tên", "đơn", "vị", "ghi", "chú", "sở", "ban", "ngành", "cấp", "xã", "tháng", "3",
-                                 "(không", "tổng", "hợp", "Sở", "Tổng", "Cộng"]), max_size=5).map(" ".join))
+from xl_tthc.read.headers import TOTAL_EXTRA, TOTAL_LABELS, UNIT_HEADERS  # noqa: E402
+
+_WORDS = sorted({w for t in (*UNIT_HEADERS, *TOTAL_LABELS, *TOTAL_EXTRA, *reader._STOP_LABELS) for w in t.split()}
+                | {"I.", "a)", "II", "1.2.", "iv)", "lũy", "kế", "kỳ", "trước", "tỷ", "lệ", "tỉ", "%", "(%)", "xã", "huyện",
+                   "phường", "thị", "trấn", "tháng", "quý", "năm", "2024", "3", "6", "từ", "ngày", "cùng", "khối",
+                   "ubnd", "UBND", "(không", "hợp:", "Sở", "Tổng", "CỘNG", ":", "-", "ủy", "ban", "nhân", "dân"})
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(_WORDS), max_size=5).map(" ".join))
 def test_label_kind_matches_on_generated_labels(label):
     assert tuple(reader._label_kind(label)) == _slow_kind(label)
+
+
+def test_a_plain_unit_name_takes_the_short_way():
+    for name in ("UBND xã Số 7", "Sở Tư pháp", "Phường 3", "Huyện Kế Sách", "Văn phòng UBND tỉnh"):
+        assert reader._MAY_BE_SPECIAL.match(text.fold(name)) is None
+        assert reader._label_kind(name) is reader._PLAIN
 
 
 # ------------------------------------------------------------------ numbers parsed once per text

@@ -16,7 +16,7 @@ from ..domain.fields import SHARE_OF, SHARE_PREFIX
 from ..domain.text import fold
 
 __all__ = ["classify", "candidates", "row_kind", "is_unit_header", "is_stt_header", "TOTAL_LABELS", "is_total_label",
-           "folded_is_unit_header", "folded_is_total_label", "folded_is_ratio_label",
+           "folded_is_unit_header", "folded_is_total_label", "folded_is_ratio_label", "TOTAL_EXTRA", "UNIT_HEADERS",
            "is_ratio_label"]
 
 
@@ -44,6 +44,7 @@ _UNIT_HEADER_SET = frozenset(UNIT_HEADERS)
 STT_HEADERS = ("stt", "tt", "số tt", "số thứ tự", "s tt")
 
 TOTAL_LABELS = ("tổng cộng", "tổng số", "cộng", "σ", "tổng", "toàn tỉnh", "tổng toàn tỉnh")
+TOTAL_EXTRA = ("tổng cộng toàn tỉnh", "cộng toàn tỉnh", "tổng số chung")  # total labels a header cell never is
 
 _RECEIVED_SECTION = ("tiếp nhận", "nhận giải quyết", "hồ sơ nhận", "đã nhận", "số hồ sơ nhận")
 _RESOLVED_SECTION = (
@@ -104,7 +105,7 @@ def is_total_label(text: object) -> bool:
 def folded_is_total_label(folded: str) -> bool:
     """:func:`is_total_label` of a text already folded."""
     t = folded.rstrip(" :")
-    return t in TOTAL_LABELS or t in ("tổng cộng toàn tỉnh", "cộng toàn tỉnh", "tổng số chung")
+    return t in TOTAL_LABELS or t in TOTAL_EXTRA
 
 
 def is_ratio_label(text: object) -> bool:
