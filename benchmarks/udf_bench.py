@@ -8,7 +8,9 @@
    three-row header, as Excel passes a range: floats, blanks as None), against
    TTHC_ROW_STATUS called row by row (header + that row: a status column).
 
-Target: under 100 ms for each range call.  Run:
+Target: under 100 ms for each range call.  Times are wall clock (the median of
+``--repeat`` runs); the TTHC_CHECK lines also give the CPU time of the same runs
+(``time.process_time``), steadier on a machine shared with other work.  Run:
 
     /tmp/venv/bin/python benchmarks/udf_bench.py [--rows 10000] [--column 1000]
 """
@@ -71,12 +73,19 @@ def commune_table(n: int, rng: random.Random) -> list[list[object]]:
 
 def timed(fn: Callable[[], object], repeat: int) -> tuple[float, object]:
     """Median wall time in ms over ``repeat`` runs, and the last result."""
-    times, result = [], None
+    ms, _cpu, result = timed_cpu(fn, repeat)
+    return ms, result
+
+
+def timed_cpu(fn: Callable[[], object], repeat: int) -> tuple[float, float, object]:
+    """Median wall and CPU time in ms over ``repeat`` runs, and the last result."""
+    times, cpu, result = [], [], None
     for _ in range(repeat):
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         result = fn()
         times.append((time.perf_counter() - t0) * 1000)
-    return statistics.median(times), result
+        cpu.append((time.process_time() - c0) * 1000)
+    return statistics.median(times), statistics.median(cpu), result
 
 
 def line(label: str, ms: float, range_ms: float | None = None) -> str:
@@ -116,8 +125,8 @@ def main() -> None:
     table = commune_table(args.rows, rng)
     # the first call reads 10,000 unit names never seen before (as when a workbook is
     # opened); later calls are Excel recalculating after an edit (names already known)
-    first_ms, _ = timed(lambda: udf.TTHC_CHECK(table), 1)
-    check_ms, found = timed(lambda: udf.TTHC_CHECK(table), args.repeat)
+    first_ms, first_cpu, _ = timed_cpu(lambda: udf.TTHC_CHECK(table), 1)
+    check_ms, check_cpu, found = timed_cpu(lambda: udf.TTHC_CHECK(table), args.repeat)
     header = table[:3]
     per_row_ms, statuses = timed(lambda: [udf.TTHC_ROW_STATUS(header + [row]) for row in table[3:]], 1)
     findings = found[1:] if isinstance(found, list) else []
@@ -126,12 +135,13 @@ def main() -> None:
     assert rows_flagged == sum(1 for s in statuses if s != "OK") == args.rows // 500, "check and row status disagree"
     print(f"\nTTHC_CHECK over a {args.rows:,}-row table, {len(HEADER[0])} columns "
           f"({len(findings)} findings on {rows_flagged} rows)")
-    print(line(f"one range call, recalculation (median of {args.repeat})", check_ms))
-    print(line("one range call, first call (unit names not yet seen)", first_ms))
+    print(line(f"one range call, recalculation (median of {args.repeat})", check_ms) + f"   CPU {check_cpu:.1f} ms")
+    print(line("one range call, first call (unit names not yet seen)", first_ms) + f"   CPU {first_cpu:.1f} ms")
     print(line("baseline: TTHC_ROW_STATUS row by row", per_row_ms, check_ms))
     print(f"  per row: {check_ms * 1000 / args.rows:.0f} µs in the range call")
     print(f"  target < {TARGET_MS:.0f} ms: recalculation {'met' if check_ms < TARGET_MS else 'NOT met'}, "
-          f"first call {'met' if first_ms < TARGET_MS else 'NOT met'}")
+          f"first call {'met' if first_ms < TARGET_MS else 'NOT met'} "
+          f"(in CPU: {'met' if check_cpu < TARGET_MS else 'NOT met'}, {'met' if first_cpu < TARGET_MS else 'NOT met'})")
 
 
 if __name__ == "__main__":
