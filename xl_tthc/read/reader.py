@@ -613,6 +613,12 @@ def _read_body(sheet: Sheet, file: str, band: list[int], columns: list[Column], 
         if has_numbers and r > band[-1] + 1 and values and next(iter(values.values())).whole is None \
                 and _band_like(values):
             break  # a new header band: another table starts here
+        if kind is _PLAIN and has_numbers and table.total is None:
+            # a unit's row of figures before any total (nearly every row): what the tests
+            # below come to for it
+            table.rows.append(Row(r, label or f"(dòng {r + 1})", "unit", values, label_col))
+            r += 1
+            continue
         if kind.cumulative:
             if table.unit_kind != "period" and not (table.rows and all(_label_kind(x.label).period
                                                                        for x in table.rows)):
