@@ -263,13 +263,15 @@ def test_a_range_checks_as_its_workbook_does(tmp_path):
 def test_the_collector_is_paused_and_restored():
     assert gc.isenabled()
     with pytest.raises(ZeroDivisionError):
-        with collector_paused():
+        with collector_paused(10_000):
             assert not gc.isenabled()
             1 / 0
     assert gc.isenabled()
+    with collector_paused(5):
+        assert gc.isenabled()  # small work is left alone
     gc.disable()
     try:
-        with collector_paused():
+        with collector_paused(10_000):
             pass
         assert not gc.isenabled()  # a caller's own pause is left as it was
     finally:

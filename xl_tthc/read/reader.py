@@ -390,7 +390,7 @@ def find_tables(sheet: Sheet, file: str, cutoff_day: int | None = None,
                 columns: tuple[tuple[str, str], ...] = ()) -> list[Table]:
     """Every result table on a sheet, top to bottom.  ``columns``: the profile's
     explicit column names ((letter or header text, field), …)."""
-    with collector_paused():  # (see .collector)
+    with collector_paused(sheet.height):  # (see .collector)
         return _find_tables(sheet, file, cutoff_day, columns)
 
 

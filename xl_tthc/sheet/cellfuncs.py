@@ -346,7 +346,7 @@ def check_range(table: Any, profile: Any = None, lang: str = "vi") -> Any:
     """The findings of the result tables in a range, as rows (row, column, rule,
     message) under a header row; "OK" when there are none.  Rows and columns are
     counted within the range (sheet addresses when the range starts at A1)."""
-    with collector_paused():  # reading and checking together (see read.collector)
+    with collector_paused(len(table) if isinstance(table, (list, tuple)) else 0):  # (see read.collector)
         return _check_range(table, profile, lang)
 
 
