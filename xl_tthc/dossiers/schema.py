@@ -131,18 +131,22 @@ def _issues_of(row: dict, checks: list[str], locate, lang: str) -> Iterator[Issu
                     yield _issue(file, sheet, line, locate(row, c), row, c, "date", lang,
                                  found=row[f"{c}_raw"], label=LABELS[c][lang == "en"])
             continue
-        field, found, expected = {
-            "status": ("status", row["status_raw"] or "", None),
-            "channel": ("channel", row["channel_raw"] or "", None),
-            "no_id": ("dossier_id", None, None),
-            "no_receipt": ("received_at", None, None),
-            "deadline": ("deadline", _fmt(row["deadline"]), _fmt(row["received_at"])),
-            "end": ("ended_at", _fmt(row["ended_at"] if pd.notna(row["ended_at"]) else row["returned_at"]),
-                    _fmt(row["received_at"])),
-            "no_end": ("ended_at", row["status_raw"] or "", None),
-            "duplicate": ("dossier_id", row["dossier_id"], str(row["first_row"])),
-        }[check]
+        field, found, expected = _WHAT[check](row)
         yield _issue(file, sheet, line, locate(row, field), row, field, check, lang, found=found, expected=expected)
+
+
+# Per check: (the field it is about, what the row holds, what was expected), of a row.
+_WHAT = {
+    "status": lambda r: ("status", r["status_raw"] or "", None),
+    "channel": lambda r: ("channel", r["channel_raw"] or "", None),
+    "no_id": lambda r: ("dossier_id", None, None),
+    "no_receipt": lambda r: ("received_at", None, None),
+    "deadline": lambda r: ("deadline", _fmt(r["deadline"]), _fmt(r["received_at"])),
+    "end": lambda r: ("ended_at", _fmt(r["ended_at"] if pd.notna(r["ended_at"]) else r["returned_at"]),
+                      _fmt(r["received_at"])),
+    "no_end": lambda r: ("ended_at", r["status_raw"] or "", None),
+    "duplicate": lambda r: ("dossier_id", r["dossier_id"], str(r["first_row"])),
+}
 
 
 def _text(v: object) -> str | None:
@@ -165,7 +169,8 @@ def failures(batches: Iterable[pd.DataFrame], locate, lang: str = "vi") -> tuple
         df = df.reset_index(drop=True)
         failed = _frame_failures(df)
         unexplained += len(df) - len(failed)
-        records = df.to_dict("records")
+        names = list(df.columns)
+        values = [df[c].tolist() for c in names]  # column by column: a row dict only for the rows failed
         for i, checks in sorted(failed.items()):
-            issues.extend(_issues_of(records[i], checks, locate, lang))
+            issues.extend(_issues_of(dict(zip(names, (v[i] for v in values))), checks, locate, lang))
     return issues, unexplained

@@ -5,8 +5,8 @@ CSV and Parquet are scanned by DuckDB itself (``read_csv``, ``read_parquet`` wit
 (DuckDB's Excel extension cannot be installed offline) into a small DuckDB relation.  Each
 file becomes a projection onto the canonical columns of :mod:`.columns` — typed
 timestamps, status and channel codes, flags — with, per parsed column, whether its text
-could be read (``<name>_ok``) and the text as written (``<name>_raw``, computed only for
-the rows a query asks it of).  The view ``dossiers`` is the union of those projections.
+could be read (``<name>_ok``) and the source column as it is (``<name>_src``: its text
+is made only for the rows left out, counting.BAD_ROW_COLUMNS).  The view ``dossiers`` is the union of those projections.
 
 The connection's memory is bounded (``SET memory_limit``; what does not fit spills to
 ``temp_directory``), so an export larger than RAM is counted in bounded memory.
@@ -349,17 +349,16 @@ def _projection(f: ExportFile, index: int) -> str:
             parsed = _date_sql(cols[c], typ[c])
             typed = typ[c].startswith("TIMESTAMP") or typ[c] == "DATE"  # nothing to read: always readable
             ok = "true" if typed else f"({_blank_sql(cols[c])} OR {parsed} IS NOT NULL)"
-            sel += [f"{parsed} AS {c}", f"{ok} AS {c}_ok",
-                    f"{text(c)} AS {c}_raw"]
+            sel += [f"{parsed} AS {c}", f"{ok} AS {c}_ok", f"{cols[c]} AS {c}_src"]
         else:
-            sel += [f"CAST(NULL AS TIMESTAMP) AS {c}", f"true AS {c}_ok", f"CAST(NULL AS VARCHAR) AS {c}_raw"]
+            sel += [f"CAST(NULL AS TIMESTAMP) AS {c}", f"true AS {c}_ok", f"NULL AS {c}_src"]
     sel += [f"{'true' if 'dossier_id' in cols else 'false'} AS id_column",
             f"{'true' if 'channel' in cols else 'false'} AS channel_column"]
     for c, conv in (("status", _status_sql), ("channel", _channel_sql)):
         if c in cols:
-            sel += [f"{conv(cols[c], typ[c])} AS {c}", f"{text(c)} AS {c}_raw"]
+            sel += [f"{conv(cols[c], typ[c])} AS {c}", f"{cols[c]} AS {c}_src"]
         else:
-            sel += [f"CAST(NULL AS INTEGER) AS {c}", f"CAST(NULL AS VARCHAR) AS {c}_raw"]
+            sel += [f"CAST(NULL AS INTEGER) AS {c}", f"NULL AS {c}_src"]
     for c in FLAG_COLUMNS:
         sel.append(f"{_flag_sql(cols[c], typ[c])} AS {c}" if c in cols else f"false AS {c}")
     for c in ("supplement_days", "supplement_count"):

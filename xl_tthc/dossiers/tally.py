@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 import openpyxl
+import pandas as pd
 from openpyxl.styles import Alignment, Font, PatternFill
 
 from ..consolidate.consolidation import parse_period_option
@@ -36,8 +37,8 @@ from ..domain.units import PROVINCES, REGISTRY, current_province, match_unit, pr
 from ..forms.definitions import RATIO_DECIMALS, Form, get_form
 from ..forms.templates import Layout, SheetRows, mark_form, save_workbook, write_form
 from ..read.table import Column, Row, Table, Value
-from .columns import LABELS, load_mapping
-from .counting import COUNTS, DUPLICATES_SQL, FIRST_ROW_SQL, FROM_SQL, bad_sql, count_sql
+from .columns import DATE_COLUMNS, LABELS, load_mapping
+from .counting import BAD_ROW_COLUMNS, COUNTS, DUPLICATES_SQL, count_sql
 from .schema import BATCH_ROWS, failures
 from .source import DossierError, ExportFile, connect, open_exports
 
@@ -184,24 +185,46 @@ def _locate(exports: list[ExportFile]):
     return locate
 
 
-def _bad_rows(con, exports: list[ExportFile], lang: str) -> tuple[list[Issue], int]:
-    cur = con.execute(f"SELECT d.*, {FIRST_ROW_SQL} {FROM_SQL} WHERE {bad_sql()} "
-                      "ORDER BY d.src, d.file, d.row")
+def _typed(df: pd.DataFrame, sheets: dict[int, str | None]) -> pd.DataFrame:
+    """The rows left out, typed as the contract (schema.DossierFrame) expects."""
+    for c in ("status", "channel", "first_row"):
+        df[c] = df[c].astype("Int64")
+    for c in ("src", "row"):
+        df[c] = df[c].astype("int64")
+    for c in ("id_column", "channel_column"):
+        df[c] = df[c].astype(bool)
+    for c in DATE_COLUMNS:
+        df[c] = pd.to_datetime(df[c])
+    for c in df.columns:
+        if pd.api.types.is_string_dtype(df[c]) and df[c].dtype != object:
+            df[c] = df[c].astype(object)  # Python strings: pyarrow's, read one by one, cost ten times more
+    df["sheet"] = df["src"].map(sheets)
+    return df
+
+
+def _count(con, sql: str, exports: list[ExportFile], lang: str, clock) -> tuple[list[tuple], list[Issue], int]:
+    """Run the count query: its groups, the Issues of the rows it leaves out (validated
+    by the contract batch by batch as they arrive) and how many of those the contract
+    does not refuse (0)."""
+    cur = con.execute(sql)
     sheets = {i: e.sheet for i, e in enumerate(exports)}
+    names = [n for n, _ in BAD_ROW_COLUMNS]
+    chunk = cur.fetchmany(BATCH_ROWS)
+    groups = []
+    while chunk and chunk[0][0] == 0:
+        split = next((i for i, g in enumerate(chunk) if g[0] != 0), len(chunk))
+        groups += [g[1:-2] for g in chunk[:split]]
+        chunk = chunk[split:] or cur.fetchmany(BATCH_ROWS)
+    clock("count")
 
     def batches():
-        while True:
-            df = cur.fetch_df_chunk(max(1, BATCH_ROWS // 2048))
-            if df is None or df.empty:
-                return
-            for c in ("status", "channel", "first_row"):
-                df[c] = df[c].astype("Int64")
-            for c in ("src", "row"):
-                df[c] = df[c].astype("int64")
-            df["sheet"] = df["src"].map(sheets)
-            yield df
+        rows = chunk
+        while rows:
+            yield _typed(pd.DataFrame.from_records([r[-2] for r in rows], columns=names), sheets)
+            rows = cur.fetchmany(BATCH_ROWS)
 
-    return failures(batches(), _locate(exports), lang)
+    issues, unexplained = failures(batches(), _locate(exports), lang)
+    return groups, issues, unexplained
 
 
 def _group_name(by: str, unit: str | None, province: str | None, fieldname: str | None,
@@ -279,13 +302,8 @@ def tally(exports: Iterable[str | Path], period: Period | str, *, by: str = "fie
         clock("scan")
         con.execute(DUPLICATES_SQL)
         clock("duplicates")
-        groups = con.execute(count_sql(per.start, per.end, prof)).fetchall()
-        clock("count")
-        bad_total = sum(g[3 + COUNTS.index("bad")] for g in groups)
-        unexplained = 0
-        if bad_total:
-            found, unexplained = _bad_rows(con, scanned, lang)
-            issues += found
+        groups, found, unexplained = _count(con, count_sql(per.start, per.end, prof), scanned, lang, clock)
+        issues += found
         clock("validate")
     finally:
         con.close()
