@@ -310,3 +310,18 @@ def test_rows_left_out_arrive_in_batches_with_the_same_issues(exports, monkeypat
     assert whole.summary["bad"] > 20
     assert [i.to_dict() for i in batched.issues] == [i.to_dict() for i in whole.issues]
     assert batched.rows == whole.rows and batched.summary == whole.summary
+
+
+def test_parquet_findings_name_the_column_and_the_record(tmp_path):
+    """Parquet has no column letters: a finding names the column as the file does and the
+    record's number ("NgayHenTra #812"), never a letter that would point nowhere."""
+    import pyarrow.parquet as pq
+
+    path = write_export(tmp_path / "x.parquet", 4000, 5)
+    names = set(pq.read_schema(path).names)
+    invalid = [i for i in tally([path], "2024-03").issues if i.rule == "dossier_invalid"]
+    assert invalid and all(i.column in names for i in invalid)
+    assert all(i.cell == f"{i.column} #{i.row}" for i in invalid)
+    csv = [i for i in tally([write_export(tmp_path / "x.csv", 4000, 5)], "2024-03").issues
+           if i.rule == "dossier_invalid"]
+    assert csv and all(i.column.isalpha() and i.column.isupper() and i.cell == f"{i.column}{i.row}" for i in csv)

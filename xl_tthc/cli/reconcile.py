@@ -21,8 +21,9 @@ from .tally import fail, with_export_options
     the same unit and field; each difference a reconcile_mismatch finding at the table's cell,
     with both figures. Units on one side only are reported too.
 
-    Exit code 0: everything agrees; 1: differences or errors; 2: the command could not run.""")
-@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+    Exit code 0: everything agrees; 1: differences or errors; 2: the command could not run, or an
+    export could not be read (listed; the comparison is then with the rest of the data).""")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
 @with_export_options
 @json_option
 @lang_option
@@ -33,7 +34,8 @@ def reconcile(paths: tuple[Path, ...], period: str, profile: str | None, mapping
     đơn vị và chỉ tiêu; mỗi chênh lệch là một phát hiện reconcile_mismatch tại ô của bảng,
     ghi cả hai số. Đơn vị chỉ có ở một bên cũng được báo.
 
-    Mã thoát 0: khớp hoàn toàn; 1: có chênh lệch hoặc lỗi; 2: lệnh không chạy được.
+    Mã thoát 0: khớp hoàn toàn; 1: có chênh lệch hoặc lỗi; 2: lệnh không chạy được, hoặc có
+    tệp dữ liệu không đọc được (được liệt kê; khi đó chỉ so với phần dữ liệu còn lại).
     """
     if len(paths) < 2:
         raise click.UsageError("cần ít nhất một tệp dữ liệu hồ sơ và một sổ tính" if lang == "vi" else
@@ -55,4 +57,6 @@ def reconcile(paths: tuple[Path, ...], period: str, profile: str | None, mapping
         shown = [i for i in result.issues if i.rule != "dossier_column"]
         if shown:
             click.echo(issue_table(shown))
+    if any(i.rule == "unreadable" for i in result.issues):
+        sys.exit(2)  # an export was not read: the comparison is with part of the data
     sys.exit(1 if has_errors(i for i in result.issues if i.file == str(workbook)) else 0)

@@ -60,8 +60,9 @@ def fail(e: Exception, lang: str) -> None:
     their values, a sheet of digital-service ratios with their definitions, a data summary and a
     findings sheet (each invalid row with its file and row; invalid rows are not counted).
 
-    Exit code 0: no error; 1: invalid rows or other errors; 2: the command could not run.""")
-@click.argument("exports", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+    Exit code 0: no error; 1: invalid rows or other errors; 2: the command could not run, or an
+    export could not be read (the others are counted and written, the unreadable ones listed).""")
+@click.argument("exports", nargs=-1, required=True, type=click.Path(path_type=Path))
 @option("-o", "--output", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
         help="Sổ tính kết quả (.xlsx) cần ghi.", en="The result workbook (.xlsx) to write.")
 @option("--by", type=click.Choice(["field", "unit", "province"]), default="field", show_default=True,
@@ -82,13 +83,14 @@ def tally(exports: tuple[Path, ...], out: Path, by: str, period: str, profile: s
     trang phát hiện (mỗi dòng dữ liệu sai, với tệp và dòng; dòng sai không được đếm).
 
     Mã thoát 0: không có lỗi; 1: có dòng dữ liệu sai hoặc lỗi khác; 2: lệnh không chạy
-    được (tham số sai, không đọc được tệp).
+    được (tham số sai), hoặc có tệp không đọc được (các tệp khác vẫn được đếm và ghi, tệp
+    không đọc được được liệt kê).
     """
     if out.suffix.lower() != ".xlsx":
         raise click.UsageError(f"{out}: tệp kết quả phải là .xlsx" if lang == "vi" else
                                f"{out}: the output must be an .xlsx file")
     try:
-        check_output_path(out, collect_exports(exports), force)
+        check_output_path(out, collect_exports(exports, []), force)
         result = tally_exports(exports, period, by=by, profile=profile, mapping=mapping, unit=unit,
                                province=province, lang=lang, memory_limit=memory_limit)
     except (DossierError, MappingError, ProfileError) as e:
@@ -111,4 +113,4 @@ def tally(exports: tuple[Path, ...], out: Path, by: str, period: str, profile: s
                       if s["outside_filter"] else ""))
         if result.issues:
             click.echo(issue_table(result.issues))
-    sys.exit(1 if has_errors(result.issues) else 0)
+    sys.exit(2 if any(i.rule == "unreadable" for i in result.issues) else 1 if has_errors(result.issues) else 0)

@@ -103,7 +103,7 @@ def _cell(issue: Issue, unit_column: str | None) -> str:
     """A real cell reference: the issue's cell, the row's unit cell for a finding about a
     row, "" for a finding about the whole file (or sheet)."""
     if issue.column and issue.row:
-        return f"{issue.column}{issue.row}"
+        return issue.cell
     if issue.row:
         return f"{unit_column or 'A'}{issue.row}"
     return ""

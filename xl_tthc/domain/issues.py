@@ -7,6 +7,8 @@ default and English on request; every message template lives in ``MESSAGES``.
 
 from __future__ import annotations
 
+import re
+
 from dataclasses import asdict, dataclass, replace
 from typing import Any, Iterable
 
@@ -57,6 +59,7 @@ RULES: dict[str, str] = {
     "reconcile_mismatch": "error",
     "dossier_invalid": "error",
     "dossier_column": "info",
+    "encoding": "warning",
 }
 
 # (vi, en) title of each rule id, for a reader who does not know the ids.
@@ -99,6 +102,7 @@ RULE_TITLES: dict[str, tuple[str, str]] = {
     "reconcile_mismatch": ("Bảng khác dữ liệu hồ sơ", "Table differs from the dossier data"),
     "dossier_invalid": ("Hồ sơ có giá trị không đọc được", "Dossier with an unreadable value"),
     "dossier_column": ("Cột dữ liệu hồ sơ không dùng để đếm", "Dossier column not used for counting"),
+    "encoding": ("Bảng mã của tệp không phải UTF-8", "File not in UTF-8"),
 }
 
 
@@ -371,6 +375,27 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Mã hồ sơ \"{found}\" trùng với dòng {expected}; chỉ tính lần đầu.",
         "Dossier id \"{found}\" repeats row {expected}; only the first is counted.",
     ),
+    "dossier_invalid.line": (
+        "Dòng {found} không tách được thành các cột của tiêu đề ({expected}). Hồ sơ không được tính; sửa dòng này "
+        "trong tệp rồi chạy lại.",
+        "Line {found} cannot be split into the header's columns ({expected}). The dossier is not counted; fix the "
+        "line in the file and run again.",
+    ),
+    "encoding.cp1258": (
+        "Tệp không ở bảng mã UTF-8; đã đọc theo bảng mã Windows-1258 (tiếng Việt). Kiểm tra tên đơn vị, lĩnh vực "
+        "trong kết quả; nếu sai, lưu lại tệp dạng \"CSV UTF-8\".",
+        "The file is not in UTF-8; it was read as Windows-1258 (Vietnamese). Check the unit and field names in the "
+        "result; if they are wrong, save the file again as \"CSV UTF-8\".",
+    ),
+    "encoding.bad_bytes": (
+        "Dòng có byte không đọc được theo UTF-8; đã thay bằng ký tự \"�\" và vẫn đếm. Kiểm tra tên trên dòng này.",
+        "The line has bytes that are not UTF-8; they were replaced by \"�\" and the line is counted. Check the "
+        "names on this line.",
+    ),
+    "encoding.bad_more": (
+        "Còn {found} dòng khác có byte không đọc được theo UTF-8 (chỉ liệt kê {expected} dòng đầu).",
+        "{found} more lines have bytes that are not UTF-8 (only the first {expected} are listed).",
+    ),
     "dossier_invalid.no_id": (
         "Dòng không có mã hồ sơ. Hồ sơ không được tính.",
         "The row has no dossier id. The dossier is not counted.",
@@ -516,8 +541,10 @@ class Issue:
 
     @property
     def cell(self) -> str:
+        """"G12" in a sheet or a CSV file; "NgayHenTra #9510" (the column's name, the
+        record's number) where columns have names and no letters (Parquet)."""
         if self.column and self.row:
-            return f"{self.column}{self.row}"
+            return f"{self.column}{self.row}" if _COLUMN_LETTERS.fullmatch(self.column) else f"{self.column} #{self.row}"
         if self.row:
             return str(self.row)
         return ""
@@ -551,6 +578,9 @@ def typed_value(text: str | None) -> int | float | str | None:
 
 def has_errors(issues: Iterable[Issue]) -> bool:
     return any(i.severity == "error" for i in issues)
+
+
+_COLUMN_LETTERS = re.compile(r"[A-Z]{1,3}")
 
 
 def _col_key(col: str | None) -> tuple[int, str]:

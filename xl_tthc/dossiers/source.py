@@ -18,6 +18,7 @@ import csv
 import io
 import os
 import re
+import stat
 import tempfile
 import unicodedata
 from dataclasses import dataclass, field
@@ -30,6 +31,7 @@ import duckdb
 from ..domain.issues import column_letter
 from ..read.grid import ReadError, open_workbook
 from .columns import CANONICAL, DATE_COLUMNS, FLAG_COLUMNS, ColumnMap, column_key, recognise
+from .encoding import Reading, readable_copy
 
 __all__ = ["ExportFile", "DossierError", "open_exports", "collect_exports", "connect", "EXPORT_SUFFIXES",
            "STATUS_NAMES", "CHANNEL_WORDS", "status_key"]
@@ -46,9 +48,9 @@ class DossierError(ValueError):
     """An export that cannot be counted (no such file, no header, a needed column
     missing).  ``file`` names it; ``vi``/``en`` say what happened and what to do."""
 
-    def __init__(self, file: str, vi: str, en: str):
+    def __init__(self, file: str, vi: str, en: str, rule: str = "no_table"):
         super().__init__(f"{file}: {en}")
-        self.file, self.vi, self.en = file, vi, en
+        self.file, self.vi, self.en, self.rule = file, vi, en, rule
 
     def text(self, lang: str = "vi") -> str:
         return f"{self.file}: {self.en if lang == 'en' else self.vi}"
@@ -171,14 +173,19 @@ class ExportFile:
     types: dict[str, str] = field(default_factory=dict)
     relation: str = ""  # the DuckDB view of the raw rows
     files: tuple[str, ...] = ()  # a Parquet dataset: its files
+    reading: Reading | None = None  # a CSV file: its encoding, the UTF-8 copy DuckDB reads
+    rejects: str | None = None  # a CSV file: DuckDB's table of the lines it could not split
+    reject_spans: list[tuple[int, int]] = field(default_factory=list)  # (line, lines) of each, once counted
 
     def letter(self, canonical: str) -> str | None:
         hit = self.columns.used.get(canonical)
-        return self.letter_of(hit[0]) if hit else None
+        return self.letter_of(*hit) if hit else None
 
-    def letter_of(self, index: int) -> str | None:
-        """The Excel letter of the export's column ``index`` (None for Parquet)."""
-        return column_letter(index) if self.kind != "parquet" else None
+    def letter_of(self, index: int, name: str) -> str:
+        """Where the export's column ``index`` called ``name`` is: its Excel letter in a
+        sheet or a CSV file (as a spreadsheet shows it), its name in Parquet (which has
+        no letters)."""
+        return name if self.kind == "parquet" else column_letter(index)
 
 
 def connect(memory_limit: str | None = None, temp_directory: str | None = None,
@@ -200,20 +207,51 @@ def connect(memory_limit: str | None = None, temp_directory: str | None = None,
     return con
 
 
-def collect_exports(inputs: Iterable[str | Path]) -> list[Path]:
+def _not_a_file(p: Path) -> DossierError | None:
+    """Why ``p`` cannot be read as an export file (None when it can be tried)."""
+    try:
+        st = p.stat()
+    except OSError:
+        return DossierError(str(p), "không tìm thấy tệp hay thư mục (hoặc liên kết trỏ tới nơi không có); kiểm tra "
+                                    "lại đường dẫn.",
+                            "no such file or folder (or a link to nowhere); check the path.", rule="unreadable")
+    if not stat.S_ISREG(st.st_mode):
+        return DossierError(str(p), "không phải tệp thường (một thiết bị, ống dẫn hay socket); bỏ qua.",
+                            "not a regular file (a device, a pipe or a socket); skipped.", rule="unreadable")
+    if not os.access(p, os.R_OK):
+        return DossierError(str(p), "không có quyền đọc tệp; xin quyền đọc hoặc chép tệp sang thư mục của mình.",
+                            "no permission to read the file; ask for read access or copy it to your folder.",
+                            rule="unreadable")
+    return None
+
+
+def collect_exports(inputs: Iterable[str | Path], skipped: list[DossierError] | None = None) -> list[Path]:
     """Files as given and exports found (recursively) in folders, sorted; hidden and
-    Excel lock files in folders skipped.  A missing input raises DossierError."""
+    Excel lock files in folders skipped.  An input that cannot be read (missing, a link
+    to nowhere, a pipe or device, no read permission — named, or with an export's suffix
+    in a folder) is appended to ``skipped``; without ``skipped`` it raises DossierError."""
     out: list[Path] = []
+    bad: list[DossierError] = []
     for item in inputs:
         p = Path(item)
         if p.is_dir():
-            out += sorted(q for q in p.rglob("*") if q.is_file() and q.suffix.lower() in EXPORT_SUFFIXES
-                          and not any(part.startswith((".", "~$")) for part in q.relative_to(p).parts))
-        elif p.is_file():
+            for q in sorted(p.rglob("*")):
+                if q.suffix.lower() not in EXPORT_SUFFIXES or q.is_dir() or \
+                        any(part.startswith((".", "~$")) for part in q.relative_to(p).parts):
+                    continue
+                why = _not_a_file(q)
+                if why is None:
+                    out.append(q)
+                else:
+                    bad.append(why)
+        elif (why := _not_a_file(p)) is None:
             out.append(p)
         else:
-            raise DossierError(str(p), "không tìm thấy tệp hay thư mục; kiểm tra lại đường dẫn.",
-                               "no such file or folder; check the path.")
+            bad.append(why)
+    if bad and skipped is None:
+        raise bad[0]
+    if skipped is not None:
+        skipped += bad
     return list(dict.fromkeys(out))
 
 
@@ -240,21 +278,71 @@ def _csv_head(path: Path) -> tuple[list[list[str]], str]:
     return [row for row in csv.reader(io.StringIO(sample), delimiter=delim)], delim
 
 
-def _scan_csv(con: duckdb.DuckDBPyConnection, path: Path, name: str, mapping: dict[str, str] | None) -> ExportFile:
-    rows, delim = _csv_head(path)
+def _unreadable(path: Path, e: BaseException) -> DossierError:
+    why = e.strerror if isinstance(e, OSError) and e.strerror else type(e).__name__
+    return DossierError(str(path), f"không đọc được tệp ({why}); kiểm tra tệp có mở được, không bị khóa hay "
+                                   "hỏng, rồi chạy lại.",
+                        f"cannot read the file ({why}); check that it opens, is not locked or damaged, and run again.",
+                        rule="unreadable")
+
+
+def _scan_csv(con: duckdb.DuckDBPyConnection, path: Path, name: str, mapping: dict[str, str] | None,
+              workdir: Path) -> ExportFile:
+    try:
+        reading = readable_copy(path, workdir)
+    except UnicodeError:
+        raise DossierError(str(path), "tệp không ở bảng mã UTF-8, UTF-16 hay Windows-1258; hãy lưu lại dạng "
+                                      "\"CSV UTF-8\" rồi chạy lại.",
+                           "the file is in none of the encodings UTF-8, UTF-16 or Windows-1258; save it again as "
+                           "\"CSV UTF-8\" and run again.", rule="unreadable") from None
+    rows, delim = _csv_head(reading.path)
     line = _header_line(rows, mapping)
     if line is None:
         raise DossierError(str(path), "không tìm thấy dòng tiêu đề cột (như \"Mã hồ sơ\", \"Ngày tiếp nhận\", "
                                       "\"Trạng thái\") trong 30 dòng đầu; dùng --map để đặt tên cột.",
                            "no header row (such as MaHoSo, NgayTiepNhan, TrangThaiHoSo) in the first 30 lines; "
                            "name the columns with --map.")
-    con.execute(f"CREATE VIEW {name}_raw AS SELECT * FROM read_csv({_q(str(path))}, all_varchar = true, "
-                f"header = true, skip = {line}, delim = {_q(delim)}, quote = '\"', escape = '\"', "
-                f"null_padding = true, strict_mode = false)")
-    con.execute(f"CREATE VIEW {name} AS SELECT row_number() OVER () + {line + 1} AS _row, * FROM {name}_raw")
-    names = [r[0] for r in con.execute(f"DESCRIBE {name}_raw").fetchall()]
+    # A line that cannot be split into the header's columns is left out and kept in the
+    # rejects table (reported, never dropped in silence); a quote left open swallows the
+    # lines up to the next quote into that one rejected line.
+    try:
+        con.execute(f"CREATE VIEW {name}_raw AS SELECT * FROM read_csv({_q(str(reading.path))}, "
+                    f"all_varchar = true, header = true, skip = {line}, delim = {_q(delim)}, quote = '\"', "
+                    f"escape = '\"', null_padding = false, strict_mode = false, store_rejects = true, "
+                    f"rejects_table = '{name}_rejects', rejects_scan = '{name}_scans')")
+        con.execute(f"CREATE VIEW {name} AS SELECT row_number() OVER () + {line + 1} AS _row, * FROM {name}_raw")
+        names = [r[0] for r in con.execute(f"DESCRIBE {name}_raw").fetchall()]
+    except duckdb.Error as e:
+        raise DossierError(str(path), f"DuckDB không đọc được tệp CSV ({str(e).splitlines()[0]}); kiểm tra dấu phân "
+                                      "cách và dấu ngoặc kép, hoặc lưu lại dạng \"CSV UTF-8\".",
+                           f"DuckDB cannot read the CSV file ({str(e).splitlines()[0]}); check its delimiters and "
+                           "quotes, or save it again as \"CSV UTF-8\".", rule="unreadable") from None
     return ExportFile(str(path), "csv", None, line + 1, recognise(names, mapping), {n: "VARCHAR" for n in names},
-                      name)
+                      name, reading=reading, rejects=f"{name}_rejects")
+
+
+def _readable_parquet(con: duckdb.DuckDBPyConnection, paths: list[Path],
+                      skipped: list[DossierError]) -> list[Path]:
+    """The Parquet files whose footer DuckDB reads; the others appended to ``skipped``.
+    The files are tried together first (one footer read each, as the scan would), one by
+    one only when that fails."""
+    try:
+        con.execute("SELECT count(*) FROM parquet_metadata([" + ", ".join(_q(str(p)) for p in paths) + "])")
+        return paths
+    except duckdb.Error:
+        pass
+    good = []
+    for p in paths:
+        try:
+            con.execute(f"SELECT count(*) FROM parquet_metadata({_q(str(p))})")
+            good.append(p)
+        except duckdb.Error as e:
+            first = str(e).splitlines()[0]
+            skipped.append(DossierError(str(p), f"không đọc được tệp Parquet ({first}); tệp bị hỏng hoặc chưa ghi "
+                                                "xong — xuất lại tệp này.",
+                                        f"cannot read the Parquet file ({first}); it is damaged or was not written "
+                                        "completely — export it again.", rule="unreadable"))
+    return good
 
 
 def _scan_parquet(con: duckdb.DuckDBPyConnection, paths: list[Path], name: str,
@@ -369,34 +457,43 @@ def _projection(f: ExportFile, index: int) -> str:
 
 def open_exports(con: duckdb.DuckDBPyConnection, inputs: Iterable[str | Path],
                  mapping: dict[str, str] | None = None,
-                 skipped: list[DossierError] | None = None) -> list[ExportFile]:
+                 skipped: list[DossierError] | None = None, workdir: str | Path | None = None) -> list[ExportFile]:
     """Scan every export of ``inputs`` (files and folders) and create the view
     ``dossiers`` over all of them.  Parquet files are scanned together (a hive-partitioned
     dataset is one scan); each CSV file and each sheet of a workbook on its own.  A
     workbook found in a folder that holds no dossier table (a report beside the export),
     and a sheet without one, are appended to ``skipped`` instead; a file named
-    explicitly must be an export."""
+    explicitly must be an export.  A file that cannot be read (missing, not a regular
+    file, locked, damaged, in an unknown encoding) is appended to ``skipped`` with the
+    rule "unreadable", wherever it was named, and the others are counted.  ``workdir``
+    holds the UTF-8 copies of CSV files in other encodings (default: a temporary folder
+    of the connection's life)."""
     inputs = list(inputs)
     skipped = [] if skipped is None else skipped
+    if workdir is None:
+        workdir = tempfile.mkdtemp(prefix="xl_tthc_csv_")
     named = {Path(p) for p in inputs if not Path(p).is_dir()}
-    paths = collect_exports(inputs)
+    paths = collect_exports(inputs, skipped)
     if not paths:
-        raise DossierError(", ".join(map(str, inputs)), "không có tệp dữ liệu hồ sơ (.csv, .parquet, .xlsx…).",
-                           "no dossier export (.csv, .parquet, .xlsx…) found.")
+        raise skipped[0] if skipped else DossierError(", ".join(map(str, inputs)),
+                                                      "không có tệp dữ liệu hồ sơ (.csv, .parquet, .xlsx…).",
+                                                      "no dossier export (.csv, .parquet, .xlsx…) found.")
     exports: list[ExportFile] = []
-    parquet = [p for p in paths if p.suffix.lower() in PARQUET_SUFFIXES]
+    parquet = _readable_parquet(con, [p for p in paths if p.suffix.lower() in PARQUET_SUFFIXES], skipped)
     if parquet:
         exports.append(_scan_parquet(con, parquet, "x_parquet", mapping))
     for i, p in enumerate(q for q in paths if q.suffix.lower() not in PARQUET_SUFFIXES):
-        if p.suffix.lower() in CSV_SUFFIXES:
-            exports.append(_scan_csv(con, p, f"x_csv{i}", mapping))
-        else:
-            try:
+        try:
+            if p.suffix.lower() in CSV_SUFFIXES:
+                exports.append(_scan_csv(con, p, f"x_csv{i}", mapping, Path(workdir)))
+            else:
                 exports += _scan_sheets(con, p, f"x_sheet{i}", mapping, skipped)
-            except DossierError as e:
-                if p in named:
-                    raise
-                skipped.append(e)
+        except OSError as e:
+            skipped.append(_unreadable(p, e))
+        except DossierError as e:
+            if p in named and e.rule != "unreadable":
+                raise
+            skipped.append(e)
     if not exports:
         raise skipped[0] if skipped else DossierError(", ".join(map(str, inputs)), "không có dữ liệu hồ sơ.",
                                                       "no dossier data.")

@@ -15,12 +15,14 @@ engine here, with bounded memory, and nothing of the counting is home-made.
 
 from __future__ import annotations
 
+import tempfile
 import time
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, Iterable
 
+import duckdb
 import openpyxl
 import pandas as pd
 from openpyxl.styles import Alignment, Font, PatternFill
@@ -39,6 +41,7 @@ from ..forms.templates import Layout, SheetRows, mark_form, save_workbook, write
 from ..read.table import Column, Row, Table, Value
 from .columns import DATE_COLUMNS, LABELS, load_mapping
 from .counting import BAD_ROW_COLUMNS, COUNTS, DUPLICATES_SQL, count_sql
+from .rejects import encoding_issues, engine_error, rejected_lines, shift_rows
 from .schema import BATCH_ROWS, failures
 from .source import DossierError, ExportFile, connect, open_exports
 
@@ -162,7 +165,7 @@ def _column_issues(exports: list[ExportFile], by: str, lang: str) -> list[Issue]
                 raise DossierError(e.path + where, f"thiếu cột {vi}; đặt tên cột bằng --map nếu tệp gọi khác.",
                                    f"the column {en} is missing; name it with --map if the file calls it otherwise.")
         for i, name in e.columns.unused:
-            issues.append(Issue(e.path, e.sheet, e.header_row or None, e.letter_of(i), None, None, "dossier_column",
+            issues.append(Issue(e.path, e.sheet, e.header_row or None, e.letter_of(i, name), None, None, "dossier_column",
                                 RULES["dossier_column"], None, name,
                                 message("dossier_column", lang, found=name,
                                         hint="; nếu cần, đặt tên bằng --map" if lang != "en"
@@ -293,20 +296,26 @@ def tally(exports: Iterable[str | Path], period: Period | str, *, by: str = "fie
     names = mapping if isinstance(mapping, dict) else load_mapping(mapping)
     clock = _Clock()
     con = connect(memory_limit, temp_directory, threads)
+    workdir = tempfile.TemporaryDirectory(prefix="xl_tthc_csv_")
     try:
         skipped: list[DossierError] = []
-        scanned = open_exports(con, exports, names, skipped)
-        issues = _column_issues(scanned, by, lang)
-        issues += [Issue(e.file, None, None, None, None, None, "no_table", RULES["no_table"], None, None, e.text(lang))
+        scanned = open_exports(con, exports, names, skipped, workdir.name)
+        issues = _column_issues(scanned, by, lang) + encoding_issues(scanned, lang)
+        issues += [Issue(e.file, None, None, None, None, None, e.rule, RULES[e.rule], None, None, e.text(lang))
                    for e in skipped]
         clock("scan")
-        con.execute(DUPLICATES_SQL)
-        clock("duplicates")
-        groups, found, unexplained = _count(con, count_sql(per.start, per.end, prof), scanned, lang, clock)
-        issues += found
+        try:
+            con.execute(DUPLICATES_SQL)
+            clock("duplicates")
+            groups, found, unexplained = _count(con, count_sql(per.start, per.end, prof), scanned, lang, clock)
+        except duckdb.Error as e:
+            raise engine_error(e, scanned) from None
+        rejected, lines = rejected_lines(con, scanned, lang)
+        issues += shift_rows(found, scanned) + rejected
         clock("validate")
     finally:
         con.close()
+        workdir.cleanup()
     if unexplained:
         raise AssertionError(f"{unexplained} rows left out by the SQL checks pass the pandera contract")
     channels = any("channel" in e.columns.used for e in scanned)
@@ -320,6 +329,7 @@ def tally(exports: Iterable[str | Path], period: Period | str, *, by: str = "fie
     provinces: set[str] = set()
     units_seen: set[str] = set()
     summary = dict.fromkeys(("rows", "bad", "never_received", "outside_filter"), 0)
+    summary["rows"] = summary["bad"] = lines  # lines DuckDB could not split: read, and left out
     for g in groups:
         u, p, fname = g[0], g[1], g[2]
         counts = dict(zip(COUNTS, g[3:]))

@@ -1,0 +1,129 @@
+"""Hostile and odd dossier exports: every one gives a clear record at its file (and line),
+the other exports are still counted, and nothing is dropped in silence."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import unicodedata
+from pathlib import Path
+
+import pytest
+
+from xl_tthc.dossiers import tally
+from xl_tthc.dossiers.generate import write_export
+
+PERIOD = "2024-03"
+
+
+@pytest.fixture(scope="module")
+def good(tmp_path_factory) -> Path:
+    return write_export(tmp_path_factory.mktemp("exports") / "good.csv", 600, 11)
+
+
+def _text(path: Path) -> str:
+    return path.read_text(encoding="utf-8")
+
+
+_TONES = {"\u0300", "\u0301", "\u0303", "\u0309", "\u0323"}
+
+
+def _windows_1258(text: str) -> bytes:
+    """Text as Windows writes it in cp1258: letters with their vowel marks precomposed
+    (ư, â, ơ…), the five tone marks as combining characters after them."""
+    out = []
+    for ch in text:
+        parts = unicodedata.normalize("NFD", ch)
+        base = unicodedata.normalize("NFC", "".join(c for c in parts if c not in _TONES))
+        out.append(base + "".join(c for c in parts if c in _TONES))
+    return "".join(out).encode("cp1258")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "cp1258", "utf-8-sig"])
+def test_windows_encodings_count_as_the_utf8_file(good, tmp_path, encoding):
+    other = tmp_path / f"{encoding}.csv"
+    text = _text(good)
+    other.write_bytes(_windows_1258(text) if encoding == "cp1258" else text.encode(encoding))
+    a, b = tally([good], PERIOD, by="unit"), tally([other], PERIOD, by="unit")
+    assert a.rows == b.rows and a.summary == b.summary
+    said = [i for i in b.issues if i.rule == "encoding"]
+    assert bool(said) == (encoding == "cp1258")  # a code page is a guess: it is said; a BOM is not
+    assert [(i.row, i.column, i.message) for i in a.issues if i.rule == "dossier_invalid"] == \
+        [(i.row, i.column, i.message) for i in b.issues if i.rule == "dossier_invalid"]
+
+
+def test_a_few_bytes_that_are_not_utf8_are_replaced_and_said_at_their_line(good, tmp_path):
+    lines = _text(good).splitlines(keepends=True)
+    raw = [line.encode() for line in lines]
+    raw[40] = raw[40].replace(b",", b",\xff", 1)  # in the second column: the row still counts
+    bad = tmp_path / "bytes.csv"
+    bad.write_bytes(b"".join(raw))
+    result = tally([bad], PERIOD)
+    said = [i for i in result.issues if i.rule == "encoding"]
+    assert [i.row for i in said] == [41] and "�" in said[0].message
+    assert result.summary["rows"] == tally([good], PERIOD).summary["rows"]
+
+
+def test_a_line_that_cannot_be_split_is_left_out_at_its_line_and_later_rows_keep_theirs(good, tmp_path):
+    lines = _text(good).splitlines(keepends=True)
+    broken = lines[:30] + ['"unterminated,1,2\n'] + lines[30:]
+    bad = tmp_path / "quote.csv"
+    bad.write_text("".join(broken), encoding="utf-8")
+    a, b = tally([good], PERIOD), tally([bad], PERIOD)
+    rejected = [i for i in b.issues if i.rule == "dossier_invalid" and i.column is None]
+    assert len(rejected) == 1 and rejected[0].row == 31 and "31–" in rejected[0].message
+    span = int(rejected[0].message.split("–")[1].split(" ")[0]) - 30
+    assert b.summary["rows"] == a.summary["rows"] + 1 and b.summary["bad"] >= span
+    # a finding on a later row points at the line it is on in the broken file
+    later = [i for i in a.issues if i.rule == "dossier_invalid" and i.row and i.row > 31 + span]
+    moved = {(i.row + 1, i.message) for i in later}
+    assert later and moved <= {(i.row, i.message) for i in b.issues if i.rule == "dossier_invalid"}
+    for i in later[:5]:
+        line = broken[i.row]  # 0-based index of the 1-based row + 1 inserted line
+        assert i.found is None or str(i.found) in line or i.column
+
+
+def test_damaged_parquet_in_a_folder_is_listed_and_the_rest_counted(tmp_path):
+    folder = tmp_path / "d"
+    folder.mkdir()
+    a = write_export(folder / "a.parquet", 500, 3)
+    b = write_export(tmp_path / "b.parquet", 500, 4)
+    (folder / "b.parquet").write_bytes(b.read_bytes()[:900])
+    result = tally([folder], PERIOD)
+    unread = [i for i in result.issues if i.rule == "unreadable"]
+    assert [Path(i.file).name for i in unread] == ["b.parquet"] and "Parquet" in unread[0].message
+    assert result.rows == tally([a], PERIOD).rows
+
+
+@pytest.mark.skipif(os.name != "posix", reason="FIFOs and symbolic links")
+def test_cli_lists_unreadable_inputs_writes_the_rest_and_exits_2(good, tmp_path):
+    fifo = tmp_path / "pipe.csv"
+    os.mkfifo(fifo)
+    link = tmp_path / "link.csv"
+    link.symlink_to(tmp_path / "nowhere.csv")
+    out = tmp_path / "out.xlsx"
+    code = "import sys; from xl_tthc.cli import main; sys.argv[0] = 'xl-tthc'; main()"
+    proc = subprocess.run([sys.executable, "-c", code, "tally", str(good), str(fifo), str(link),
+                           str(tmp_path / "missing.csv"), "--period", PERIOD, "-o", str(out)],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2, proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout and out.exists()
+    for name in ("pipe.csv", "link.csv", "missing.csv"):
+        assert name in proc.stdout
+    assert "không phải tệp thường" in proc.stdout and "không tìm thấy" in proc.stdout
+
+
+def test_a_file_in_no_known_encoding_is_unreadable_not_a_crash(good, tmp_path):
+    junk = tmp_path / "junk.csv"
+    junk.write_bytes(_text(good).encode("utf-8")[:2000] + bytes(range(0x80, 0xA0)) * 50)
+    result = tally([good, junk], PERIOD)
+    rules = {i.rule for i in result.issues if i.file == str(junk)}
+    assert rules & {"unreadable", "encoding"}
+    assert result.summary["rows"] >= tally([good], PERIOD).summary["rows"]
+    # with nothing but bytes of no encoding, the file is unreadable, and the good one counted
+    noise = tmp_path / "noise.csv"
+    noise.write_bytes(b"MaHoSo,NgayTiepNhan,TrangThaiHoSo\n" + bytes([0x81, 0x8d, 0x8f, 0x90, 0x9d]) * 400)
+    result = tally([good, noise], PERIOD)
+    assert [i.rule for i in result.issues if i.file == str(noise)] == ["unreadable"]
+    assert result.rows == tally([good], PERIOD).rows

@@ -1,0 +1,118 @@
+"""What an export's text could not give: its encoding, the lines DuckDB could not split
+into columns, and an engine error, each as Issues at the export's file and line.
+
+A CSV line that cannot be split into the header's columns (too few or too many, a quote
+left open) is left out by DuckDB and kept in its rejects table; each becomes an Issue
+``dossier_invalid`` at its line and is counted in the summary as read and left out.  The
+rows after it are numbered by DuckDB without the lines it swallowed, so the rows of the
+other findings of that file are moved down by those lines (:func:`shift_rows`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import duckdb
+
+from ..domain.issues import Issue, RULES, message
+from ..domain.numbers import format_count
+from .encoding import LISTED_BAD_LINES
+from .source import DossierError, ExportFile
+
+__all__ = ["encoding_issues", "rejected_lines", "shift_rows", "engine_error"]
+
+_WHY = {
+    "MISSING COLUMNS": ("thiếu cột", "too few columns"),
+    "TOO MANY COLUMNS": ("thừa cột", "too many columns"),
+    "UNQUOTED VALUE": ("dấu ngoặc kép đặt sai", "a misplaced quote"),
+    "UNTERMINATED QUOTES": ("dấu ngoặc kép không đóng", "a quote left open"),
+    "INVALID UNICODE": ("ký tự không hợp lệ", "invalid characters"),
+    "LINE SIZE OVER MAXIMUM": ("dòng quá dài", "a line too long"),
+}
+
+
+def encoding_issues(exports: list[ExportFile], lang: str) -> list[Issue]:
+    """A CSV file read in a Windows code page, and the lines of one that is UTF-8 but for
+    a few bytes (read with U+FFFD in their place)."""
+    out = []
+    for e in exports:
+        r = e.reading
+        if r is None:
+            continue
+        if r.encoding == "cp1258":
+            out.append(Issue(e.path, None, None, None, None, None, "encoding", RULES["encoding"], "UTF-8", "cp1258",
+                             message("encoding.cp1258", lang)))
+        for line in r.bad_lines:
+            out.append(Issue(e.path, None, line, None, None, None, "encoding", RULES["encoding"], "UTF-8", None,
+                             message("encoding.bad_bytes", lang)))
+        if r.bad_count > len(r.bad_lines):
+            more = r.bad_count - len(r.bad_lines)
+            out.append(Issue(e.path, None, None, None, None, None, "encoding", RULES["encoding"], "UTF-8", None,
+                             message("encoding.bad_more", lang, found=format_count(more) if lang != "en"
+                                     else f"{more:,}", expected=str(LISTED_BAD_LINES))))
+    return out
+
+
+def rejected_lines(con: duckdb.DuckDBPyConnection, exports: list[ExportFile], lang: str) -> tuple[list[Issue], int]:
+    """The Issues of the lines DuckDB rejected, and how many lines they span; each CSV
+    export keeps its rejects' (line, lines spanned) in ``reject_spans``."""
+    out: list[Issue] = []
+    total = 0
+    for e in exports:
+        if not e.rejects:
+            continue
+        try:
+            rows = con.execute(f"SELECT DISTINCT line, column_name, error_type, csv_line FROM {e.rejects} "
+                               "ORDER BY line").fetchall()
+        except duckdb.CatalogException:  # the file was never scanned
+            rows = []
+        spans = []
+        for line, column, kind, text in rows:
+            span = (text or "").count("\n") + 1
+            spans.append((int(line), span))
+            total += span
+            vi, en = _WHY.get(str(kind), (str(kind).lower(), str(kind).lower()))
+            lines = str(line) if span == 1 else f"{line}–{int(line) + span - 1}"
+            out.append(Issue(e.path, None, int(line), None, None, None, "dossier_invalid", RULES["dossier_invalid"],
+                             None, (text or "")[:200], message("dossier_invalid.line", lang, found=lines,
+                                                               expected=en if lang == "en" else vi)))
+        e.reject_spans = spans
+    return out, total
+
+
+def shift_rows(issues: list[Issue], exports: list[ExportFile]) -> list[Issue]:
+    """``issues`` with the rows of a CSV file that had rejected lines moved to the lines
+    they are on (DuckDB numbers the rows it kept without the rejected lines)."""
+    spans = {e.path: e.reject_spans for e in exports if e.reject_spans}
+    if not spans:
+        return issues
+    out = []
+    for i in issues:
+        s = spans.get(i.file)
+        if s is None or i.row is None:
+            out.append(i)
+            continue
+        row = i.row
+        for line, span in s:  # in line order: each rejected line before the row pushes it down
+            if row >= line:
+                row += span
+        out.append(replace(i, row=row))
+    return out
+
+
+def engine_error(e: duckdb.Error, exports: list[ExportFile]) -> DossierError:
+    """A DuckDB error while counting (a damaged row group, a CSV line it cannot parse) as
+    the clear error of the export it names."""
+    text = str(e)
+    first = text.splitlines()[0]
+    names = [f for x in exports for f in (x.files or (x.path,))]
+    if any(x.reading is not None for x in exports):
+        names += [str(x.reading.path) for x in exports if x.reading is not None]
+    named = next((n for n in names if n in text), None)
+    original = next((x.path for x in exports if x.reading is not None and str(x.reading.path) == named), named)
+    where = original or ", ".join(x.path for x in exports)
+    return DossierError(where, f"DuckDB không đọc được dữ liệu ({first}); tệp có thể bị hỏng — xuất lại tệp này "
+                               "rồi chạy lại.",
+                        f"DuckDB cannot read the data ({first}); the file may be damaged — export it again and "
+                        "run again.", rule="unreadable")
+
