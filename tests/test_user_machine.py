@@ -186,9 +186,14 @@ def test_click_messages_in_vietnamese_and_english(tmp_path):
     assert "Cách dùng: xl-tthc check" in res.output or "Cách dùng:" in res.output
     assert "Lỗi: Không có tùy chọn '--nope'" in res.output and "Usage" not in res.output
     assert "Lỗi: Thiếu đối số" in run("check").output
-    # click's own path check, in Vietnamese (tally still has one; consolidate's inputs are
-    # records since #15: a missing one is that file's "không tìm thấy tệp", not a usage error)
-    assert "Đường dẫn" in run("tally", tmp_path / "nope", "--period", "2024-03", "-o", tmp_path / "o.xlsx").output
+    # click's own path check, in Vietnamese (tally's --map still has one; the inputs of
+    # consolidate and tally are records: a missing one is that file's "không tìm thấy tệp")
+    good = tmp_path / "x.csv"
+    good.write_text("MaHoSo,NgayTiepNhan,TrangThaiHoSo,TenLinhVuc\n1,20240305,2,Hộ tịch\n", encoding="utf-8")
+    bad_map = run("tally", good, "--map", tmp_path / "nope.toml", "--period", "2024-03", "-o", tmp_path / "o.xlsx")
+    assert "Giá trị không hợp lệ cho '--map'" in bad_map.output
+    assert "không tìm thấy tệp" in run("tally", tmp_path / "nope", "--period", "2024-03",
+                                        "-o", tmp_path / "o.xlsx").output
     assert "không tìm thấy tệp" in run("consolidate", tmp_path / "nope", "-o", tmp_path / "o.xlsx").output
     en = run("check", "--nope", "x.xlsx", "--lang", "en")  # --lang after the error still counts
     assert "Error: No such option '--nope'" in en.output and "Usage:" in en.output
