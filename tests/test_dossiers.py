@@ -98,12 +98,14 @@ def test_the_contract_judges_the_whole_frame_as_the_sql_selection(exports):
     con = connect("512MB")
     open_exports(con, [exports[1]["vi.csv"]])
     from xl_tthc.dossiers.counting import BAD_ROW_COLUMNS, DUPLICATES_SQL, FROM_SQL, bad_sql
+    from xl_tthc.dossiers.schema import CONTRACT_COLUMNS
     from xl_tthc.dossiers.tally import _typed
 
     con.execute(DUPLICATES_SQL)
     columns = ", ".join(f"{sql} AS {name}" for name, sql in BAD_ROW_COLUMNS)
-    df = _typed(con.execute(f"SELECT {columns}, {bad_sql()} AS selected {FROM_SQL} ORDER BY d.row").df(), {})
+    df = _typed(con.execute(f"SELECT {columns}, {bad_sql()} AS selected {FROM_SQL} ORDER BY d.row").df())
     failed = _frame_failures(df.drop(columns="selected"))
+    assert set(failed) == set(_frame_failures(df[[c for c in CONTRACT_COLUMNS]]))  # what failures() validates
     assert set(failed) == set(df.index[df["selected"]]) and failed
     assert DossierFrame.__name__ == "DossierFrame"
 

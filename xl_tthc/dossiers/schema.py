@@ -160,17 +160,23 @@ def _issue(file, sheet, line, column, row, field, check, lang, found=None, expec
                  message=message(f"dossier_invalid.{check}", lang, found=found, expected=expected, label=label))
 
 
-def failures(batches: Iterable[pd.DataFrame], locate, lang: str = "vi") -> tuple[list[Issue], int]:
-    """Issues of the selected rows, batch by batch, and how many rows no check of the
-    contract refuses (0 unless the SQL selection and the contract disagree)."""
+# What the contract judges; the other columns of a batch (its position, unit, sheet) only
+# place the Issues.
+CONTRACT_COLUMNS = tuple(DossierFrame.to_schema().columns) + tuple(f"{c}_raw" for c in DATE_COLUMNS)
+
+
+def failures(batches: Iterable[tuple[pd.DataFrame, list[dict]]], locate,
+             lang: str = "vi") -> tuple[list[Issue], int]:
+    """Issues of the selected rows, batch by batch — each batch the frame the contract
+    validates and the same rows as dicts (they place and word the Issues) — and how many
+    rows no check of the contract refuses (0 unless the SQL selection and the contract
+    disagree)."""
     issues: list[Issue] = []
     unexplained = 0
-    for df in batches:
+    for df, records in batches:
         df = df.reset_index(drop=True)
-        failed = _frame_failures(df)
+        failed = _frame_failures(df[[c for c in CONTRACT_COLUMNS if c in df.columns]])
         unexplained += len(df) - len(failed)
-        names = list(df.columns)
-        values = [df[c].tolist() for c in names]  # column by column: a row dict only for the rows failed
         for i, checks in sorted(failed.items()):
-            issues.extend(_issues_of(dict(zip(names, (v[i] for v in values))), checks, locate, lang))
+            issues.extend(_issues_of(records[i], checks, locate, lang))
     return issues, unexplained

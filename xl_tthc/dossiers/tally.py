@@ -188,7 +188,7 @@ def _locate(exports: list[ExportFile]):
     return locate
 
 
-def _typed(df: pd.DataFrame, sheets: dict[int, str | None]) -> pd.DataFrame:
+def _typed(df: pd.DataFrame) -> pd.DataFrame:
     """The rows left out, typed as the contract (schema.DossierFrame) expects."""
     for c in ("status", "channel", "first_row"):
         df[c] = df[c].astype("Int64")
@@ -201,7 +201,6 @@ def _typed(df: pd.DataFrame, sheets: dict[int, str | None]) -> pd.DataFrame:
     for c in df.columns:
         if pd.api.types.is_string_dtype(df[c]) and df[c].dtype != object:
             df[c] = df[c].astype(object)  # Python strings: pyarrow's, read one by one, cost ten times more
-    df["sheet"] = df["src"].map(sheets)
     return df
 
 
@@ -223,7 +222,10 @@ def _count(con, sql: str, exports: list[ExportFile], lang: str, clock) -> tuple[
     def batches():
         rows = chunk
         while rows:
-            yield _typed(pd.DataFrame.from_records([r[-2] for r in rows], columns=names), sheets)
+            records = [r[-2] for r in rows]
+            for r in records:
+                r["sheet"] = sheets[r["src"]]
+            yield _typed(pd.DataFrame.from_records(records, columns=names)), records
             rows = cur.fetchmany(BATCH_ROWS)
 
     issues, unexplained = failures(batches(), _locate(exports), lang)
