@@ -3,6 +3,8 @@ the other exports are still counted, and nothing is dropped in silence."""
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 import subprocess
 import sys
@@ -127,3 +129,25 @@ def test_a_file_in_no_known_encoding_is_unreadable_not_a_crash(good, tmp_path):
     result = tally([good, noise], PERIOD)
     assert [i.rule for i in result.issues if i.file == str(noise)] == ["unreadable"]
     assert result.rows == tally([good], PERIOD).rows
+
+
+def test_past_a_thousand_rows_of_one_fault_the_rest_is_one_counted_finding(good, tmp_path, monkeypatch):
+    """Every row is validated and counted as left out, but one fault of one file is listed
+    row by row only so far (a findings sheet holds a million rows); the rest is one
+    finding with its number."""
+    import xl_tthc.dossiers.schema as schema
+
+    header, *rows = list(csv.reader(io.StringIO(_text(good))))
+    for r in rows:
+        r[header.index("TrangThaiHoSo")] = "99"
+    bad = tmp_path / "all-bad.csv"
+    with bad.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([header, *rows])
+    monkeypatch.setattr(schema, "LISTED_PER_CHECK", 7)
+    result = tally([bad], PERIOD)
+    invalid = [i for i in result.issues if i.rule == "dossier_invalid"]
+    listed = [i for i in invalid if i.row is not None and i.field == "status"]
+    summary = [i for i in invalid if i.row is None]
+    assert len(listed) == 7 and result.summary["bad"] == len(rows)
+    counted = [i for i in summary if "trạng thái" in i.message]
+    assert len(counted) == 1 and counted[0].found == f"{len(rows) - 7:,}".replace(",", ".")

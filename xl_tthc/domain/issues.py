@@ -396,6 +396,20 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Còn {found} dòng khác có byte không đọc được theo UTF-8 (chỉ liệt kê {expected} dòng đầu).",
         "{found} more lines have bytes that are not UTF-8 (only the first {expected} are listed).",
     ),
+    "dossier_invalid.more": (
+        "Còn {found} dòng khác cùng lỗi ({label}) không liệt kê từng dòng (đã liệt kê {expected} dòng đầu); "
+        "các dòng này không được tính.",
+        "{found} more rows with the same fault ({label}) are not listed one by one (the first {expected} are); "
+        "they are not counted.",
+    ),
+    "dossier_check.status": ("trạng thái không đọc được", "unreadable status"),
+    "dossier_check.channel": ("kênh nộp không đọc được", "unreadable channel"),
+    "dossier_check.no_id": ("không có mã hồ sơ", "no dossier id"),
+    "dossier_check.no_receipt": ("không có ngày tiếp nhận", "no receipt date"),
+    "dossier_check.deadline": ("hẹn trả trước tiếp nhận", "deadline before receipt"),
+    "dossier_check.end": ("kết thúc trước tiếp nhận", "end before receipt"),
+    "dossier_check.no_end": ("đã kết thúc nhưng không có ngày kết thúc", "finished without an end date"),
+    "dossier_check.duplicate": ("mã hồ sơ trùng", "repeated dossier id"),
     "dossier_invalid.no_id": (
         "Dòng không có mã hồ sơ. Hồ sơ không được tính.",
         "The row has no dossier id. The dossier is not counted.",

@@ -48,8 +48,8 @@ def encoding_issues(exports: list[ExportFile], lang: str) -> list[Issue]:
         if r.bad_count > len(r.bad_lines):
             more = r.bad_count - len(r.bad_lines)
             out.append(Issue(e.path, None, None, None, None, None, "encoding", RULES["encoding"], "UTF-8", None,
-                             message("encoding.bad_more", lang, found=format_count(more) if lang != "en"
-                                     else f"{more:,}", expected=str(LISTED_BAD_LINES))))
+                             message("encoding.bad_more", lang, found=format_count(more),
+                                     expected=format_count(LISTED_BAD_LINES))))
     return out
 
 

@@ -15,12 +15,14 @@ import pandera.pandas as pa
 from pandera.typing import Series
 
 from ..domain.issues import Issue, RULES, message
+from ..domain.numbers import format_count
 from .columns import DATE_COLUMNS, LABELS
 from .counting import FINISHED, NEVER_RECEIVED
 
 __all__ = ["DossierFrame", "failures", "BATCH_ROWS"]
 
 BATCH_ROWS = 50_000
+LISTED_PER_CHECK = 1_000  # Issues of one check in one file listed one by one
 
 
 def _day(s: pd.Series) -> pd.Series:
@@ -117,7 +119,8 @@ def _frame_failures(df: pd.DataFrame) -> dict[int, list[str]]:
     return out
 
 
-def _issues_of(row: dict, checks: list[str], locate, lang: str) -> Iterator[Issue]:
+def _issues_of(row: dict, checks: list[str], locate, lang: str) -> Iterator[tuple[str, Issue]]:
+    """(the check, with the column of a date, and its Issue) for each check ``row`` fails."""
     file, line = row["file"], int(row["row"])
     sheet = row.get("sheet")
     seen: set[str] = set()
@@ -128,11 +131,12 @@ def _issues_of(row: dict, checks: list[str], locate, lang: str) -> Iterator[Issu
         if check == "date":
             for c in DATE_COLUMNS:
                 if _text(row[f"{c}_raw"]) is not None and pd.isna(row[c]):
-                    yield _issue(file, sheet, line, locate(row, c), row, c, "date", lang,
-                                 found=row[f"{c}_raw"], label=LABELS[c][lang == "en"])
+                    yield f"date:{c}", _issue(file, sheet, line, locate(row, c), row, c, "date", lang,
+                                              found=row[f"{c}_raw"], label=LABELS[c][lang == "en"])
             continue
         field, found, expected = _WHAT[check](row)
-        yield _issue(file, sheet, line, locate(row, field), row, field, check, lang, found=found, expected=expected)
+        yield check, _issue(file, sheet, line, locate(row, field), row, field, check, lang, found=found,
+                            expected=expected)
 
 
 # Per check: (the field it is about, what the row holds, what was expected), of a row.
@@ -170,13 +174,34 @@ def failures(batches: Iterable[tuple[pd.DataFrame, list[dict]]], locate,
     """Issues of the selected rows, batch by batch — each batch the frame the contract
     validates and the same rows as dicts (they place and word the Issues) — and how many
     rows no check of the contract refuses (0 unless the SQL selection and the contract
-    disagree)."""
+    disagree).  Every row is validated; past :data:`LISTED_PER_CHECK` Issues of one
+    check in one file the rest are counted in one Issue "… N more rows" (a findings
+    sheet holds at most a million rows, and nobody reads more)."""
     issues: list[Issue] = []
     unexplained = 0
+    listed: dict[tuple[str, str], int] = {}
+    more: dict[tuple[str, str], tuple[dict, int]] = {}
     for df, records in batches:
         df = df.reset_index(drop=True)
         failed = _frame_failures(df[[c for c in CONTRACT_COLUMNS if c in df.columns]])
         unexplained += len(df) - len(failed)
         for i, checks in sorted(failed.items()):
-            issues.extend(_issues_of(records[i], checks, locate, lang))
+            row = records[i]
+            for check, issue in _issues_of(row, checks, locate, lang):
+                key = (issue.file, check)
+                n = listed.get(key, 0)
+                if n < LISTED_PER_CHECK:
+                    listed[key] = n + 1
+                    issues.append(issue)
+                else:
+                    first, count = more.get(key, (row, 0))
+                    more[key] = (first, count + 1)
+    for (file, check), (row, count) in more.items():
+        name, _, column = check.partition(":")
+        what = LABELS[column][lang == "en"] if column else message(f"dossier_check.{name}", lang)
+        issues.append(Issue(file=file, sheet=_text(row.get("sheet")), row=None, column=None, unit=None,
+                            field=column or None, rule="dossier_invalid", severity=RULES["dossier_invalid"],
+                            expected=format_count(LISTED_PER_CHECK), found=format_count(count),
+                            message=message("dossier_invalid.more", lang, found=format_count(count),
+                                            expected=format_count(LISTED_PER_CHECK), label=what)))
     return issues, unexplained
