@@ -17,9 +17,12 @@ interpreter so that its peak resident memory (ru_maxrss) is its own:
   (c) pandas: ``read_parquet`` of the needed columns, then the same counts with
       vectorised masks and ``groupby().sum()``.
 
-The three must agree on every count; the script prints the times, the peak RSS of each
-and the ratios tally/bare (target <= 1.5) and pandas/tally (target >= 20), and the data's
-size (the Parquet file, and every column's size in memory as Arrow holds it).
+Each runs ``--repeat`` times (default 2), interleaved, and the fastest run of each is
+compared.  The three must agree on every count; the script prints the wall time, the CPU
+time (all threads) and the peak RSS of each run, the ratios tally/bare (target <= 1.5) and
+pandas/tally (target >= 20) in wall and in CPU time (on a shared machine the CPU ratio is
+the steadier one), and the data's size (the Parquet file, and every column's size in
+memory as Arrow holds it).
 
     python benchmarks/tally_bench.py [--n 10000000] [--dir DIR] [--keep] [--memory-limit 1GB] [--repeat 2]
 """

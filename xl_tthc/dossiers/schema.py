@@ -21,7 +21,7 @@ from .counting import FINISHED, NEVER_RECEIVED
 
 __all__ = ["DossierFrame", "failures", "BATCH_ROWS"]
 
-BATCH_ROWS = 50_000
+BATCH_ROWS = 20_000
 LISTED_PER_CHECK = 1_000  # Issues of one check in one file listed one by one
 
 
