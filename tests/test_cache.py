@@ -4,6 +4,7 @@ miss; concurrent writers never leave a wrong entry; a changed file is read again
 
 from __future__ import annotations
 
+import hashlib
 import json
 import multiprocessing as mp
 import os
@@ -287,3 +288,164 @@ def test_an_unwritable_folder_leaves_the_cache_off(inputs, tmp_path):
     store = C.ResultCache(blocker / "cache")
     assert _consolidation(inputs, store) == _consolidation(inputs, False)
     assert store.stored == 0
+
+
+# --- the run set's pack: stat stamps and stored results in one file ---------------------
+
+def _settle(folder: Path, seconds: float = 3600) -> None:
+    """Date every file an hour back, so the pack may take them (a file looked at right
+    after it changed is not taken: its next change might keep its stamp)."""
+    past = time.time() - seconds
+    for p in folder.rglob("*"):
+        if p.is_file():
+            os.utime(p, (past, past))
+
+
+def _packs(folder: Path) -> list[Path]:
+    return sorted(folder.glob("packs/*.pack"))
+
+
+@pytest.fixture
+def settled(inputs, monkeypatch):
+    """The inputs, dated an hour back; the racy window shortened to a millisecond, as
+    ``os.utime`` moves each file's ctime to now (which it cannot date back)."""
+    _settle(inputs)
+    monkeypatch.setattr(C, "RACY_NS", 1_000_000)
+    time.sleep(0.01)
+    return inputs
+
+
+def test_a_warm_run_takes_unchanged_files_from_the_pack(settled, tmp_path):
+    store = C.ResultCache(tmp_path / "cache")
+    cold = _consolidation(settled, store, jobs=2)
+    assert len(_packs(store.folder)) == 1
+    # the entries gone: what a warm run gives can only come from the pack
+    for p in _entries(store.folder):
+        p.unlink()
+    again = C.ResultCache(store.folder)
+    assert _consolidation(settled, again, jobs=2) == cold == _consolidation(settled, False)
+    n = sum(1 for p in settled.iterdir() if p.is_file()) - 1  # not the empty file
+    assert (again.hits, again.stored) == (n, 0)
+
+
+def test_a_file_changed_with_its_size_and_mtime_kept_is_read_again(settled, tmp_path):
+    """The same size, the old mtime put back with os.utime: the ctime still says it changed."""
+    store = C.ResultCache(tmp_path / "cache")
+    target = settled / "gen_00_row.xlsx"
+    _consolidation(settled, store)
+    before = os.stat(target)
+    data = bytearray(target.read_bytes())
+    at = data.index(b"docProps/app.xml")  # a file name in the zip's directory: same size, other bytes
+    data[at:at + 4] = b"DOCP"
+    target.write_bytes(bytes(data))
+    os.utime(target, ns=(before.st_atime_ns, before.st_mtime_ns))
+    after = os.stat(target)
+    assert (after.st_size, after.st_mtime_ns) == (before.st_size, before.st_mtime_ns)
+    assert after.st_ctime_ns != before.st_ctime_ns
+    again = C.ResultCache(store.folder)
+    warm = consolidate([settled], jobs=1, cache=again)
+    fresh = consolidate([settled], jobs=1, cache=False)
+    assert warm.to_dict() == fresh.to_dict()
+    sha = {s.path: s.sha256 for s in warm.sources}[str(target)]
+    assert sha == hashlib.sha256(target.read_bytes()).hexdigest()
+    assert again.stored == 1  # that file read again (and stored), the others from the pack
+
+
+def test_a_file_changed_right_after_it_was_looked_at_is_not_taken_from_the_pack(inputs, tmp_path):
+    """With the real racy window, files written a moment ago are hashed on every run."""
+    store = C.ResultCache(tmp_path / "cache")
+    _consolidation(inputs, store)
+    again = C.ResultCache(store.folder)
+    _consolidation(inputs, again)
+    records = again.load_pack(_packs(store.folder)[0].stem) if _packs(store.folder) else {}
+    fresh = [p for p in inputs.iterdir() if p.is_file() and str(p) in records]
+    assert fresh == []
+
+
+@pytest.mark.parametrize("damage", ["truncated", "body", "checksum", "magic", "empty", "foreign"])
+def test_a_damaged_pack_is_a_miss(settled, tmp_path, damage):
+    store = C.ResultCache(tmp_path / "cache")
+    cold = _consolidation(settled, store)
+    pack = _packs(store.folder)[0]
+    raw = pack.read_bytes()
+    if damage == "truncated":
+        pack.write_bytes(raw[:len(raw) // 2])
+    elif damage == "body":
+        pack.write_bytes(raw[:-100] + bytes([raw[-100] ^ 0xFF]) + raw[-99:])
+    elif damage == "checksum":
+        at = len(C.PACK_MAGIC) + 40
+        pack.write_bytes(raw[:at] + bytes([raw[at] ^ 1]) + raw[at + 1:])
+    elif damage == "magic":
+        pack.write_bytes(b"NOT-OURS" + raw[8:])
+    elif damage == "empty":
+        pack.write_bytes(b"")
+    else:  # a whole, valid pack of another run set under this one's name
+        other = store.pack_name("another run set")
+        store.save_pack(other, {})
+        shutil.copyfile(store._pack_path(other), pack)
+    assert store.load_pack(pack.stem) == {}
+    assert not pack.exists()  # removed
+    shutil.copyfile(store._pack_path(store.pack_name("another run set")), pack) if damage == "foreign" else \
+        pack.write_bytes(raw[:len(raw) // 3])
+    again = C.ResultCache(store.folder)
+    assert _consolidation(settled, again) == cold
+    assert again.hits == sum(1 for p in settled.iterdir() if p.is_file()) - 1  # from the entries instead
+    assert C.ResultCache(store.folder).load_pack(pack.stem)  # written whole again
+
+
+def test_a_planted_pack_record_is_what_a_warm_run_returns(settled, tmp_path):
+    """The pack is really read: a valid record with another figure is what comes back."""
+    store = C.ResultCache(tmp_path / "cache")
+    cold = consolidate([settled], jobs=1, cache=store)
+    name = _packs(store.folder)[0].stem
+    records = store.load_pack(name)
+    row = next(r for r in cold.rows if "resolved" in r.figures)
+    rec = records[row.source.file]
+    src = C.loads(rec[7])
+    next(e for e in src.entries if e.key == row.key).figures["resolved"] += 1000
+    records[row.source.file] = (*rec[:7], C.dumps(src))
+    assert store.save_pack(name, records)
+    warm = consolidate([settled], jobs=1, cache=C.ResultCache(store.folder))
+    assert next(r for r in warm.rows if r.key == row.key).figures["resolved"] == row.figures["resolved"] + 1000
+
+
+def _pack_writer(folder: str, seed: int, rounds: int, out: mp.Queue) -> None:
+    store = C.ResultCache(folder)
+    rng = random.Random(seed)
+    wrong = 0
+    name = store.pack_name("concurrency")
+    for _ in range(rounds):
+        i = rng.randrange(8)
+        store.save_pack(name, {f"p{k}": (k, i, 0, 0, 0, "s" * 64, "k", b"x" * (5000 * i + k)) for k in range(i + 1)})
+        got = store.load_pack(name)
+        if got:
+            j = max(r[1] for r in got.values())
+            if sorted(got) != [f"p{k}" for k in range(j + 1)] or \
+                    any(r[7] != b"x" * (5000 * j + k) for k, r in enumerate(got[f"p{k}"] for k in range(j + 1))):
+                wrong += 1
+    out.put(wrong)
+
+
+def test_concurrent_pack_writers_leave_a_whole_pack(tmp_path):
+    folder = str(tmp_path / "cache")
+    ctx = mp.get_context("spawn")
+    q = ctx.Queue()
+    procs = [ctx.Process(target=_pack_writer, args=(folder, s, 200, q)) for s in range(2)]
+    for p in procs:
+        p.start()
+    wrong = [q.get(timeout=120) for _ in procs]
+    for p in procs:
+        p.join(timeout=60)
+        assert p.exitcode == 0
+    assert wrong == [0, 0]
+    assert C.ResultCache(folder).load_pack(C.ResultCache(folder).pack_name("concurrency"))
+    assert not list(Path(folder).rglob("*.tmp"))
+
+
+def test_prune_counts_packs(tmp_path):
+    store = C.ResultCache(tmp_path / "cache", max_bytes=10_000)
+    name = store.pack_name("prune")
+    assert store.save_pack(name, {"p": (0, 0, 0, 0, 0, "s", "k", b"x" * 20_000)})
+    past = time.time() - 5000
+    os.utime(store._pack_path(name), (past, past))
+    assert store.prune() == 1 and not store._pack_path(name).exists()

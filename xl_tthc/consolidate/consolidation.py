@@ -34,6 +34,7 @@ import gc
 import hashlib
 import os
 import re
+import time
 from collections import Counter, defaultdict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -42,7 +43,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from ..rules.cache import ResultCache, dumps, loads, map_counted, open_cache
+from ..rules.cache import ResultCache, dumps, loads, map_counted, open_cache, settled, stamp
 from ..rules.check import check_book
 from ..domain.fields import (COUNT_FIELDS, derive, RATIOS, RESULT_FIELDS, STATED_RATIOS, STATED_WEIGHTS, label,
                              ratio_terms)
@@ -657,7 +658,18 @@ def unreadable_source(path: str, e: ReadError, lang: str = "vi") -> Source:
 
 
 def _cache_key(cache: ResultCache, sha256: str, path: str | Path, prof: Profile, lang: str) -> str:
-    return cache.key(sha256, "consolidate.Source", str(path), lang, repr(prof))
+    return cache.key(sha256, "consolidate.Source", str(path), lang, _profile_text(prof))
+
+
+_PROFILE_TEXT: dict[int, tuple[Profile, str]] = {}
+
+
+def _profile_text(prof: Profile) -> str:
+    """``repr(prof)``, worked out once per profile object (a key per file asks for it)."""
+    got = _PROFILE_TEXT.get(id(prof))
+    if got is None or got[0] is not prof:
+        got = _PROFILE_TEXT[id(prof)] = (prof, repr(prof))
+    return got[1]
 
 
 def _read_pickled(path: str | Path, prof: Profile, lang: str, cache: ResultCache, thorough: bool) -> bytes | Source:
@@ -736,7 +748,9 @@ def read_sources(paths: list[Path], profile: Profile, lang: str, jobs: int | Non
                  progress: Callable[[int, int], None] | None, cache: ResultCache | None = None) -> list[Source]:
     """Every file read, in input order.  One file is read here, after the thorough
     pre-checks; more are read in worker processes (``jobs``, default one per CPU), where
-    a file that crashes or exhausts its worker costs only that file's record."""
+    a file that crashes or exhausts its worker costs only that file's record.  With
+    ``cache``, a file unchanged since the last run over the same folder (its stat stamp
+    in the run set's pack, rules.cache) is taken from the pack, neither read nor hashed."""
     n = len(paths)
     if n == 1 and jobs is None and checked_in_process(paths[0]):
         out = [read_source(paths[0], profile, lang, cache)]
@@ -744,11 +758,74 @@ def read_sources(paths: list[Path], profile: Profile, lang: str, jobs: int | Non
             progress(1, 1)
         return out
     items = [str(p) for p in paths]
-    got = map_counted(partial(_read_one, prof=profile, lang=lang, cache=cache, thorough=False), items,
-                      lambda path, e: unreadable_source(path, e, lang), store=cache,
+    pack = _Pack(cache, items, profile, lang) if cache is not None else None
+    found: list[Source | None] = [None] * n
+    todo = []
+    for i, path in enumerate(items):
+        found[i] = pack.known(path) if pack is not None else None
+        if found[i] is None:
+            todo.append(i)
+    if progress and n > len(todo):
+        progress(n - len(todo), n)
+    done = n - len(todo)
+    got = map_counted(partial(_read_one, prof=profile, lang=lang, cache=cache, thorough=False),
+                      [items[i] for i in todo], lambda path, e: unreadable_source(path, e, lang), store=cache,
                       retry=partial(_read_one, prof=profile, lang=lang, cache=None, thorough=True), retry_store=None,
-                      jobs=jobs, chunk=32, progress=progress)
-    return [_received(g, path, profile, lang) for g, path in zip(got, items)]
+                      jobs=jobs, chunk=32,
+                      progress=(lambda k, _total: progress(done + k, n)) if progress else None) if todo else []
+    for i, g in zip(todo, got):
+        found[i] = src = _received(g, items[i], profile, lang)
+        if pack is not None and isinstance(g, bytes):
+            pack.add(items[i], src, g)
+    if pack is not None:
+        pack.save()
+    return found  # type: ignore[return-value]
+
+
+class _Pack:
+    """The run set's pack (rules.cache): the inputs of the last run over the same
+    folder, by path, with their stat stamps, SHA-256 and stored Sources."""
+
+    def __init__(self, cache: ResultCache, items: list[str], profile: Profile, lang: str) -> None:
+        self.cache, self.profile, self.lang = cache, profile, lang
+        try:
+            folder = os.path.commonpath([os.path.dirname(os.path.abspath(p)) for p in items])
+        except ValueError:  # paths on several drives
+            folder = ""
+        self.name = cache.pack_name("consolidate.Source", lang, _profile_text(profile), folder)
+        self.old = cache.load_pack(self.name)
+        self.new: dict[str, Any] = {}
+        self.stats: dict[str, tuple[os.stat_result, int]] = {}
+
+    def known(self, path: str) -> Source | None:
+        """The Source of ``path`` when its stamp is the one in the pack (a hit), else None."""
+        try:
+            st = os.stat(path)
+        except OSError:
+            return None
+        self.stats[path] = st, time.time_ns()
+        rec = self.old.get(path)
+        if rec is None or rec[:5] != stamp(st) or rec[6] != _cache_key(self.cache, rec[5], path, self.profile,
+                                                                       self.lang):
+            return None
+        src = loads(rec[7])
+        if not isinstance(src, Source) or src.sha256 != rec[5]:
+            return None
+        self.cache.hits += 1
+        self.new[path] = rec
+        return src
+
+    def add(self, path: str, src: Source, payload: bytes) -> None:
+        """Record what a worker read, when the file had settled before it was looked at."""
+        seen = self.stats.get(path)
+        if seen is None or not src.sha256 or not src.size or seen[0].st_size != src.size or not settled(*seen):
+            return
+        self.new[path] = (*stamp(seen[0]), src.sha256, _cache_key(self.cache, src.sha256, path, self.profile,
+                                                                  self.lang), payload)
+
+    def save(self) -> None:
+        if self.new != self.old:
+            self.cache.save_pack(self.name, self.new)
 
 
 # --- merging ------------------------------------------------------------------------------
@@ -895,7 +972,13 @@ class NoInputs(ValueError):
 
 
 def _coverage(rows: list[ConsolidatedRow], fields: list[str]) -> dict[str, frozenset[int]]:
-    return {f: frozenset(i for i, r in enumerate(rows) if f in r.figures) for f in fields}
+    """Field -> the indexes of the rows reporting it, in one pass over the rows."""
+    found: dict[str, list[int]] = {f: [] for f in fields}
+    for i, r in enumerate(rows):
+        for f in r.figures:
+            if f in found:
+                found[f].append(i)
+    return {f: frozenset(found[f]) for f in fields}
 
 
 def _constraints(fields: list[str], inside: bool) -> list[tuple[str, tuple[str, ...]]]:
@@ -911,12 +994,12 @@ def _constraints(fields: list[str], inside: bool) -> list[tuple[str, tuple[str, 
     return out
 
 
-def _untotalled(rows: list[ConsolidatedRow], fields: list[str], inside: bool) -> dict[str, tuple[str, ...]]:
+def _untotalled(rows: list[ConsolidatedRow], fields: list[str], inside: bool,
+                reporters: dict[str, frozenset[int]]) -> dict[str, tuple[str, ...]]:
     """The fields whose total would contradict a rule of the total row, each with the
     terms it conflicts with: a field some departments lack, in an identity with fields
     summed over other departments.  Fields every department reports are always
     totalled; the others are taken out until every stated identity holds."""
-    reporters = _coverage(rows, fields)
     everyone = frozenset(range(len(rows)))
     out: dict[str, tuple[str, ...]] = {}
     changed = True
@@ -937,11 +1020,11 @@ def _untotalled(rows: list[ConsolidatedRow], fields: list[str], inside: bool) ->
     return out
 
 
-def _coverage_issues(rows: list[ConsolidatedRow], fields: list[str], untotalled: dict[str, tuple[str, ...]],
-                     lang: str) -> list[Issue]:
+def _coverage_issues(rows: list[ConsolidatedRow], reporters: dict[str, frozenset[int]],
+                     untotalled: dict[str, tuple[str, ...]], lang: str) -> list[Issue]:
     n = len(rows)
     out = []
-    for f, who in _coverage(rows, fields).items():
+    for f, who in reporters.items():
         if len(who) == n:
             continue
         found = f"{len(who)}/{n}"
@@ -1055,9 +1138,11 @@ def consolidate(inputs: Iterable[str | Path], *, period: Period | str | None = N
             s.issues = sort_issues(s.issues + by_file.get(s.path, []))
         present = {f for r in rows for f in r.figures}
         fields = [f for f in _RESULT_COUNTS if f in present]
-        untotalled = _untotalled(rows, fields, prof.returned_in_resolved)
-        issues = sort_issues([i for s in sources for i in s.issues] + _coverage_issues(rows, fields, untotalled, lang))
+        reporters = _coverage(rows, fields)
+        untotalled = _untotalled(rows, fields, prof.returned_in_resolved, reporters)
+        issues = sort_issues([i for s in sources for i in s.issues] + _coverage_issues(rows, reporters, untotalled,
+                                                                                       lang))
     stated = [f for f in STATED_RATIOS if any(f in r.stated for r in rows)]
-    coverage = {f: (len(who), len(rows)) for f, who in _coverage(rows, fields).items()}
+    coverage = {f: (len(who), len(rows)) for f, who in reporters.items()}
     return Consolidation(run_period, sources, rows, fields, issues, lang, prof.online_denominator, stated,
                          coverage, [f for f in fields if f in untotalled], _excluded(sources, rows), prof)

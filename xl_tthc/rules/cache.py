@@ -21,6 +21,18 @@ The folder: ``XL_TTHC_CACHE_DIR`` when set; otherwise the user's cache folder
 be created or written leaves the cache off: results are computed as without it.
 Entries are pickles, so the folder must be the user's own (it is created readable by
 its owner only); never point XL_TTHC_CACHE_DIR at a folder others can write.
+
+A *pack* (``packs/<name>.pack``) makes a re-run over the same folder cheap: one file
+holding, for every input of the last run of that run set, its stat stamp (size,
+mtime_ns, ctime_ns, device, inode), the SHA-256 of its bytes, its key and its stored
+result, like git's index.  A file whose stamp is unchanged is neither read nor hashed
+again: its result is taken from the pack (the key is still made from the SHA-256).
+A file looked at within :data:`RACY_NS` of its last change (mtime or ctime; a change
+within the same clock tick would leave both equal) is not put in the pack, so it is
+hashed again next time; ``os.utime`` cannot fake an unchanged file, as it moves the
+ctime.  The pack is written whole (temporary file, then moved into place) and
+verified whole: a damaged, truncated or foreign pack is a miss, and the files are
+looked up in their own entries as without it.
 """
 
 from __future__ import annotations
@@ -37,7 +49,7 @@ from typing import Any, Callable, Sequence
 from ..read.workers import map_isolated
 
 __all__ = ["ResultCache", "default_cache_dir", "code_fingerprint", "open_cache", "dumps", "loads", "MAX_BYTES",
-           "Counted", "recount"]
+           "Counted", "recount", "PackRecord", "stamp", "settled", "RACY_NS"]
 
 MAGIC = b"XLTTHC-RESULT-CACHE\x01\n"
 MAX_BYTES = 512 * 1024 * 1024  # default bound of the folder
@@ -45,6 +57,14 @@ _DIGEST = 32  # bytes of a SHA-256
 _HEADER = len(MAGIC) + 2 * _DIGEST
 _TOUCH_AFTER = 3600.0  # seconds: a hit refreshes an entry's mtime at most this often
 _PACKAGE = Path(__file__).resolve().parents[1]
+PACK_MAGIC = b"XLTTHC-RUN-PACK\x01\n"
+_PACK_HEADER = len(PACK_MAGIC) + 2 * _DIGEST
+# A file changed less than this before it was looked at is hashed again next time:
+# more than the coarsest timestamp of the file systems in use (FAT's 2 s).
+RACY_NS = 3_000_000_000
+
+# (size, mtime_ns, ctime_ns, device, inode, sha256, key, payload): one input of a pack
+PackRecord = tuple[int, int, int, int, int, str, str, bytes]
 
 _fingerprint: str | None = None
 
@@ -175,6 +195,63 @@ class ResultCache:
         self.stored += 1
         return True
 
+    def pack_name(self, *parts: str) -> str:
+        """The name of the pack of a run set: the code and ``parts`` (which result, the
+        profile, the language, the inputs' folder)."""
+        return self.key("pack", *parts)
+
+    def _pack_path(self, name: str) -> Path:
+        return self.folder / "packs" / f"{name}.pack"
+
+    def load_pack(self, name: str) -> dict[str, PackRecord]:
+        """The records of pack ``name`` by path; {} when there is none, or when it is
+        damaged or foreign (then removed)."""
+        path = self._pack_path(name)
+        try:
+            with path.open("rb") as f:
+                raw = f.read()
+                mtime = os.fstat(f.fileno()).st_mtime
+        except OSError:
+            return {}
+        records = None
+        if (len(raw) >= _PACK_HEADER and raw.startswith(PACK_MAGIC)
+                and raw[len(PACK_MAGIC):len(PACK_MAGIC) + _DIGEST] == bytes.fromhex(name)
+                and hashlib.sha256(memoryview(raw)[_PACK_HEADER:]).digest() == raw[len(PACK_MAGIC) + _DIGEST:_PACK_HEADER]):
+            records = loads(memoryview(raw)[_PACK_HEADER:])
+        if not isinstance(records, dict):
+            _remove(path)
+            return {}
+        if time.time() - mtime > _TOUCH_AFTER:  # used: not the least recently used
+            try:
+                os.utime(path)
+            except OSError:
+                pass
+        return records
+
+    def save_pack(self, name: str, records: dict[str, PackRecord]) -> bool:
+        """Write pack ``name`` whole and atomically; False when it could not be written."""
+        body = dumps(records)
+        if body is None:
+            return False
+        path = self._pack_path(name)
+        try:
+            if not self._ready:
+                self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+                self._ready = True
+            path.parent.mkdir(exist_ok=True, mode=0o700)
+            fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=path.parent)
+        except OSError:
+            return False
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(PACK_MAGIC + bytes.fromhex(name) + hashlib.sha256(body).digest())
+                f.write(body)
+            os.replace(tmp, path)
+        except OSError:
+            _remove(Path(tmp))
+            return False
+        return True
+
     def prune(self) -> int:
         """Remove the least recently used entries (and stray temporary files older than
         an hour) until the folder holds at most ``max_bytes``; the number removed."""
@@ -196,7 +273,7 @@ class ResultCache:
                         if e.name.endswith(".tmp"):
                             if now - st.st_mtime > 3600 and _remove(Path(e.path)):
                                 removed += 1
-                        elif e.name.endswith(".entry"):
+                        elif e.name.endswith((".entry", ".pack")):
                             entries.append((st.st_mtime, st.st_size, e.path))
             except OSError:
                 continue
@@ -213,6 +290,18 @@ class ResultCache:
         return removed
 
 
+def stamp(st: os.stat_result) -> tuple[int, int, int, int, int]:
+    """What says a file is unchanged without reading it: size, mtime and ctime in
+    nanoseconds, device and inode."""
+    return st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_dev, st.st_ino
+
+
+def settled(st: os.stat_result, seen_ns: int) -> bool:
+    """Whether a file stat'ed at ``seen_ns`` (time.time_ns()) had last changed long
+    enough before that a later change must show in its stamp (:data:`RACY_NS`)."""
+    return max(st.st_mtime_ns, st.st_ctime_ns) < seen_ns - RACY_NS
+
+
 def dumps(value: Any) -> bytes | None:
     """A value as the cache stores it; None when it cannot be pickled."""
     try:
@@ -221,7 +310,7 @@ def dumps(value: Any) -> bytes | None:
         return None
 
 
-def loads(payload: bytes) -> Any | None:
+def loads(payload: bytes | memoryview) -> Any | None:
     """A stored value back; None for a payload this build cannot read."""
     try:
         return pickle.loads(payload)
