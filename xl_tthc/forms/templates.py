@@ -704,6 +704,9 @@ class _Hyperlink(Relationship):
                                         "Id": self.Id})
 
 
+_ROWS_AT_ONCE = 256  # streamed rows encoded and compressed together
+
+
 class SheetRows:
     """Rows of the worksheet ``ws`` written straight as SpreadsheetML, without openpyxl
     cell objects; :func:`save_workbook` splices them into the sheet openpyxl writes,
@@ -724,7 +727,8 @@ class SheetRows:
         self.first_row = 0  # 0: no row yet
         self.last_row = 0
         self.max_column = 0
-        self._chunks: list[str] = []
+        self._chunks: list[str] = []  # the rows not yet in a block
+        self._blocks: list[bytes] = []  # every _ROWS_AT_ONCE rows, joined and encoded (half the memory of str)
         self._links: list[tuple[str, str]] = []
         self._attr = _StyleAttributes()
         self._quoted: dict[int, int] = {}
@@ -807,7 +811,11 @@ class SheetRows:
                 else:
                     add(f'{head}{rs}"{self._attr[self._quote(s)] if quote else attr}{body}')
         add("</row>")
-        self._chunks.append("".join(out))
+        chunks = self._chunks
+        chunks.append("".join(out))
+        if len(chunks) == _ROWS_AT_ONCE:
+            self._blocks.append("".join(chunks).encode("utf-8"))
+            chunks.clear()
         if not self.first_row:
             self.first_row = r
         self.last_row = r
@@ -844,18 +852,25 @@ class SheetRows:
         """``xml`` (the sheet as openpyxl wrote it) with these rows in its sheetData, the
         dimension grown to cover them, and their hyperlinks (relationships added to
         ``rels``, which openpyxl writes after the sheet)."""
-        head, chunks, tail = self._parts(xml, rels)
-        return head + "".join(chunks).encode("utf-8") + tail if chunks else head + tail
+        head, blocks, tail = self._parts(xml, rels)
+        return head + b"".join(blocks) + tail
 
-    def _parts(self, xml: bytes, rels: RelationshipList) -> tuple[bytes, list[str], bytes]:
+    def _rows_encoded(self) -> list[bytes]:
+        """The rows as blocks of :data:`_ROWS_AT_ONCE` rows (the last one shorter), UTF-8."""
+        if self._chunks:
+            self._blocks.append("".join(self._chunks).encode("utf-8"))
+            self._chunks.clear()
+        return self._blocks
+
+    def _parts(self, xml: bytes, rels: RelationshipList) -> tuple[bytes, list[bytes], bytes]:
         """What :meth:`_splice` joins: the sheet before these rows (its dimension grown
-        to cover them), the rows, and the sheet after them (with their hyperlinks), so
-        that a big sheet need not be copied whole before it is compressed."""
-        if not self._chunks and not self._links:
+        to cover them), the rows in blocks, and the sheet after them (with their
+        hyperlinks), so that a big sheet need not be copied whole before it is compressed."""
+        if not self.last_row and not self._links:
             return xml, [], b""
         xml = xml.replace(b"<sheetData/>", b"<sheetData></sheetData>", 1)
         self._insertion_point(xml)  # a row of both kinds fails before anything changes
-        if self._chunks:
+        if self.last_row:
             m = _DIMENSION.search(xml)
             if m:
                 last_col = max(column_index_from_string((m[3] or m[1]).decode()), self.max_column)
@@ -877,7 +892,7 @@ class SheetRows:
                 at = _AFTER_LINKS.search(xml, xml.index(b"</sheetData>")).start()
                 xml = xml[:at] + b"<hyperlinks>" + block + b"</hyperlinks>" + xml[at:]
         at = self._insertion_point(xml)
-        return xml[:at], self._chunks, xml[at:]
+        return xml[:at], self._rows_encoded(), xml[at:]
 
     def _insertion_point(self, xml: bytes) -> int:
         """Where these rows go in ``xml``: before its first later row, or at the end of
@@ -928,7 +943,6 @@ def _inject(xml: bytes, values: Mapping[str, Any]) -> bytes:
     return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
 
-_ROWS_AT_ONCE = 256  # streamed rows encoded and compressed together
 
 
 class _Package(zipfile.ZipFile):
@@ -971,14 +985,14 @@ class _Package(zipfile.ZipFile):
                     data = head + tail
         super().writestr(info, data, compresslevel=self._level)
 
-    def _write_rows(self, info: zipfile.ZipInfo, head: bytes, rows: list[str], tail: bytes) -> None:
-        """Write the part ``head`` + ``rows`` + ``tail``, compressing the rows a few
-        hundred at a time as they are encoded (the sheet is never whole in memory)."""
+    def _write_rows(self, info: zipfile.ZipInfo, head: bytes, blocks: list[bytes], tail: bytes) -> None:
+        """Write the part ``head`` + ``blocks`` + ``tail``, compressing the rows a few
+        hundred at a time (the sheet is never whole in memory)."""
         info._compresslevel = self._level  # what writestr(compresslevel=) sets
         with self.open(info, "w") as part:
             part.write(head)
-            for i in range(0, len(rows), _ROWS_AT_ONCE):
-                part.write("".join(rows[i:i + _ROWS_AT_ONCE]).encode("utf-8"))
+            for block in blocks:
+                part.write(block)
             part.write(tail)
 
 
