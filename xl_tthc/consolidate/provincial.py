@@ -541,6 +541,7 @@ def write_provincial(result: Consolidation, path: str | Path, *, report: ReportI
                 _issues(wb, result, links), _sources(wb, result, links)]
     wb.calculation.fullCalcOnLoad = True
     save_workbook(wb, out, rows=streamed, compresslevel=1)
+    del wb, layout, streamed  # the written rows go before the workbook is read back
     contradictions = self_check(out, result)
     if contradictions:
         raise SelfContradiction(contradictions)

@@ -1028,4 +1028,5 @@ def save_workbook(wb: openpyxl.Workbook, path: str | Path,
         wb.properties.creator = "xl_tthc"
     buf = io.BytesIO()
     _Writer(wb, _Package(buf, wb, cached or {}, rows, compresslevel)).save()
-    Path(path).write_bytes(buf.getvalue())
+    with buf.getbuffer() as view:  # the zip's bytes, not a copy of them
+        Path(path).write_bytes(view)
