@@ -53,13 +53,18 @@ class Period:
     @property
     def key(self) -> str:
         """A stable id: 2021-02, 2024-Q1, 2023-H1, 2023-9M, 2023, or the date range."""
-        return {
-            "month": f"{self.year}-{self.number:02d}" if self.number else "",
-            "quarter": f"{self.year}-Q{self.number}",
-            "half": f"{self.year}-H1",
-            "nine_months": f"{self.year}-9M",
-            "year": f"{self.year}",
-        }.get(self.kind, f"{self.start.isoformat()}..{self.end.isoformat()}")
+        kind = self.kind  # only the text of its kind is made (a run asks for thousands)
+        if kind == "month":
+            return f"{self.year}-{self.number:02d}" if self.number else ""
+        if kind == "quarter":
+            return f"{self.year}-Q{self.number}"
+        if kind == "half":
+            return f"{self.year}-H1"
+        if kind == "nine_months":
+            return f"{self.year}-9M"
+        if kind == "year":
+            return f"{self.year}"
+        return f"{self.start.isoformat()}..{self.end.isoformat()}"
 
 
 def _month_bounds(year: int, month: int, cutoff_day: int | None) -> tuple[date, date]:
