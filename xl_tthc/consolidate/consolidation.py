@@ -1082,6 +1082,11 @@ def _collector_paused() -> Iterator[None]:
     try:
         yield
     finally:
+        if not gc.get_freeze_count():
+            # what arrived goes to the oldest generation unscanned: else the first
+            # collection after this walks all of it (0.07-0.2 s for 8,000 files)
+            gc.freeze()
+            gc.unfreeze()
         if was:
             gc.enable()
 
