@@ -668,6 +668,8 @@ def _profile_text(prof: Profile) -> str:
     """``repr(prof)``, worked out once per profile object (a key per file asks for it)."""
     got = _PROFILE_TEXT.get(id(prof))
     if got is None or got[0] is not prof:
+        if len(_PROFILE_TEXT) > 16:  # a long-lived process making profiles: keep a few
+            _PROFILE_TEXT.clear()
         got = _PROFILE_TEXT[id(prof)] = (prof, repr(prof))
     return got[1]
 
