@@ -449,3 +449,17 @@ def test_prune_counts_packs(tmp_path):
     past = time.time() - 5000
     os.utime(store._pack_path(name), (past, past))
     assert store.prune() == 1 and not store._pack_path(name).exists()
+
+
+def test_a_pack_record_of_another_shape_is_a_miss(settled, tmp_path):
+    store = C.ResultCache(tmp_path / "cache")
+    cold = _consolidation(settled, store)
+    name = _packs(store.folder)[0].stem
+    records = store.load_pack(name)
+    shapes = [lambda r: r[:5], lambda r: (*r[:7], b"not a pickle"), lambda r: 5, lambda r: "junk",
+              lambda r: (*r[:6], None, r[7])]
+    bad = {p: shapes[k % len(shapes)](r) for k, (p, r) in enumerate(records.items())}
+    assert store.save_pack(name, bad)
+    again = C.ResultCache(store.folder)
+    assert _consolidation(settled, again) == cold
+    assert again.hits == len(records)  # every one from its own entry instead

@@ -807,10 +807,13 @@ class _Pack:
             return None
         self.stats[path] = st, time.time_ns()
         rec = self.old.get(path)
-        if rec is None or rec[:5] != stamp(st) or rec[6] != _cache_key(self.cache, rec[5], path, self.profile,
-                                                                       self.lang):
+        try:
+            if rec is None or rec[:5] != stamp(st) or rec[6] != _cache_key(self.cache, rec[5], path, self.profile,
+                                                                           self.lang):
+                return None
+            src = loads(rec[7])
+        except (TypeError, IndexError, AttributeError, ValueError):  # a record of another shape: a miss
             return None
-        src = loads(rec[7])
         if not isinstance(src, Source) or src.sha256 != rec[5]:
             return None
         self.cache.hits += 1

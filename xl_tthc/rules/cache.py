@@ -30,7 +30,9 @@ again: its result is taken from the pack (the key is still made from the SHA-256
 A file looked at within :data:`RACY_NS` of its last change (mtime or ctime; a change
 within the same clock tick would leave both equal) is not put in the pack, so it is
 hashed again next time; ``os.utime`` cannot fake an unchanged file, as it moves the
-ctime.  The pack is written whole (temporary file, then moved into place) and
+ctime (on Windows the ctime is the creation time: there, as for git, a tool that
+rewrites a file in place with its size and puts its mtime back goes unseen; Excel's
+saving writes a new file).  The pack is written whole (temporary file, then moved into place) and
 verified whole: a damaged, truncated or foreign pack is a miss, and the files are
 looked up in their own entries as without it.
 """
@@ -214,10 +216,11 @@ class ResultCache:
         except OSError:
             return {}
         records = None
+        body = memoryview(raw)[_PACK_HEADER:]
         if (len(raw) >= _PACK_HEADER and raw.startswith(PACK_MAGIC)
                 and raw[len(PACK_MAGIC):len(PACK_MAGIC) + _DIGEST] == bytes.fromhex(name)
-                and hashlib.sha256(memoryview(raw)[_PACK_HEADER:]).digest() == raw[len(PACK_MAGIC) + _DIGEST:_PACK_HEADER]):
-            records = loads(memoryview(raw)[_PACK_HEADER:])
+                and hashlib.sha256(body).digest() == raw[len(PACK_MAGIC) + _DIGEST:_PACK_HEADER]):
+            records = loads(body)
         if not isinstance(records, dict):
             _remove(path)
             return {}
