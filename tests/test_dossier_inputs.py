@@ -151,3 +151,33 @@ def test_past_a_thousand_rows_of_one_fault_the_rest_is_one_counted_finding(good,
     assert len(listed) == 7 and result.summary["bad"] == len(rows)
     counted = [i for i in summary if "trạng thái" in i.message]
     assert len(counted) == 1 and counted[0].found == f"{len(rows) - 7:,}".replace(",", ".")
+
+
+# Headers of exports as other one-stop systems (or a person in Excel) write them: each is
+# understood by its words and said; a name that could mean two things is left to --map.
+_OTHER_HEADERS = {
+    "MaHoSo": "Mã HS", "NgayTiepNhan": "Thời gian tiếp nhận", "NgayHenTra": "Hạn trả kết quả",
+    "NgayKetThucXuLy": "Thời gian có kết quả", "NgayTra": "Ngày trả kết quả cho công dân",
+    "TrangThaiHoSo": "Tình trạng hồ sơ", "KenhThucHien": "Kênh tiếp nhận", "DonViXuLy": "Đơn vị thụ lý",
+    "TenLinhVuc": "Tên lĩnh vực TTHC", "HoSoCoThanhPhanSoHoa": "Số hóa thành phần hồ sơ",
+}
+
+
+def test_headers_in_other_words_count_as_the_portal_names_and_are_said(good, tmp_path):
+    header, *rows = list(csv.reader(io.StringIO(_text(good))))
+    other = tmp_path / "other.csv"
+    with other.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([[_OTHER_HEADERS.get(h, h) for h in header], *rows])
+    a, b = tally([good], PERIOD, by="unit"), tally([other], PERIOD, by="unit")
+    assert a.rows == b.rows and a.summary == b.summary and a.flags == b.flags
+    said = {i.found for i in b.issues if i.rule == "dossier_column" and "được hiểu là" in i.message}
+    assert said == set(_OTHER_HEADERS.values())
+
+
+@pytest.mark.parametrize("name", ["Đơn vị tiếp nhận", "Ngày rút hồ sơ", "Ghi chú", "Họ tên người nộp", "Ngày sinh",
+                                  "Số điện thoại", "Địa chỉ"])
+def test_a_name_of_two_meanings_or_none_is_not_guessed(name):
+    from xl_tthc.dossiers.columns import recognise
+
+    m = recognise([name])
+    assert not m.used and [n for _, n in m.unused] == [name]

@@ -418,6 +418,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Cột \"{found}\" không được dùng để đếm{hint}.",
         "Column \"{found}\" is not used for counting{hint}.",
     ),
+    "dossier_column.guessed": (
+        "Cột \"{found}\" được hiểu là {label} (theo các từ của tên cột); nếu không đúng, đặt tên bằng --map.",
+        "Column \"{found}\" is read as {label} (from the words of its name); if that is wrong, name it with --map.",
+    ),
     "dossier_column.missing": (
         "Dữ liệu không có cột {label}: {hint}.",
         "The data has no {label} column: {hint}.",

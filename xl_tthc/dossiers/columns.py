@@ -82,6 +82,50 @@ def column_key(name: object) -> str:
 
 _KEYS: dict[str, str] = {column_key(n): c for c, names in _NAMES.items() for n in names}
 
+# Names seen nowhere above, by their words (accents stripped, camelCase split): the first
+# rule whose pattern the whole name matches gives its meaning.  Every column understood
+# this way is said (``ColumnMap.guessed``); a name that could mean two things ("Đơn vị
+# tiếp nhận": the one-stop centre, or the department?) matches no rule and is reported
+# unused, to be named with --map.
+_WHEN = r"(ngay|thoi gian|thoi diem|ngay gio)"
+_RULES: tuple[tuple[str, re.Pattern], ...] = tuple((c, re.compile(p)) for c, p in (
+    ("paid_online", r".*thanh toan.*"),
+    ("digitised", r".*so hoa.*"),
+    ("e_result", r".*(ket qua|ban) (ban )?dien tu.*"),
+    ("supplement_count", r"so lan (yeu cau )?bo sung.*"),
+    ("supplement_days", r"(so ngay|thoi gian) (cho )?bo sung.*"),
+    ("refused_at", _WHEN + r" (tu choi|khong tiep nhan).*"),
+    ("deadline", r"(" + _WHEN + r" hen( tra)?|han( tra| xu ly| giai quyet| hoan thanh)?|" + _WHEN
+     + r" het han)( ket qua)?( ho so)?( theo quy dinh)?"),
+    ("returned_at", _WHEN + r" (tra|trao|giao)( ket qua)?( cho (cong dan|to chuc|nguoi dan).*)?"),
+    ("ended_at", _WHEN + r" (co ket qua|ket thuc( xu ly)?|hoan thanh( xu ly)?|(xu ly|giai quyet) xong|"
+                         r"xu ly hoan thanh)( ho so)?"),
+    ("received_at", _WHEN + r" (tiep nhan|nhan)( ho so)?"),
+    ("submitted_at", _WHEN + r" (nop|dang ky|gui)( ho so)?( truc tuyen)?"),
+    ("status", r"(trang thai|tinh trang)( ho so| xu ly| giai quyet)?"),
+    ("channel", r"(kenh|hinh thuc|phuong thuc|nguon)( nop| tiep nhan| thuc hien| gui)?( ho so)?"),
+    ("dossier_id", r"(ma|so|ma so) (ho so|hs|bien nhan|phieu|bien nhan ho so)"),
+    ("field_code", r"ma (linh vuc|lv)"),
+    ("field", r"(ten )?(linh vuc|lv)( thu tuc| tthc)?"),
+    ("procedure_code", r"ma (so )?(thu tuc|tthc)( hanh chinh)?"),
+    ("procedure", r"(ten )?(thu tuc|tthc)( hanh chinh)?"),
+    ("unit", r"(ten )?(don vi|co quan|so|ban|nganh)( chu tri)?( xu ly| giai quyet| thu ly| thuc hien| chu tri)"
+             r"( ho so)?"),
+    ("province", r"(ten |ma )?tinh( thanh( pho)?)?"),
+))
+_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+
+
+def _words(name: object) -> str:
+    """"Thời gian tiếp nhận" -> "thoi gian tiep nhan"; "NgayTiepNhanHoSo" -> "ngay tiep nhan ho so"."""
+    text = _CAMEL.sub(" ", str(name or ""))
+    return " ".join(_NON_WORD.sub(" ", strip_accents(fold(text))).split())
+
+
+def _guess(name: object) -> str | None:
+    words = _words(name)
+    return next((c for c, rule in _RULES if rule.fullmatch(words)), None)
+
 
 @dataclass(frozen=True)
 class ColumnMap:
@@ -91,6 +135,7 @@ class ColumnMap:
     used: dict[str, tuple[int, str]]
     unused: tuple[tuple[int, str], ...]
     ignored: tuple[str, ...] = ()
+    guessed: tuple[str, ...] = ()  # canonical columns understood by their words, not a known name
 
     def name(self, canonical: str) -> str | None:
         hit = self.used.get(canonical)
@@ -103,7 +148,7 @@ def recognise(names: list[str], mapping: dict[str, str] | None = None) -> Column
     later one of the same meaning is reported unused."""
     wanted = {column_key(k): v for k, v in (mapping or {}).items()}
     used: dict[str, tuple[int, str]] = {}
-    unused, ignored = [], []
+    unused, ignored, later = [], [], []
     for i, n in enumerate(names):
         key = column_key(n)
         canonical = wanted.get(key) or _KEYS.get(key)
@@ -111,9 +156,19 @@ def recognise(names: list[str], mapping: dict[str, str] | None = None) -> Column
             used[canonical] = (i, n)
         elif key in _PARTITION_ONLY:
             ignored.append(n)
+        elif canonical is None and key:
+            later.append((i, n))  # by its words, once every known name has its column
         else:
             unused.append((i, n))
-    return ColumnMap(used, tuple(unused), tuple(ignored))
+    guessed = []
+    for i, n in later:
+        canonical = _guess(n)
+        if canonical is not None and canonical not in used:
+            used[canonical] = (i, n)
+            guessed.append(canonical)
+        else:
+            unused.append((i, n))
+    return ColumnMap(used, tuple(sorted(unused)), tuple(ignored), tuple(guessed))
 
 
 def load_mapping(path: str | Path | None) -> dict[str, str]:

@@ -255,13 +255,19 @@ def collect_exports(inputs: Iterable[str | Path], skipped: list[DossierError] | 
     return list(dict.fromkeys(out))
 
 
+# A dossier table names at least one of these (a sheet of ratios naming "Thanh toán trực
+# tuyến", "Số hóa" and "Kết quả điện tử" is a report, not an export).
+_ANCHORS = frozenset(("dossier_id", "received_at", "status"))
+
+
 def _header_line(names_by_line: list[list[str]], mapping: dict[str, str] | None) -> int | None:
-    """The 0-based line whose cells name the most known columns (at least 3)."""
+    """The 0-based line whose cells name the most known columns (at least 3, one of them
+    an id, a receipt date or a status)."""
     best, best_hits = None, _MIN_HEADER_HITS - 1
     for i, names in enumerate(names_by_line):
-        hits = len(recognise([str(n) for n in names], mapping).used)
-        if hits > best_hits:
-            best, best_hits = i, hits
+        used = recognise([str(n) for n in names], mapping).used
+        if len(used) > best_hits and _ANCHORS & set(used):
+            best, best_hits = i, len(used)
     return best
 
 

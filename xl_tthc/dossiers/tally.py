@@ -164,6 +164,11 @@ def _column_issues(exports: list[ExportFile], by: str, lang: str) -> list[Issue]
                 where = f" (trang tính {e.sheet})" if e.sheet else ""
                 raise DossierError(e.path + where, f"thiếu cột {vi}; đặt tên cột bằng --map nếu tệp gọi khác.",
                                    f"the column {en} is missing; name it with --map if the file calls it otherwise.")
+        for c in e.columns.guessed:
+            i, name = e.columns.used[c]
+            issues.append(Issue(e.path, e.sheet, e.header_row or None, e.letter_of(i, name), None, c, "dossier_column",
+                                RULES["dossier_column"], LABELS[c][0], name,
+                                message("dossier_column.guessed", lang, found=name, label=LABELS[c][lang == "en"])))
         for i, name in e.columns.unused:
             issues.append(Issue(e.path, e.sheet, e.header_row or None, e.letter_of(i, name), None, None, "dossier_column",
                                 RULES["dossier_column"], None, name,
