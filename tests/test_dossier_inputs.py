@@ -181,3 +181,27 @@ def test_a_name_of_two_meanings_or_none_is_not_guessed(name):
 
     m = recognise([name])
     assert not m.used and [n for _, n in m.unused] == [name]
+
+
+# Statuses as other systems write them, each with the code domain.md gives its meaning.
+_OTHER_STATUSES = {1: "Chờ tiếp nhận", 2: "Mới tiếp nhận", 3: "Không tiếp nhận", 4: "Đang thụ lý",
+                   5: "Đang chờ bổ sung", 6: "Chờ nộp phí", 7: "Công dân đã rút hồ sơ", 8: "Tạm dừng xử lý",
+                   9: "Đã có kết quả", 10: "Đã trả kết quả cho công dân"}
+
+
+def test_statuses_in_other_words_count_as_their_codes_and_are_said(tmp_path):
+    codes = write_export(tmp_path / "codes.csv", 800, 12)
+    header, *rows = list(csv.reader(io.StringIO(_text(codes))))
+    k = header.index("TrangThaiHoSo")
+    for r in rows:
+        if r[k].isdigit() and int(r[k]) in _OTHER_STATUSES:
+            r[k] = _OTHER_STATUSES[int(r[k])]
+    words = tmp_path / "words.csv"
+    with words.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([header, *rows])
+    a, b = tally([codes], PERIOD, by="unit"), tally([words], PERIOD, by="unit")
+    assert a.rows == b.rows and a.summary == b.summary
+    said = {i.found: i.expected for i in b.issues if i.rule == "dossier_column" and i.field == "status"}
+    present = {v for v in _OTHER_STATUSES.values() if any(r[k] == v for r in rows)}
+    assert len(present) >= 8 and {v: said[v] for v in present} == {v: str(c) for c, v in _OTHER_STATUSES.items()
+                                                                   if v in present}

@@ -422,6 +422,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Cột \"{found}\" được hiểu là {label} (theo các từ của tên cột); nếu không đúng, đặt tên bằng --map.",
         "Column \"{found}\" is read as {label} (from the words of its name); if that is wrong, name it with --map.",
     ),
+    "dossier_column.status_guessed": (
+        "Trạng thái \"{found}\" ({label} hồ sơ) được hiểu là mã {expected} (theo các từ của nó); nếu không đúng, "
+        "sửa trong tệp hoặc ghi mã 1–10.",
+        "Status \"{found}\" ({label} dossiers) is read as code {expected} (from its words); if that is wrong, fix "
+        "it in the file or write the codes 1–10.",
+    ),
     "dossier_column.missing": (
         "Dữ liệu không có cột {label}: {hint}.",
         "The data has no {label} column: {hint}.",

@@ -17,9 +17,9 @@ import duckdb
 from ..domain.issues import Issue, RULES, message
 from ..domain.numbers import format_count
 from .encoding import LISTED_BAD_LINES
-from .source import DossierError, ExportFile
+from .source import STATUS_NAMES, DossierError, ExportFile, is_number, status_by_rule, status_key
 
-__all__ = ["encoding_issues", "rejected_lines", "shift_rows", "engine_error"]
+__all__ = ["encoding_issues", "rejected_lines", "shift_rows", "engine_error", "status_issues"]
 
 _WHY = {
     "MISSING COLUMNS": ("thiếu cột", "too few columns"),
@@ -116,3 +116,31 @@ def engine_error(e: duckdb.Error, exports: list[ExportFile]) -> DossierError:
                         f"DuckDB cannot read the data ({first}); the file may be damaged — export it again and "
                         "run again.", rule="unreadable")
 
+
+
+def status_issues(con: duckdb.DuckDBPyConnection, exports: list[ExportFile], lang: str) -> list[Issue]:
+    """Each status written in words no list knows but a rule reads (STATUS_RULES), once per
+    value and export with how many rows hold it: "Đã có kết quả" read as 9."""
+    out = []
+    for e in exports:
+        hit = e.columns.used.get("status")
+        if hit is None or is_number(e.types.get(hit[1], "VARCHAR")):
+            continue
+        col = '"' + hit[1].replace('"', '""') + '"'
+        try:
+            values = con.execute(f"SELECT CAST({col} AS VARCHAR) AS v, count(*) FROM {e.relation} "
+                                 f"WHERE {col} IS NOT NULL GROUP BY 1 ORDER BY 1").fetchall()
+        except duckdb.Error:
+            continue
+        for text, n in values:
+            key = status_key(str(text))
+            if not key or key in STATUS_NAMES or key.replace(".", "", 1).isdigit():
+                continue
+            code = status_by_rule(key)
+            if code is not None:
+                out.append(Issue(e.path, e.sheet, e.header_row or None, e.letter("status"), None, "status",
+                                 "dossier_column", RULES["dossier_column"],
+                                 str(code), str(text),
+                                 message("dossier_column.status_guessed", lang, found=str(text), expected=str(code),
+                                         label=format_count(n))))
+    return out

@@ -34,7 +34,7 @@ from .columns import CANONICAL, DATE_COLUMNS, FLAG_COLUMNS, ColumnMap, column_ke
 from .encoding import Reading, readable_copy
 
 __all__ = ["ExportFile", "DossierError", "open_exports", "collect_exports", "connect", "EXPORT_SUFFIXES",
-           "STATUS_NAMES", "CHANNEL_WORDS", "status_key"]
+           "STATUS_NAMES", "STATUS_RULES", "CHANNEL_WORDS", "status_key", "status_by_rule", "is_number"]
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -80,6 +80,29 @@ def status_key(text: str) -> str:
 
 
 STATUS_NAMES: dict[str, int] = {status_key(n): code for code, names in _STATUS.items() for n in names}
+# A status written in other words ("Đã có kết quả", "Đang thụ lý", "Công dân đã rút"):
+# the first rule one of whose words the folded text holds gives its code; each value read
+# this way is said (tally.py, ``status_guesses``).  Order matters: "chờ trả kết quả"
+# before "trả kết quả", "trả lại" (returned to the applicant) before both.
+STATUS_RULES: tuple[tuple[int, tuple[str, ...]], ...] = (
+    (7, ("rut", "tra lai", "huy")),
+    (3, ("tu choi", "khong tiep nhan", "khong duoc tiep nhan")),
+    (5, ("bo sung",)),
+    (6, ("nghia vu tai chinh", "thanh toan", "nop phi", "le phi")),
+    (8, ("dung xu ly", "tam dung", "ngung xu ly", "dung giai quyet")),
+    (9, ("cho tra", "co ket qua", "xu ly xong", "giai quyet xong", "da giai quyet", "da xu ly")),
+    (10, ("da tra", "tra ket qua", "hoan thanh", "hoan tat")),
+    (4, ("dang xu ly", "dang giai quyet", "dang thu ly", "cho xu ly", "chua giai quyet", "thu ly", "xu ly")),
+    (1, ("cho tiep nhan", "dang ky", "chua tiep nhan")),
+    (2, ("tiep nhan",)),
+)
+
+
+def status_by_rule(key: str) -> int | None:
+    """The code of a folded status text by :data:`STATUS_RULES`, whole words only ("huy"
+    is not in "chuyen"); None when no rule holds."""
+    padded = f" {key} "
+    return next((code for code, words in STATUS_RULES if any(f" {w} " in padded for w in words)), None)
 # KenhThucHien as text: the first word list that occurs decides (postal before "trực tiếp").
 CHANNEL_WORDS: tuple[tuple[int, tuple[str, ...]], ...] = (
     (3, ("buu chinh", "bcci", "buu dien", "postal")),
@@ -120,23 +143,28 @@ def _date_sql(col: str, typ: str) -> str:
             f"ELSE try_cast({t} AS TIMESTAMP) END)")
 
 
-def _is_number(typ: str) -> bool:
+def is_number(typ: str) -> bool:
     return typ in ("TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT", "UTINYINT", "USMALLINT", "UINTEGER",
                    "UBIGINT", "DOUBLE", "FLOAT") or typ.startswith("DECIMAL")
 
 
 def _status_sql(col: str, typ: str) -> str:
-    if _is_number(typ):
+    if is_number(typ):
         return f"(CASE WHEN {col} BETWEEN 1 AND 10 AND {col} = round({col}) THEN CAST({col} AS INTEGER) END)"
     key = _fold_sql(f"CAST({col} AS VARCHAR)")
     cases = " ".join(f"WHEN {_q(k)} THEN {v}" for k, v in STATUS_NAMES.items())
     num = f"try_cast(trim(CAST({col} AS VARCHAR)) AS DOUBLE)"
+    padded = f"(' ' || {key} || ' ')"
+    def holds(words: tuple[str, ...]) -> str:
+        return " OR ".join(f"contains({padded}, {_q(' ' + w + ' ')})" for w in words)
+
+    rules = " ".join(f"WHEN {holds(words)} THEN {code}" for code, words in STATUS_RULES)
     return (f"(CASE WHEN {num} BETWEEN 1 AND 10 AND {num} = round({num}) THEN CAST({num} AS INTEGER) "
-            f"ELSE (CASE {key} {cases} END) END)")
+            f"ELSE coalesce((CASE {key} {cases} END), (CASE {rules} END)) END)")
 
 
 def _channel_sql(col: str, typ: str) -> str:
-    if _is_number(typ):
+    if is_number(typ):
         return f"(CASE WHEN {col} IN (1, 2, 3) THEN CAST({col} AS INTEGER) END)"
     key = _fold_sql(f"CAST({col} AS VARCHAR)")
     num = f"try_cast(trim(CAST({col} AS VARCHAR)) AS DOUBLE)"
@@ -151,7 +179,7 @@ _TRUE = ("1", "2", "true", "x", "co", "yes", "y", "t", "da thanh toan", "da so h
 def _flag_sql(col: str, typ: str) -> str:
     if typ == "BOOLEAN":
         return f"coalesce({col}, false)"
-    if _is_number(typ):
+    if is_number(typ):
         return f"coalesce({col} IN (1, 2), false)"
     return f"coalesce({_fold_sql(f'CAST({col} AS VARCHAR)')} IN ({', '.join(map(_q, _TRUE))}), false)"
 
