@@ -106,7 +106,7 @@ def status_by_rule(key: str) -> int | None:
 # KenhThucHien as text: the first word list that occurs decides (postal before "trực tiếp").
 CHANNEL_WORDS: tuple[tuple[int, tuple[str, ...]], ...] = (
     (3, ("buu chinh", "bcci", "buu dien", "postal")),
-    (2, ("truc tuyen", "online", "dich vu cong", "qua mang", "dvc")),
+    (2, ("truc tuyen", "online", "dich vu cong", "qua mang", "dvc", "muc do 3", "muc do 4", "dien tu")),
     (1, ("truc tiep", "tai quay", "direct", "mot cua")),
 )
 
