@@ -205,3 +205,22 @@ def test_statuses_in_other_words_count_as_their_codes_and_are_said(tmp_path):
     present = {v for v in _OTHER_STATUSES.values() if any(r[k] == v for r in rows)}
     assert len(present) >= 8 and {v: said[v] for v in present} == {v: str(c) for c, v in _OTHER_STATUSES.items()
                                                                    if v in present}
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("08:30 15/03/2024", "2024-03-15 08:30:00"), ("08:30:15 15/03/2024", "2024-03-15 08:30:15"),
+    ("15.03.2024", "2024-03-15 00:00:00"), ("15-03-2024 07:05", "2024-03-15 07:05:00"),
+    ("15/03/2024 8:30 SA", "2024-03-15 08:30:00"), ("15/03/2024 08:30 CH", "2024-03-15 20:30:00"),
+    ("15/03/2024 08:30 PM", "2024-03-15 20:30:00"), ("15/3/24", "2024-03-15 00:00:00"),
+    ("15/3/24 14:05", "2024-03-15 14:05:00"), ("2024/03/15", "2024-03-15 00:00:00"),
+    # never a date misread: an impossible day, a year out of range, a year of two digits read as 0024
+    ("31/02/2024", None), ("0024-03-15", None), ("15/03/1024", None), ("abc", None), ("24/3/15", "2015-03-24 00:00:00"),
+])
+def test_dates_in_more_spellings_or_none(text, expected):
+    import duckdb
+
+    from xl_tthc.dossiers.source import _date_sql
+
+    got = duckdb.connect().execute(f"SELECT CAST({_date_sql('x', 'VARCHAR')} AS VARCHAR) FROM (SELECT ? AS x)",
+                                   [text]).fetchone()[0]
+    assert got == expected

@@ -123,24 +123,44 @@ def _fold_sql(x: str) -> str:
     return f"regexp_replace(strip_accents(replace(lower(trim({x})), 'đ', 'd')), '\\s+', ' ', 'g')"
 
 
+# Day-first texts after their separators ("." "-") are made "/" and the Vietnamese
+# SA/CH (sáng/chiều) are made AM/PM: the formats tried, longest first.
+_DAY_FIRST = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y %I:%M:%S %p", "%d/%m/%Y %I:%M %p", "%d/%m/%Y")
+_YEARS = (1990, 2100)  # a date read outside these years is no date (a year "24" read as 0024)
+
+
 def _date_sql(col: str, typ: str) -> str:
     """A TIMESTAMP from a column of DuckDB type ``typ``: timestamps and dates as they are;
-    text (and numbers) as yyyyMMddHHmmss, yyyyMMdd, dd/mm/yyyy[ HH:MM[:SS]],
-    dd-mm-yyyy…, ISO, or an Excel serial (days since 1899-12-30)."""
+    text (and numbers) as yyyyMMddHHmmss, yyyyMMdd, dd/mm/yyyy[ HH:MM[:SS]] (also with
+    "-" or "." between, a two-digit year, the time first, SA/CH or AM/PM), ISO
+    yyyy-mm-dd[ HH:MM:SS] (or yyyy/mm/dd), or an Excel serial (days since 1899-12-30).
+    Anything else, and a date outside 1990–2100, is NULL: the row is reported, never
+    counted on a date misread."""
     if typ.startswith("TIMESTAMP") or typ == "DATE":
         return f"CAST({col} AS TIMESTAMP)"
     t = f"trim(CAST({col} AS VARCHAR))"
     serial = f"try_cast({t} AS DOUBLE)"
-    return (f"(CASE WHEN {col} IS NULL OR {t} = '' THEN NULL "
-            f"WHEN regexp_full_match({t}, '\\d{{14}}') THEN try_strptime({t}, '%Y%m%d%H%M%S') "
-            f"WHEN regexp_full_match({t}, '\\d{{8}}') THEN try_strptime({t}, '%Y%m%d') "
-            f"WHEN regexp_full_match({t}, '\\d{{1,5}}(\\.\\d+)?') THEN CASE WHEN {serial} BETWEEN 20000 AND 80000 "
-            f"THEN TIMESTAMP '1899-12-30' + to_microseconds(CAST(round({serial} * 86400) AS BIGINT) * 1000000) END "
-            f"WHEN regexp_matches({t}, '^\\d{{1,2}}/\\d{{1,2}}/\\d{{4}}') THEN try_strptime({t}, "
-            f"['%d/%m/%Y %H:%M:%S', '%d/%m/%Y %H:%M', '%d/%m/%Y']) "
-            f"WHEN regexp_matches({t}, '^\\d{{1,2}}-\\d{{1,2}}-\\d{{4}}') THEN try_strptime({t}, "
-            f"['%d-%m-%Y %H:%M:%S', '%d-%m-%Y %H:%M', '%d-%m-%Y']) "
-            f"ELSE try_cast({t} AS TIMESTAMP) END)")
+    # the time first ("08:30 15/03/2024") moved after the date; separators made "/"
+    day = (f"regexp_replace(regexp_replace(regexp_replace({t}, "
+           f"'^(\\d{{1,2}}:\\d{{2}}(:\\d{{2}})?)\\s+(\\d{{1,2}}[/.-]\\d{{1,2}}[/.-]\\d{{2,4}})$', '\\3 \\1'), "
+           f"'^(\\d{{1,2}})[.-](\\d{{1,2}})[.-](\\d{{2,4}})', '\\1/\\2/\\3'), "
+           f"'\\s+(SA|sa|Sa|CH|ch|Ch)$', '')")
+    ampm = (f"CASE WHEN regexp_matches({t}, '\\s(CH|ch|Ch)$') THEN ' PM' "
+            f"WHEN regexp_matches({t}, '\\s(SA|sa|Sa)$') THEN ' AM' ELSE '' END")
+    formats = "[" + ", ".join(f"'{f}'" for f in _DAY_FIRST) + "]"
+    short = "[" + ", ".join(f"'{f.replace('%Y', '%y')}'" for f in _DAY_FIRST) + "]"  # a two-digit year
+    parsed = (f"(CASE WHEN {col} IS NULL OR {t} = '' THEN NULL "
+              f"WHEN regexp_full_match({t}, '\\d{{14}}') THEN try_strptime({t}, '%Y%m%d%H%M%S') "
+              f"WHEN regexp_full_match({t}, '\\d{{8}}') THEN try_strptime({t}, '%Y%m%d') "
+              f"WHEN regexp_full_match({t}, '\\d{{1,5}}(\\.\\d+)?') THEN CASE WHEN {serial} BETWEEN 20000 AND 80000 "
+              f"THEN TIMESTAMP '1899-12-30' + to_microseconds(CAST(round({serial} * 86400) AS BIGINT) * 1000000) END "
+              f"WHEN regexp_matches({t}, '^\\d{{1,2}}[/.-]\\d{{1,2}}[/.-]\\d{{2,4}}') "
+              f"OR regexp_matches({t}, '^\\d{{1,2}}:\\d{{2}}') THEN "
+              f"CASE WHEN regexp_matches({day}, '^\\d{{1,2}}/\\d{{1,2}}/\\d{{2}}(\\D|$)') "
+              f"THEN try_strptime({day} || {ampm}, {short}) ELSE try_strptime({day} || {ampm}, {formats}) END "
+              f"WHEN regexp_matches({t}, '^\\d{{4}}[-/]\\d{{1,2}}[-/]\\d{{1,2}}') "
+              f"THEN try_cast(replace({t}, '/', '-') AS TIMESTAMP) END)")
+    return f"(CASE WHEN year({parsed}) BETWEEN {_YEARS[0]} AND {_YEARS[1]} THEN {parsed} END)"
 
 
 def is_number(typ: str) -> bool:
