@@ -224,3 +224,14 @@ def test_dates_in_more_spellings_or_none(text, expected):
     got = duckdb.connect().execute(f"SELECT CAST({_date_sql('x', 'VARCHAR')} AS VARCHAR) FROM (SELECT ? AS x)",
                                    [text]).fetchone()[0]
     assert got == expected
+
+
+def test_lines_blank_in_every_column_below_the_data_are_no_dossiers(good, tmp_path):
+    text = _text(good)
+    width = text.splitlines()[0].count(",")
+    padded = tmp_path / "padded.csv"
+    padded.write_text(text + ("," * width + "\n") * 6 + " ,  ," + "," * (width - 2) + "\n\n", encoding="utf-8")
+    a, b = tally([good], PERIOD), tally([padded], PERIOD)
+    assert a.rows == b.rows and a.summary == b.summary
+    assert [i.to_dict() for i in a.issues if i.rule != "dossier_column"] == \
+        [i.with_file(str(good)).to_dict() for i in b.issues if i.rule != "dossier_column"]

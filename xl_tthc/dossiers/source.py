@@ -506,7 +506,11 @@ def _projection(f: ExportFile, index: int) -> str:
     for c in ("supplement_days", "supplement_count"):
         sel.append(f"coalesce(try_cast(CAST({cols[c]} AS VARCHAR) AS DOUBLE), 0) AS {c}" if c in cols
                    else f"CAST(0 AS DOUBLE) AS {c}")
-    return f"SELECT {', '.join(sel)} FROM {f.relation}"
+    # a line of a text export blank in every column it is read by (",,,,," below the data,
+    # as Excel leaves them) is no dossier: not a row left out either
+    blank = "" if f.kind == "parquet" or not cols else (" WHERE NOT (" + " AND ".join(
+        f"coalesce(trim(CAST({c} AS VARCHAR)), '') = ''" for c in dict.fromkeys(cols.values())) + ")")
+    return f"SELECT {', '.join(sel)} FROM {f.relation}{blank}"
 
 
 def open_exports(con: duckdb.DuckDBPyConnection, inputs: Iterable[str | Path],
