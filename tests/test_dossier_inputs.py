@@ -235,3 +235,30 @@ def test_lines_blank_in_every_column_below_the_data_are_no_dossiers(good, tmp_pa
     assert a.rows == b.rows and a.summary == b.summary
     assert [i.to_dict() for i in a.issues if i.rule != "dossier_column"] == \
         [i.with_file(str(good)).to_dict() for i in b.issues if i.rule != "dossier_column"]
+
+
+def test_a_total_or_signature_line_below_a_sheet_is_said_not_counted_as_a_bad_row(tmp_path):
+    import openpyxl
+
+    src = write_export(tmp_path / "x.xlsx", 300, 8)
+    book = openpyxl.load_workbook(src)
+    ws = book.active
+    last = ws.max_row
+    ws.cell(last + 2, 1, "Tổng cộng: 300 hồ sơ")
+    ws.cell(last + 4, 8, "Người lập biểu")
+    ws.cell(last + 5, 8, "(Ký, ghi rõ họ tên)")
+    footed = tmp_path / "footed.xlsx"
+    book.save(footed)
+    a, b = tally([src], PERIOD), tally([footed], PERIOD)
+    assert a.rows == b.rows and a.summary == b.summary
+    notes = [i for i in b.issues if i.rule == "dossier_column" and i.row and i.row > last]
+    assert [(i.row, i.found) for i in notes] == [(last + 2, "Tổng cộng: 300 hồ sơ"), (last + 4, "Người lập biểu"),
+                                                (last + 5, "(Ký, ghi rõ họ tên)")]
+    assert all(i.severity == "info" for i in notes)
+    # a broken dossier line (many cells, no status) is still a row left out, not a note
+    header, *rows = list(csv.reader(io.StringIO(_text(write_export(tmp_path / "y.csv", 300, 8)))))
+    rows[5][header.index("TrangThaiHoSo")] = ""
+    broken = tmp_path / "broken.csv"
+    with broken.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([header, *rows])
+    assert 7 in {i.row for i in tally([broken], PERIOD).issues if i.rule == "dossier_invalid"}

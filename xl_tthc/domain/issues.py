@@ -422,6 +422,10 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Cột \"{found}\" được hiểu là {label} (theo các từ của tên cột); nếu không đúng, đặt tên bằng --map.",
         "Column \"{found}\" is read as {label} (from the words of its name); if that is wrong, name it with --map.",
     ),
+    "dossier_column.note": (
+        "Dòng này không phải hồ sơ (chỉ có \"{found}\", không có trạng thái và ngày tiếp nhận); không đếm.",
+        "This line is no dossier (it holds only \"{found}\", no status and no receipt date); not counted.",
+    ),
     "dossier_column.status_guessed": (
         "Trạng thái \"{found}\" ({label} hồ sơ) được hiểu là mã {expected} (theo các từ của nó); nếu không đúng, "
         "sửa trong tệp hoặc ghi mã 1–10.",

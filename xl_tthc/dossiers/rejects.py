@@ -17,9 +17,9 @@ import duckdb
 from ..domain.issues import Issue, RULES, message
 from ..domain.numbers import format_count
 from .encoding import LISTED_BAD_LINES
-from .source import STATUS_NAMES, DossierError, ExportFile, is_number, status_by_rule, status_key
+from .source import STATUS_NAMES, DossierError, ExportFile, is_number, notes_sql, status_by_rule, status_key
 
-__all__ = ["encoding_issues", "rejected_lines", "shift_rows", "engine_error", "status_issues"]
+__all__ = ["encoding_issues", "rejected_lines", "shift_rows", "engine_error", "status_issues", "note_issues"]
 
 _WHY = {
     "MISSING COLUMNS": ("thiếu cột", "too few columns"),
@@ -143,4 +143,18 @@ def status_issues(con: duckdb.DuckDBPyConnection, exports: list[ExportFile], lan
                                  str(code), str(text),
                                  message("dossier_column.status_guessed", lang, found=str(text), expected=str(code),
                                          label=format_count(n))))
+    return out
+
+
+def note_issues(con: duckdb.DuckDBPyConnection, exports: list[ExportFile], lang: str) -> list[Issue]:
+    """Each line of a text export that is no dossier but holds something (a total, a
+    signature line), said at its line and not counted."""
+    out = []
+    for e in exports:
+        sql = notes_sql(e)
+        if sql is None:
+            continue
+        for line, text in con.execute(sql).fetchall():
+            out.append(Issue(e.path, e.sheet, int(line), None, None, None, "dossier_column", RULES["dossier_column"],
+                             None, text, message("dossier_column.note", lang, found=text)))
     return out

@@ -34,7 +34,7 @@ from .columns import CANONICAL, DATE_COLUMNS, FLAG_COLUMNS, ColumnMap, column_ke
 from .encoding import Reading, readable_copy
 
 __all__ = ["ExportFile", "DossierError", "open_exports", "collect_exports", "connect", "EXPORT_SUFFIXES",
-           "STATUS_NAMES", "STATUS_RULES", "CHANNEL_WORDS", "status_key", "status_by_rule", "is_number"]
+           "STATUS_NAMES", "STATUS_RULES", "CHANNEL_WORDS", "status_key", "status_by_rule", "is_number", "notes_sql"]
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -506,11 +506,42 @@ def _projection(f: ExportFile, index: int) -> str:
     for c in ("supplement_days", "supplement_count"):
         sel.append(f"coalesce(try_cast(CAST({cols[c]} AS VARCHAR) AS DOUBLE), 0) AS {c}" if c in cols
                    else f"CAST(0 AS DOUBLE) AS {c}")
-    # a line of a text export blank in every column it is read by (",,,,," below the data,
-    # as Excel leaves them) is no dossier: not a row left out either
-    blank = "" if f.kind == "parquet" or not cols else (" WHERE NOT (" + " AND ".join(
-        f"coalesce(trim(CAST({c} AS VARCHAR)), '') = ''" for c in dict.fromkeys(cols.values())) + ")")
-    return f"SELECT {', '.join(sel)} FROM {f.relation}{blank}"
+    note = note_sql(f)
+    return f"SELECT {', '.join(sel)} FROM {f.relation}" + (f" WHERE NOT {note}" if note else "")
+
+
+_NOTE_CELLS = 2  # a text line with at most this many cells, no status and no receipt date is a note
+
+
+def _filled(f: ExportFile) -> str:
+    """How many of the columns ``f`` is read by hold something, per line (SQL)."""
+    cols = dict.fromkeys(_ident(n) for _, n in f.columns.used.values())
+    return " + ".join(f"CAST(coalesce(trim(CAST({c} AS VARCHAR)), '') <> '' AS INTEGER)" for c in cols) or "0"
+
+
+def note_sql(f: ExportFile) -> str | None:
+    """The lines of a text export (CSV, sheet) that are no dossier: blank in every column
+    it is read by (",,,,," below the data, as Excel leaves them), or a note — at most
+    two cells, no status and no receipt date that can be read ("Tổng cộng: 1.500 hồ
+    sơ", "Người lập biểu").  None for Parquet (written by software)."""
+    if f.kind == "parquet" or not f.columns.used:
+        return None
+    unread = []
+    for c, conv in (("status", _status_sql), ("received_at", _date_sql)):
+        hit = f.columns.used.get(c)
+        if hit is not None:
+            unread.append(f"{conv(_ident(hit[1]), f.types.get(hit[1], 'VARCHAR'))} IS NULL")
+    return f"(({_filled(f)}) <= {_NOTE_CELLS}" + "".join(f" AND {u}" for u in unread) + ")"
+
+
+def notes_sql(f: ExportFile) -> str | None:
+    """The note lines of :func:`note_sql` that hold something, with their text: (line, text)."""
+    note = note_sql(f)
+    if note is None:
+        return None
+    cells = ", ".join(dict.fromkeys(f"nullif(trim(CAST({_ident(n)} AS VARCHAR)), '')"
+                                    for _, n in f.columns.used.values()))
+    return f"SELECT _row, concat_ws(' | ', {cells}) FROM {f.relation} WHERE {note} AND ({_filled(f)}) > 0 ORDER BY 1"
 
 
 def open_exports(con: duckdb.DuckDBPyConnection, inputs: Iterable[str | Path],

@@ -41,7 +41,7 @@ from ..forms.templates import Layout, SheetRows, mark_form, save_workbook, write
 from ..read.table import Column, Row, Table, Value
 from .columns import DATE_COLUMNS, LABELS, load_mapping
 from .counting import BAD_ROW_COLUMNS, COUNTS, DUPLICATES_SQL, count_sql
-from .rejects import encoding_issues, engine_error, rejected_lines, shift_rows, status_issues
+from .rejects import encoding_issues, engine_error, note_issues, rejected_lines, shift_rows, status_issues
 from .schema import BATCH_ROWS, failures
 from .source import DossierError, ExportFile, connect, open_exports
 
@@ -318,7 +318,8 @@ def tally(exports: Iterable[str | Path], period: Period | str, *, by: str = "fie
         except duckdb.Error as e:
             raise engine_error(e, scanned) from None
         rejected, lines = rejected_lines(con, scanned, lang)
-        issues += shift_rows(found, scanned) + rejected + status_issues(con, scanned, lang)
+        issues += shift_rows(found, scanned) + rejected + status_issues(con, scanned, lang) + \
+            note_issues(con, scanned, lang)
         clock("validate")
     finally:
         con.close()
