@@ -262,3 +262,32 @@ def test_a_total_or_signature_line_below_a_sheet_is_said_not_counted_as_a_bad_ro
     with broken.open("w", encoding="utf-8", newline="") as f:
         csv.writer(f).writerows([header, *rows])
     assert 7 in {i.row for i in tally([broken], PERIOD).issues if i.rule == "dossier_invalid"}
+
+
+def test_a_sheet_with_a_header_of_two_rows_counts_as_the_plain_one(tmp_path):
+    """"Thời gian" merged over "Tiếp nhận", "Hẹn trả", "Có kết quả", "Trả kết quả": each
+    column is named by both rows."""
+    import openpyxl
+
+    src = write_export(tmp_path / "x.csv", 400, 9)
+    header, *rows = list(csv.reader(io.StringIO(_text(src))))
+    dates = {"NgayTiepNhan": "Tiếp nhận", "NgayHenTra": "Hẹn trả", "NgayKetThucXuLy": "Có kết quả",
+             "NgayTra": "Trả kết quả"}
+    order = [h for h in header if h not in dates] + list(dates)  # the four under one merged cell, last
+    book = openpyxl.Workbook()
+    ws = book.active
+    ws.append(["DANH SÁCH HỒ SƠ"])
+    first = len(order) - len(dates) + 1
+    ws.append([h for h in order[:first - 1]] + ["Thời gian"] + [None] * (len(dates) - 1))
+    ws.merge_cells(start_row=2, start_column=first, end_row=2, end_column=len(order))
+    ws.append([None] * (first - 1) + list(dates.values()))
+    for c in range(1, first):
+        ws.merge_cells(start_row=2, start_column=c, end_row=3, end_column=c)
+    for r in rows:
+        ws.append([r[header.index(h)] for h in order])
+    two = tmp_path / "two.xlsx"
+    book.save(two)
+    a, b = tally([src], PERIOD, by="unit"), tally([two], PERIOD, by="unit")
+    assert a.rows == b.rows and a.summary == b.summary
+    lines = {i.row for i in b.issues if i.rule == "dossier_invalid"}
+    assert lines == {i.row + 2 for i in a.issues if i.rule == "dossier_invalid"}  # a title and one more header row

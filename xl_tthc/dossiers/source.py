@@ -424,6 +424,44 @@ def _cell_text(v: Any) -> str | None:
     return str(v)
 
 
+def _two_rows(upper: list[str], lower: list[str]) -> list[str]:
+    """The names of a header of two rows: a cell of the upper row merged over several
+    columns (its text in the first only) names each of them with the lower row's cell
+    ("Thời gian" over "Tiếp nhận", "Hẹn trả" -> "Thời gian Tiếp nhận", "Thời gian Hẹn
+    trả"); a column without a lower cell keeps its upper one (merged down)."""
+    width = max(len(upper), len(lower))
+    upper, lower = upper + [""] * (width - len(upper)), lower + [""] * (width - len(lower))
+    out, over = [], ""
+    for u, lo in zip(upper, lower):
+        over = u or over
+        out.append(f"{over} {lo}".strip() if lo and over else (lo or u))
+    return out
+
+
+def _sheet_header(rows: list[list[str]], mapping: dict[str, str] | None) -> tuple[int, list[str]] | None:
+    """(the 0-based line the data follows, the column names) of a sheet's header: one row,
+    or two rows whose names together say more (a merged group over its columns)."""
+    line = _header_line(rows, mapping)
+    best = None if line is None else (len(recognise(rows[line], mapping).used), line, rows[line])
+    for i in range(1, len(rows)):
+        names = _two_rows(rows[i - 1], rows[i])
+        used = recognise(names, mapping).used
+        if _ANCHORS & set(used) and len(used) >= _MIN_HEADER_HITS and (best is None or len(used) > best[0]):
+            best = (len(used), i, names)
+    return None if best is None else (best[1], best[2])
+
+
+def _unique(names: list[str]) -> list[str]:
+    """Column names made unique ("Tổng", "Tổng (2)"), as a view needs them."""
+    seen: dict[str, int] = {}
+    out = []
+    for n in names:
+        k = seen.get(n.lower(), 0) + 1
+        seen[n.lower()] = k
+        out.append(n if k == 1 else f"{n} ({k})")
+    return out
+
+
 def _scan_sheets(con: duckdb.DuckDBPyConnection, path: Path, name: str, mapping: dict[str, str] | None,
                  skipped: list[DossierError]) -> list[ExportFile]:
     import pandas as pd
@@ -434,13 +472,14 @@ def _scan_sheets(con: duckdb.DuckDBPyConnection, path: Path, name: str, mapping:
         raise DossierError(str(path), e.text("vi"), e.text("en")) from None
     out = []
     for k, sheet in enumerate(book.sheets):
-        line = _header_line([[_cell_text(v) or "" for v in row] for row in sheet.values[:_HEADER_SCAN]], mapping)
-        if line is None:
+        found = _sheet_header([[_cell_text(v) or "" for v in row] for row in sheet.values[:_HEADER_SCAN]], mapping)
+        if found is None:
             skipped.append(DossierError(f"{path} (trang tính {sheet.name})",
                                         "trang tính không có dòng tiêu đề cột của dữ liệu hồ sơ; bỏ qua.",
                                         f"sheet {sheet.name!r} has no header row of dossier columns; skipped."))
             continue
-        header = [_cell_text(v) or f"column{c + 1}" for c, v in enumerate(sheet.values[line])]
+        line, names = found
+        header = _unique([n or f"column{c + 1}" for c, n in enumerate(names)])
         body = [[_cell_text(v) for v in row[:len(header)]] + [None] * (len(header) - len(row))
                 for row in sheet.values[line + 1:]]
         rows = [(line + 2 + i, *r) for i, r in enumerate(body) if any(x is not None for x in r)]
