@@ -291,3 +291,39 @@ def test_a_sheet_with_a_header_of_two_rows_counts_as_the_plain_one(tmp_path):
     assert a.rows == b.rows and a.summary == b.summary
     lines = {i.row for i in b.issues if i.rule == "dossier_invalid"}
     assert lines == {i.row + 2 for i in a.issues if i.rule == "dossier_invalid"}  # a title and one more header row
+
+
+def _restyle_dates(src: Path, out: Path, fmt) -> None:
+    """``src`` with every yyyyMMddHHmmss date written by ``fmt(datetime)``."""
+    from datetime import datetime
+
+    header, *rows = list(csv.reader(io.StringIO(_text(src))))
+    for r in rows:
+        for k, v in enumerate(r):
+            if len(v) == 14 and v.isdigit():
+                r[k] = fmt(datetime.strptime(v, "%Y%m%d%H%M%S"))
+    with out.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([header, *rows])
+
+
+def test_dates_written_month_first_as_an_english_excel_saves_them_are_read_so_and_said(good, tmp_path):
+    us = tmp_path / "us.csv"
+    _restyle_dates(good, us, lambda d: f"{d.month}/{d.day}/{d.year} {d.hour}:{d.minute:02d}")
+    vn = tmp_path / "vn.csv"
+    _restyle_dates(good, vn, lambda d: f"{d.day:02d}/{d.month:02d}/{d.year} {d.hour:02d}:{d.minute:02d}")
+    a, b = tally([vn], PERIOD, by="unit"), tally([us], PERIOD, by="unit")
+    assert a.rows == b.rows and a.summary == b.summary
+    said = [i for i in b.issues if i.rule == "dossier_column" and "tháng/ngày/năm" in i.message]
+    assert {i.field for i in said} >= {"received_at", "deadline"}
+    assert not [i for i in a.issues if "tháng/ngày/năm" in i.message]
+
+
+def test_dates_whose_day_and_month_cannot_be_told_apart_are_read_day_first_and_said(tmp_path):
+    rows = [["MaHoSo", "NgayTiepNhan", "TrangThaiHoSo", "TenLinhVuc"]] + \
+        [[f"{k}.HS", f"0{1 + k % 9}/03/2024", "4", "Hộ tịch"] for k in range(30)]
+    path = tmp_path / "x.csv"
+    with path.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows(rows)
+    result = tally([path], PERIOD)
+    said = [i for i in result.issues if i.field == "received_at" and "không phân biệt được" in i.message]
+    assert len(said) == 1 and result.total["received_new"] == 30  # read 01–09 March, all in the period

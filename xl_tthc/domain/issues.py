@@ -422,6 +422,18 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "Cột \"{found}\" được hiểu là {label} (theo các từ của tên cột); nếu không đúng, đặt tên bằng --map.",
         "Column \"{found}\" is read as {label} (from the words of its name); if that is wrong, name it with --map.",
     ),
+    "dossier_column.month_first": (
+        "Cột \"{found}\" ({label}) ghi ngày dạng tháng/ngày/năm (như Excel trên Windows tiếng Anh lưu CSV): đã "
+        "đọc theo tháng/ngày/năm.",
+        "Column \"{found}\" ({label}) writes dates month first (as Excel on an English Windows saves CSV): read "
+        "that way.",
+    ),
+    "dossier_column.undecided_dates": (
+        "Cột \"{found}\" ({label}): không ngày nào lớn hơn 12 nên không phân biệt được ngày/tháng; đã đọc theo "
+        "ngày/tháng/năm. Nếu tệp ghi tháng trước, hãy ghi yyyy-mm-dd.",
+        "Column \"{found}\" ({label}): no day is over 12, so day and month cannot be told apart; read day "
+        "first. If the file writes the month first, write yyyy-mm-dd.",
+    ),
     "dossier_column.note": (
         "Dòng này không phải hồ sơ (chỉ có \"{found}\", không có trạng thái và ngày tiếp nhận); không đếm.",
         "This line is no dossier (it holds only \"{found}\", no status and no receipt date); not counted.",

@@ -16,6 +16,7 @@ import duckdb
 
 from ..domain.issues import Issue, RULES, message
 from ..domain.numbers import format_count
+from .columns import LABELS
 from .encoding import LISTED_BAD_LINES
 from .source import STATUS_NAMES, DossierError, ExportFile, is_number, notes_sql, status_by_rule, status_key
 
@@ -33,9 +34,15 @@ _WHY = {
 
 def encoding_issues(exports: list[ExportFile], lang: str) -> list[Issue]:
     """A CSV file read in a Windows code page, and the lines of one that is UTF-8 but for
-    a few bytes (read with U+FFFD in their place)."""
+    a few bytes (read with U+FFFD in their place); date columns written month first, or
+    whose day and month cannot be told apart."""
     out = []
     for e in exports:
+        for c, key in [(c, "dossier_column.month_first") for c in e.month_first] + \
+                [(c, "dossier_column.undecided_dates") for c in e.undecided_dates]:
+            out.append(Issue(e.path, e.sheet, e.header_row or None, e.letter(c), None, c, "dossier_column",
+                             RULES["dossier_column"], None, e.columns.name(c),
+                             message(key, lang, found=e.columns.name(c), label=LABELS[c][lang == "en"])))
         r = e.reading
         if r is None:
             continue

@@ -34,7 +34,7 @@ from .columns import CANONICAL, DATE_COLUMNS, FLAG_COLUMNS, ColumnMap, column_ke
 from .encoding import Reading, readable_copy
 
 __all__ = ["ExportFile", "DossierError", "open_exports", "collect_exports", "connect", "EXPORT_SUFFIXES",
-           "STATUS_NAMES", "STATUS_RULES", "CHANNEL_WORDS", "status_key", "status_by_rule", "is_number", "notes_sql"]
+           "STATUS_NAMES", "STATUS_RULES", "CHANNEL_WORDS", "status_key", "status_by_rule", "is_number", "notes_sql", "date_orders"]
 
 CSV_SUFFIXES = (".csv", ".tsv", ".txt")
 PARQUET_SUFFIXES = (".parquet", ".pq")
@@ -129,21 +129,23 @@ _DAY_FIRST = ("%d/%m/%Y %H:%M:%S", "%d/%m/%Y %H:%M", "%d/%m/%Y %I:%M:%S %p", "%d
 _YEARS = (1990, 2100)  # a date read outside these years is no date (a year "24" read as 0024)
 
 
-def _date_sql(col: str, typ: str) -> str:
+def _date_sql(col: str, typ: str, month_first: bool = False) -> str:
     """A TIMESTAMP from a column of DuckDB type ``typ``: timestamps and dates as they are;
     text (and numbers) as yyyyMMddHHmmss, yyyyMMdd, dd/mm/yyyy[ HH:MM[:SS]] (also with
     "-" or "." between, a two-digit year, the time first, SA/CH or AM/PM), ISO
     yyyy-mm-dd[ HH:MM:SS] (or yyyy/mm/dd), or an Excel serial (days since 1899-12-30).
     Anything else, and a date outside 1990–2100, is NULL: the row is reported, never
-    counted on a date misread."""
+    counted on a date misread.  ``month_first``: the column writes mm/dd/yyyy (Excel on
+    an English Windows saving CSV), :func:`date_orders` tells."""
     if typ.startswith("TIMESTAMP") or typ == "DATE":
         return f"CAST({col} AS TIMESTAMP)"
     t = f"trim(CAST({col} AS VARCHAR))"
     serial = f"try_cast({t} AS DOUBLE)"
+    order = "\\2/\\1/\\3" if month_first else "\\1/\\2/\\3"  # day first, "/" between
     # the time first ("08:30 15/03/2024") moved after the date; separators made "/"
     day = (f"regexp_replace(regexp_replace(regexp_replace({t}, "
            f"'^(\\d{{1,2}}:\\d{{2}}(:\\d{{2}})?)\\s+(\\d{{1,2}}[/.-]\\d{{1,2}}[/.-]\\d{{2,4}})$', '\\3 \\1'), "
-           f"'^(\\d{{1,2}})[.-](\\d{{1,2}})[.-](\\d{{2,4}})', '\\1/\\2/\\3'), "
+           f"'^(\\d{{1,2}})[/.-](\\d{{1,2}})[/.-](\\d{{2,4}})', '{order}'), "
            f"'\\s+(SA|sa|Sa|CH|ch|Ch)$', '')")
     ampm = (f"CASE WHEN regexp_matches({t}, '\\s(CH|ch|Ch)$') THEN ' PM' "
             f"WHEN regexp_matches({t}, '\\s(SA|sa|Sa)$') THEN ' AM' ELSE '' END")
@@ -161,6 +163,37 @@ def _date_sql(col: str, typ: str) -> str:
               f"WHEN regexp_matches({t}, '^\\d{{4}}[-/]\\d{{1,2}}[-/]\\d{{1,2}}') "
               f"THEN try_cast(replace({t}, '/', '-') AS TIMESTAMP) END)")
     return f"(CASE WHEN year({parsed}) BETWEEN {_YEARS[0]} AND {_YEARS[1]} THEN {parsed} END)"
+
+
+_DMY = r"^(\d{1,2})[/.-](\d{1,2})[/.-]\d{2,4}"
+
+
+def date_orders(con: duckdb.DuckDBPyConnection, f: "ExportFile") -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(the date columns of a text export that write month first, those whose day and
+    month cannot be told apart): a column is month-first when some value's second part
+    is over 12 and no first part is ("3/15/2024"), undecided when every value has both
+    at most 12; otherwise day-first, the Vietnamese way."""
+    cols = [(c, _ident(f.columns.used[c][1])) for c in DATE_COLUMNS
+            if c in f.columns.used and not is_number(f.types.get(f.columns.used[c][1], "VARCHAR"))
+            and not f.types.get(f.columns.used[c][1], "VARCHAR").startswith(("TIMESTAMP", "DATE"))]
+    if not cols or f.kind == "parquet":
+        return (), ()
+    parts = []
+    for _, q in cols:
+        t = f"trim(CAST({q} AS VARCHAR))"
+        for k in (1, 2):
+            parts.append(f"max(CAST(nullif(regexp_extract({t}, '{_DMY}', {k}), '') AS INTEGER))")
+    row = con.execute(f"SELECT {', '.join(parts)} FROM {f.relation}").fetchone()
+    month_first, undecided = [], []
+    for i, (c, _) in enumerate(cols):
+        first, second = row[2 * i], row[2 * i + 1]
+        if first is None:
+            continue
+        if second > 12 and first <= 12:
+            month_first.append(c)
+        elif first <= 12 and second <= 12:
+            undecided.append(c)
+    return tuple(month_first), tuple(undecided)
 
 
 def is_number(typ: str) -> bool:
@@ -224,6 +257,8 @@ class ExportFile:
     reading: Reading | None = None  # a CSV file: its encoding, the UTF-8 copy DuckDB reads
     rejects: str | None = None  # a CSV file: DuckDB's table of the lines it could not split
     reject_spans: list[tuple[int, int]] = field(default_factory=list)  # (line, lines) of each, once counted
+    month_first: tuple[str, ...] = ()  # date columns written mm/dd/yyyy
+    undecided_dates: tuple[str, ...] = ()  # date columns whose day and month cannot be told apart
 
     def letter(self, canonical: str) -> str | None:
         hit = self.columns.used.get(canonical)
@@ -527,7 +562,7 @@ def _projection(f: ExportFile, index: int) -> str:
         sel.append(f"{text(c)} AS {c}")
     for c in DATE_COLUMNS:
         if c in cols:
-            parsed = _date_sql(cols[c], typ[c])
+            parsed = _date_sql(cols[c], typ[c], c in f.month_first)
             typed = typ[c].startswith("TIMESTAMP") or typ[c] == "DATE"  # nothing to read: always readable
             ok = "true" if typed else f"({_blank_sql(cols[c])} OR {parsed} IS NOT NULL)"
             sel += [f"{parsed} AS {c}", f"{ok} AS {c}_ok", f"{cols[c]} AS {c}_src"]
@@ -566,10 +601,12 @@ def note_sql(f: ExportFile) -> str | None:
     if f.kind == "parquet" or not f.columns.used:
         return None
     unread = []
-    for c, conv in (("status", _status_sql), ("received_at", _date_sql)):
+    for c in ("status", "received_at"):
         hit = f.columns.used.get(c)
         if hit is not None:
-            unread.append(f"{conv(_ident(hit[1]), f.types.get(hit[1], 'VARCHAR'))} IS NULL")
+            col, typ = _ident(hit[1]), f.types.get(hit[1], "VARCHAR")
+            read = _status_sql(col, typ) if c == "status" else _date_sql(col, typ, c in f.month_first)
+            unread.append(f"{read} IS NULL")
     return f"(({_filled(f)}) <= {_NOTE_CELLS}" + "".join(f" AND {u}" for u in unread) + ")"
 
 
@@ -625,5 +662,7 @@ def open_exports(con: duckdb.DuckDBPyConnection, inputs: Iterable[str | Path],
     if not exports:
         raise skipped[0] if skipped else DossierError(", ".join(map(str, inputs)), "không có dữ liệu hồ sơ.",
                                                       "no dossier data.")
+    for f in exports:
+        f.month_first, f.undecided_dates = date_orders(con, f)
     con.execute("CREATE VIEW dossiers AS " + " UNION ALL ".join(_projection(f, i) for i, f in enumerate(exports)))
     return exports
