@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install everything, then run the main job on the shipped sample workbooks: check every
-# department workbook (findings also to out/phat-hien.xlsx) and build the consolidated
-# provincial workbook.  Findings (exit 1) are what the demo shows, not a failure; a step
+# department workbook (findings also to out/phat-hien.xlsx), build the consolidated
+# provincial workbook, and tally the sample dossier export into the provincial appendix.  Findings (exit 1) are what the demo shows, not a failure; a step
 # that cannot run (exit 2 or more) fails the demo.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -33,6 +33,16 @@ if [ -f out/tong-hop.xlsx ]; then
   echo "Consolidated workbook: out/tong-hop.xlsx"
 else
   echo "demo: no consolidated workbook was written" >&2
+  failed=1
+fi
+
+rm -f out/phu-luc-tu-ho-so.xlsx
+step "xl-tthc tally workbooks/samples/ho-so --period 2024-03 --by unit -o out/phu-luc-tu-ho-so.xlsx" \
+  .venv/bin/xl-tthc tally workbooks/samples/ho-so --period 2024-03 --by unit -o out/phu-luc-tu-ho-so.xlsx --force
+if [ -f out/phu-luc-tu-ho-so.xlsx ]; then
+  echo "Appendix from the dossier export: out/phu-luc-tu-ho-so.xlsx"
+else
+  echo "demo: no appendix was written from the dossier export" >&2
   failed=1
 fi
 
