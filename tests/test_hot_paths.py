@@ -391,3 +391,92 @@ def test_cell_rows_are_the_rows_with_a_cell_that_is_no_shared_count():
             _row({"a": 3.0, "b": 4.0})]
     assert _Counts(rows).cell_rows() == [1, 2]
     assert _Counts(rows + [Row(9, "z", "unit", {"a": Value(1.0)})]).cell_rows() is None  # fields differ
+
+
+# ------------------------------------------------------------------ identities in column passes
+
+_COUNT = st.one_of(st.none(), st.integers(-3, 40), st.fractions(min_value=-3, max_value=40, max_denominator=4))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 8).flatmap(lambda n: st.lists(st.lists(_COUNT, min_size=n, max_size=n), min_size=1, max_size=4)))
+def test_column_sums_and_differences_are_the_row_by_row_ones(cols):
+    from xl_tthc.rules.table_rules import _Counts, _differ
+
+    counts = _Counts([])
+    counts._cols = {f"f{i}": col for i, col in enumerate(cols)}
+    fields = tuple(counts._cols)
+    slow = [None if None in xs else sum(xs) for xs in zip(*cols)]
+    fast = counts.sum(fields)
+    assert fast == slow and [type(x) for x in fast] == [type(x) for x in slow]
+    for other in cols:
+        assert _differ(other, fast) == [i for i, (x, y) in enumerate(zip(other, fast))
+                                        if x is not None and y is not None and x != y]
+
+
+def _slow_balance(ctx, rows, balance, counts) -> None:
+    """table_rules._balance as it was: every row visited."""
+    from xl_tthc.rules.table_rules import _fmt
+
+    received_from, extras, field = balance
+    inside = ctx.profile.returned_in_resolved
+    extra = counts.sum(extras) if extras else [0] * len(rows)
+    for i, (rec, res, pen, ext) in enumerate(zip(counts.sum(received_from), counts["resolved"],
+                                                 counts["pending"], extra)):
+        if rec is None or res is None or pen is None:
+            continue
+        ext = ext or 0
+        base = res + pen
+        expected = base if inside else base + ext
+        if rec == expected:
+            continue
+        if ext and rec == (base + ext if inside else base):
+            ctx.add("balance", rows[i], field, key="balance.returned", expected=_fmt(expected), found=_fmt(rec),
+                    extra=_fmt(ext), severity="warning")
+        else:
+            ctx.add("balance", rows[i], field, expected=_fmt(expected), found=_fmt(rec))
+
+
+_SMALL = st.one_of(st.integers(0, 6), st.just(Fraction(5, 2)))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.lists(_SMALL, min_size=4, max_size=4), min_size=1, max_size=12),
+       st.lists(st.tuples(st.integers(0, 11), st.integers(0, 3)), max_size=3), st.booleans(), st.booleans())
+def test_the_balance_in_column_passes_finds_what_every_row_finds(cells, unusable, inside, with_extra):
+    for i, k in unusable:  # (the column passes are taken only where every row is usable)
+        if i < len(cells):
+            cells[i][k] = None
+    from dataclasses import replace
+
+    from xl_tthc.domain.profiles import PROFILES
+    from xl_tthc.rules.table_rules import _Counts, _Ctx, _balance
+    from xl_tthc.read.table import Table
+
+    rows = [Row(i, f"u{i}", "unit", {}) for i in range(len(cells))]
+    counts = _Counts(rows)
+    counts._cols = {f: [c[k] for c in cells] for k, f in enumerate(("received", "resolved", "pending", "returned"))}
+    balance = (("received",), ("returned",) if with_extra else (), "received")
+    profile = replace(PROFILES["default"], returned_in_resolved=inside)
+    found = []
+    for fn in (_balance, _slow_balance):
+        ctx = _Ctx(Table("f", "s", "results", [], [0], rows), profile, "vi", [])
+        fn(ctx, rows, balance, counts)
+        found.append([(i.row, i.message) for i in ctx.issues])
+    assert found[0] == found[1]
+
+
+# ------------------------------------------------------------------ empty rows told from the unit cell
+
+
+def test_rows_blank_but_for_their_unit_cell_or_numbers_are_no_blank_rows():
+    header = ["STT", "Tên đơn vị", "Tiếp nhận", "Đã giải quyết", "Đang giải quyết"]
+    body = [[1, "Sở Tư pháp", 10, 9, 1], [2, " ", 4, 4, 0], ["", "", 5, 5, 0], [None, "Sở Y tế", None, None, None],
+            ["", "", "", "", ""], [None, None, None, None, None], ["", None, "", None, ""],
+            [3, "Sở Xây dựng", 2, 2, 0]]
+    t = reader.find_tables(Sheet("S", [header] + body), "a")[0]
+    assert [(r.index, r.label) for r in t.rows] == [(1, "Sở Tư pháp"), (2, "(dòng 3)"), (3, "(dòng 4)"),
+                                                    (4, "Sở Y tế")]
+    # two blank rows are not three: the table goes on
+    t = reader.find_tables(Sheet("S", [header] + body[:5] + body[7:]), "a")[0]
+    assert [r.index for r in t.rows] == [1, 2, 3, 4, 6]

@@ -559,12 +559,17 @@ def _band_like(values: dict[str, Value]) -> bool:
     return texts >= 2
 
 
+def _empty_within(cells: list, last_col: int) -> bool:
+    """Whether a row holds nothing (None or "") up to ``last_col``."""
+    within = cells[: last_col + 1]
+    return within.count(None) + within.count("") == len(within)
+
+
 def _other_table_follows(sheet: Sheet, r: int, cells_of: list, last_col: int) -> bool:
     """After a blank row at ``r - 1``: whether a title or a new header band comes
     before any row of figures (then the table is over)."""
     for k in range(r, min(r + 4, sheet.height)):
-        within = sheet.values[k][: last_col + 1]
-        if within.count(None) + within.count("") == len(within):
+        if _empty_within(sheet.values[k], last_col):
             continue
         values, _ = _body_values(sheet, k, cells_of)
         if any(v.usable for v in values.values()):
@@ -593,15 +598,15 @@ def _read_body(sheet: Sheet, file: str, band: list[int], columns: list[Column], 
     cells_of = [(c.field, c.index, c.is_ratio) for c in data_cols]
     sheet_rows = sheet.values
     while r < len(sheet_rows):
-        within = sheet_rows[r][: last_col + 1]
-        if within.count(None) + within.count("") == len(within):  # an empty row
+        unit = sheet_rows[r][unit_col] if unit_col < len(sheet_rows[r]) else None
+        # (unit_col <= last_col: a unit cell neither None nor "" is a cell of a row not empty)
+        if (unit is None or unit == "") and _empty_within(sheet_rows[r], last_col):
             blanks += 1
             if (table.rows or table.total) and (blanks >= 3 or _other_table_follows(sheet, r + 1, cells_of, last_col)):
                 break
             r += 1
             continue
         blanks = 0
-        unit = sheet_rows[r][unit_col] if unit_col < len(sheet_rows[r]) else None
         if isinstance(unit, str) and (label := unit.strip()):  # _label_of's usual case, inline
             label_col = unit_col
         else:

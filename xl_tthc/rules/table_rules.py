@@ -13,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from fractions import Fraction
 from functools import lru_cache
-from operator import attrgetter
+from itertools import compress, count
+from operator import add, attrgetter, ne
 from typing import Iterable
 
 from ..domain.fields import (CONVENTION_DENOMINATORS, DENOMINATOR_SUMS, IDENTITIES, RATIOS, SHARE_OF, STATED_RATIOS, SUBSETS, choose_parts,
@@ -218,7 +219,20 @@ class _Counts:
     def sum(self, fields: tuple[str, ...]) -> list:
         if len(fields) == 1:
             return self[fields[0]]
-        return [None if None in xs else sum(xs) for xs in zip(*(self[f] for f in fields))]
+        cols = [self[f] for f in fields]
+        if any(None in col for col in cols):
+            return [None if None in xs else sum(xs) for xs in zip(*cols)]
+        out = cols[0]  # no unusable cell: added a column at a time (0 + x is x, of x's type)
+        for col in cols[1:]:
+            out = list(map(add, out, col))
+        return out
+
+
+def _differ(xs: list, ys: list) -> list[int]:
+    """The rows where both are usable and differ."""
+    if None in xs or None in ys:
+        return [i for i, (x, y) in enumerate(zip(xs, ys)) if x is not None and y is not None and x != y]
+    return list(compress(count(), map(ne, xs, ys)))
 
 
 _EVERY_ROW = 3  # an identity failing on every one of this many rows or more: the header may be wrong
@@ -227,11 +241,11 @@ _EVERY_ROW = 3  # an identity failing on every one of this many rows or more: th
 def _identity_rules(ctx: _Ctx, rows: list[Row], plan: _Plan, counts: _Counts) -> None:
     for whole, parts, rule, key in plan.identities:
         ws, ss = counts[whole], counts.sum(parts)
-        bad = [i for i, (w, s) in enumerate(zip(ws, ss)) if w is not None and s is not None and w != s]
+        bad = _differ(ws, ss)
         for i in bad:
             ctx.add(rule, rows[i], whole, key=key, expected=_fmt(ss[i]), found=_fmt(ws[i]))
-        tested = sum(1 for w, s in zip(ws, ss) if w is not None and s is not None and (w or s))
-        if len(bad) >= _EVERY_ROW and len(bad) == tested:
+        if len(bad) >= _EVERY_ROW and len(bad) == sum(1 for w, s in zip(ws, ss)
+                                                      if w is not None and s is not None and (w or s)):
             _header_doubt(ctx, whole, parts, len(bad))
     if plan.balance:
         _balance(ctx, rows, plan.balance, counts)
@@ -252,8 +266,16 @@ def _balance(ctx: _Ctx, rows: list[Row], balance: tuple, counts: _Counts) -> Non
     received_from, extras, field = balance
     inside = ctx.profile.returned_in_resolved
     extra = counts.sum(extras) if extras else [0] * len(rows)
-    for i, (rec, res, pen, ext) in enumerate(zip(counts.sum(received_from), counts["resolved"],
-                                                 counts["pending"], extra)):
+    recs, ress, pens = counts.sum(received_from), counts["resolved"], counts["pending"]
+    if None in recs or None in ress or None in pens:
+        todo = range(len(rows))
+    else:  # every row evaluated: the rows where received is not what the rule expects, in column passes
+        expected = list(map(add, ress, pens))
+        if not inside:
+            expected = list(map(add, expected, [x or 0 for x in extra] if None in extra else extra))
+        todo = compress(count(), map(ne, recs, expected))
+    for i in todo:
+        rec, res, pen, ext = recs[i], ress[i], pens[i], extra[i]
         if rec is None or res is None or pen is None:
             continue
         ext = ext or 0  # an unusable returned/withdrawn count is left out
