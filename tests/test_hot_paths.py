@@ -88,7 +88,7 @@ _LABELS = [x for labels in ROW_LABELS.values() for x in labels] + [
 
 @pytest.mark.parametrize("label", _LABELS)
 def test_label_kind_is_the_slow_classification(label):
-    reader._label_kind.cache_clear()
+    reader._KIND_OF.clear()
     assert tuple(reader._label_kind(label)) == _slow_kind(label)
     assert tuple(reader._label_kind(label)) == _slow_kind(label)  # and from the memo
 
@@ -212,7 +212,8 @@ def test_a_kept_header_band_never_serves_another_header():
 def _clear_memos() -> None:
     from xl_tthc.domain import units
 
-    for f in (text._fold, reader._label_kind, reader._is_anchor, reader._row_kind, numbers._text_number,
+    reader._KIND_OF.clear()
+    for f in (text._fold, reader._is_anchor, reader._row_kind, numbers._text_number,
               numbers._float_number, units.match_unit):
         f.cache_clear()
     reader._WHOLES.clear()
@@ -480,3 +481,14 @@ def test_rows_blank_but_for_their_unit_cell_or_numbers_are_no_blank_rows():
     # two blank rows are not three: the table goes on
     t = reader.find_tables(Sheet("S", [header] + body[:5] + body[7:]), "a")[0]
     assert [r.index for r in t.rows] == [1, 2, 3, 4, 6]
+
+
+def test_whole_columns_are_each_fields_whole_column():
+    from xl_tthc.read.table import whole_column, whole_columns
+
+    rows = [_row({"a": 1.0, "b": 2.0, "c": "x"}), _row({"a": "1.692", "b": None, "c": 3.0}),
+            _row({"a": 2.5, "b": -3.0, "c": 7})]
+    assert whole_columns(rows, ["a", "b", "c"]) == {f: whole_column(rows, f) for f in "abc"}
+    assert whole_columns(rows, ["c", "a"]) == {f: whole_column(rows, f) for f in "ca"}
+    assert whole_columns([], ["a", "b"]) == {"a": [], "b": []}
+    assert whole_columns(rows + [_row({"a": 1.0, "c": 2.0})], ["a", "b"]) is None  # a row without "b"

@@ -524,8 +524,21 @@ def _may_be_special() -> re.Pattern:
     return re.compile("^(?:" + "|".join(alts) + ")")
 
 
-@lru_cache(maxsize=1 << 16)  # unit names repeat across a batch and across recalculations
+_KIND_OF: dict[str, _LabelKind] = {}  # label -> kind: unit names repeat across a batch and across recalculations
+
+
 def _label_kind(label: str) -> _LabelKind:
+    """What a body row's label is, from ``_KIND_OF`` (which _read_body reads inline: a
+    dict's get, no call, for each of a 10,000-row range's rows) or classified and kept."""
+    kind = _KIND_OF.get(label)
+    if kind is None:
+        if len(_KIND_OF) >= 1 << 16:
+            _KIND_OF.clear()
+        kind = _KIND_OF[label] = _classify_label(label)
+    return kind
+
+
+def _classify_label(label: str) -> _LabelKind:
     folded = fold(label)  # folded once: every test below is on the folded text
     if not _MAY_BE_SPECIAL.match(folded) and f"({EXCLUDED_MARK}" not in folded:
         return _PLAIN  # every test below fails (tests/test_hot_paths.py holds them to it)
@@ -597,6 +610,7 @@ def _read_body(sheet: Sheet, file: str, band: list[int], columns: list[Column], 
     last_col = max(col.index for col in columns)
     cells_of = [(c.field, c.index, c.is_ratio) for c in data_cols]
     sheet_rows = sheet.values
+    kinds = _KIND_OF.get
     while r < len(sheet_rows):
         unit = sheet_rows[r][unit_col] if unit_col < len(sheet_rows[r]) else None
         # (unit_col <= last_col: a unit cell neither None nor "" is a cell of a row not empty)
@@ -611,7 +625,7 @@ def _read_body(sheet: Sheet, file: str, band: list[int], columns: list[Column], 
             label_col = unit_col
         else:
             label, label_col = _label_of(sheet, r, unit_col, first_field)
-        kind = _label_kind(label)
+        kind = kinds(label) or _label_kind(label)  # (a _LabelKind is a non-empty tuple)
         if kind.stop or (kind.unit_header and r > band[-1] + 1):
             break
         values, has_numbers = _body_values(sheet, r, cells_of)

@@ -16,7 +16,7 @@ from ..domain.periods import Period
 if TYPE_CHECKING:
     import pandas as pd
 
-__all__ = ["Column", "ColumnNote", "Value", "Row", "Table", "exact_column", "whole_column"]
+__all__ = ["Column", "ColumnNote", "Value", "Row", "Table", "exact_column", "whole_column", "whole_columns"]
 
 
 @dataclass(frozen=True)
@@ -121,6 +121,16 @@ def whole_column(rows: list[Row], name: str) -> list[int | None] | None:
     C-level passes: every row of a table holds every field of its columns."""
     try:
         return list(map(_WHOLE, map(operator.itemgetter(name), map(_VALUES, rows))))
+    except KeyError:
+        return None
+
+
+def whole_columns(rows: list[Row], fields: list[str]) -> dict[str, list[int | None]] | None:
+    """:func:`whole_column` of each of ``fields`` (two or more), the rows' values taken
+    once for all of them; None when some row lacks one of them."""
+    try:
+        cells = zip(*map(operator.itemgetter(*fields), map(_VALUES, rows)))
+        return {f: list(map(_WHOLE, col)) for f, col in zip(fields, cells)} if rows else {f: [] for f in fields}
     except KeyError:
         return None
 

@@ -24,7 +24,7 @@ from ..domain.numbers import Number, format_decimal, format_percent, percent_agr
 from ..domain.profiles import Profile
 from ..read.collector import collector_paused
 from ..read.marker import PROVINCIAL
-from ..read.table import Row, Table, Value, exact_column, whole_column
+from ..read.table import Row, Table, Value, exact_column, whole_column, whole_columns
 from ..domain.text import fold
 from ..domain.units import is_retired, match_unit, successor
 
@@ -207,6 +207,12 @@ class _Counts:
         fields = list(self.rows[0].values)
         if set(map(len, map(_VALUES, self.rows))) != {len(fields)}:
             return None
+        if len(fields) >= 2 and any(f not in self._wholes for f in fields):
+            found = whole_columns(self.rows, fields)
+            if found is None:
+                return None
+            for f, wholes in found.items():
+                self._wholes.setdefault(f, wholes)
         out: set[int] = set()
         for f in fields:
             wholes = self._whole(f)
@@ -571,20 +577,22 @@ def _share_rules(ctx: _Ctx, online_whole: str | None) -> None:
 def _unit_rules(ctx: _Ctx) -> None:
     t = ctx.table
     seen: dict[str, Row] = {}
+    departments = t.unit_kind == "department"
     for row in t.rows:
-        if row.label.startswith("(dòng "):
+        name = row.label
+        if name.startswith("(dòng "):
             continue
         # fields of procedures are not units: only their spelling tells duplicates apart
-        m = match_unit(row.label) if t.unit_kind == "department" else None
-        key = m.unit.code if m and m.unit else fold(row.label)
+        m = match_unit(name) if departments else None
+        key = m.unit.code if m is not None and m.unit is not None else fold(name)
         if key in seen:
-            ctx.add("duplicate_unit", row, "unit", column=_label_col(row), found=row.label,
+            ctx.add("duplicate_unit", row, "unit", column=_label_col(row), found=name,
                     expected=str(seen[key].excel_row))
         else:
             seen[key] = row
-        if t.unit_kind != "department":
+        if not departments or m.local:
             continue
-        if m.unit is None and not m.local:
+        if m.unit is None:
             hint = ""
             if m.suggestions:
                 names = "; ".join(m.suggestions)
