@@ -212,9 +212,9 @@ def test_a_kept_header_band_never_serves_another_header():
 def _clear_memos() -> None:
     from xl_tthc.domain import units
 
-    reader._KIND_OF.clear()
-    for f in (text._fold, reader._is_anchor, reader._row_kind, numbers._text_number,
-              numbers._float_number, units.match_unit):
+    for memo in (reader._KIND_OF, text._FOLDED, units.MATCHES, units._BARE_MATCHES):
+        memo.clear()
+    for f in (reader._is_anchor, reader._row_kind, numbers._text_number, numbers._float_number):
         f.cache_clear()
     reader._WHOLES.clear()
     reader._WHOLE_FLOATS.clear()

@@ -163,12 +163,28 @@ def is_local_unit(name: str) -> bool:
     return bool(_LOCAL.match(fold(name)))
 
 
-@lru_cache(maxsize=1 << 14)
 def match_unit(name: str, suggest: bool = True) -> UnitMatch:
     """Find a unit by any of its written forms; with ``suggest``, an unknown name gets
-    the nearest registered names (the slow part: skip it when nobody reads them)."""
+    the nearest registered names (the slow part: skip it when nobody reads them).
+    Each name is matched once (``MATCHES``, which the rules read inline)."""
+    memo = MATCHES if suggest else _BARE_MATCHES
+    m = memo.get(name)
+    if m is None:
+        if len(memo) >= 1 << 14:
+            memo.clear()
+        m = memo[name] = _match_unit(name, suggest)
+    return m
+
+
+# name -> match_unit(name) (with suggestions; _BARE_MATCHES without): plain dicts, as a
+# 10,000-row range's first check matches 10,000 new names
+MATCHES: dict[str, UnitMatch] = {}
+_BARE_MATCHES: dict[str, UnitMatch] = {}
+
+
+def _match_unit(name: str, suggest: bool) -> UnitMatch:
     if is_local_unit(name):  # no registered unit is district- or commune-level (tested)
-        return UnitMatch(name, None, local=True)
+        return UnitMatch(name, None, (), True)
     key = unit_key(name)
     unit = _index().get(key)
     if unit:

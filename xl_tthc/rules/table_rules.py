@@ -26,7 +26,7 @@ from ..read.collector import collector_paused
 from ..read.marker import PROVINCIAL
 from ..read.table import Row, Table, Value, exact_column, whole_column, whole_columns
 from ..domain.text import fold
-from ..domain.units import is_retired, match_unit, successor
+from ..domain.units import MATCHES, is_retired, match_unit, successor
 
 __all__ = ["check_table", "ratio_denominators"]
 
@@ -578,12 +578,13 @@ def _unit_rules(ctx: _Ctx) -> None:
     t = ctx.table
     seen: dict[str, Row] = {}
     departments = t.unit_kind == "department"
+    matches = MATCHES.get
     for row in t.rows:
         name = row.label
         if name.startswith("(dòng "):
             continue
         # fields of procedures are not units: only their spelling tells duplicates apart
-        m = match_unit(name) if departments else None
+        m = (matches(name) or match_unit(name)) if departments else None  # (a UnitMatch is a non-empty tuple)
         key = m.unit.code if m is not None and m.unit is not None else fold(name)
         if key in seen:
             ctx.add("duplicate_unit", row, "unit", column=_label_col(row), found=name,
