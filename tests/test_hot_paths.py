@@ -492,3 +492,21 @@ def test_whole_columns_are_each_fields_whole_column():
     assert whole_columns(rows, ["c", "a"]) == {f: whole_column(rows, f) for f in "ca"}
     assert whole_columns([], ["a", "b"]) == {"a": [], "b": []}
     assert whole_columns(rows + [_row({"a": 1.0, "c": 2.0})], ["a", "b"]) is None  # a row without "b"
+
+
+# ------------------------------------------------------------------ a plain sheet layout told in three scans
+
+_OLD_ODD_TAG = re.compile(rb"<(?:c|row)[>/]|:(?:c|row)[\s>/]|\sr=\"[A-Z]*[a-z]")
+_XML_PIECES = [b"<", b"c", b"row", b">", b"/", b":", b" ", b"\t", b"\n", b'r="', b"A", b"B", b"a", b"z", b"1", b"x:",
+               b'<c r="', b'<row r="', b"<c ", b"<row "]
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.lists(st.sampled_from(_XML_PIECES), max_size=16))
+def test_a_plain_layout_is_told_as_by_the_one_pattern(pieces):
+    from xl_tthc.read import untrusted
+
+    xml = b"".join(pieces)
+    old = (xml.count(b"<c ") == xml.count(b'<c r="') and xml.count(b"<row ") == xml.count(b'<row r="')
+           and _OLD_ODD_TAG.search(xml) is None)
+    assert untrusted._plain(xml) == old

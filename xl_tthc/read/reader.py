@@ -540,12 +540,12 @@ def _label_kind(label: str) -> _LabelKind:
 
 def _classify_label(label: str) -> _LabelKind:
     folded = fold(label)  # folded once: every test below is on the folded text
-    if not _MAY_BE_SPECIAL.match(folded) and f"({EXCLUDED_MARK}" not in folded:
+    if not _MAY_BE_SPECIAL.match(folded) and _EXCLUDED_OPEN not in folded:
         return _PLAIN  # every test below fails (tests/test_hot_paths.py holds them to it)
     total = folded_is_total_label(folded)
     cumulative = folded.startswith("lũy kế")
     flags = (folded.startswith(_STOP_LABELS), folded_is_unit_header(folded),
-             bool(_SUBTOTAL.match(folded)) and not total, f"({EXCLUDED_MARK}" in folded, total,
+             bool(_SUBTOTAL.match(folded)) and not total, _EXCLUDED_OPEN in folded, total,
              folded_is_ratio_label(folded),
              bool(_HEADING.match(folded)), cumulative, bool(_GROUP_LABEL.match(folded)),
              bool(_PERIOD_LABEL.match(folded)))
@@ -555,6 +555,7 @@ def _classify_label(label: str) -> _LabelKind:
     return kind
 
 
+_EXCLUDED_OPEN = f"({EXCLUDED_MARK}"  # how the mark of a department left out begins
 _KINDS: dict[tuple[bool, ...], _LabelKind] = {}
 _PLAIN = _LabelKind(*(False,) * len(_LabelKind._fields))
 _MAY_BE_SPECIAL = _may_be_special()

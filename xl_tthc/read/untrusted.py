@@ -339,10 +339,18 @@ def _plain(xml: bytes) -> bool:
     """Every row and cell tag is unprefixed and has r="…" first, in upper case: no
     position is left to count, and :data:`_FAR` finds every long reference."""
     return (xml.count(b"<c ") == xml.count(b'<c r="') and xml.count(b"<row ") == xml.count(b'<row r="')
-            and _ODD_TAG.search(xml) is None)
+            and _BARE_TAG.search(xml) is None and _PREFIXED_TAG.search(xml) is None
+            and (_LOWER_REF_HINT.search(xml) is None or _LOWER_REF.search(xml) is None))
 
 
-_ODD_TAG = re.compile(rb"<(?:c|row)[>/]|:(?:c|row)[\s>/]|\sr=\"[A-Z]*[a-z]")
+# what would make a layout not plain, one pattern each (one alternation of the three scans
+# every position for each branch: 90 µs on a usual sheet, 20 µs so): a bare or prefixed
+# row/cell tag, a reference with a lower-case letter; _LOWER_REF only where
+# _LOWER_REF_HINT, led by a literal, finds something (every match of _LOWER_REF holds one)
+_BARE_TAG = re.compile(rb"<(?:c|row)[>/]")
+_PREFIXED_TAG = re.compile(rb":(?:c|row)[\s>/]")
+_LOWER_REF = re.compile(rb"\sr=\"[A-Z]*[a-z]")
+_LOWER_REF_HINT = re.compile(rb"r=\"[A-Z]*[a-z]")
 
 
 def check_extent(name: str, part: str, xml: bytes) -> None:
