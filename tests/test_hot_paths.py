@@ -510,3 +510,43 @@ def test_a_plain_layout_is_told_as_by_the_one_pattern(pieces):
     old = (xml.count(b"<c ") == xml.count(b'<c r="') and xml.count(b"<row ") == xml.count(b'<row r="')
            and _OLD_ODD_TAG.search(xml) is None)
     assert untrusted._plain(xml) == old
+
+
+# ------------------------------------------------------------------ percent scale in ints, periods per title
+
+_RATIO_RAW = st.one_of(st.none(), st.sampled_from(["94,87%", "100,00", "abc", "", "0,00"]),
+                       st.floats(min_value=-2, max_value=150, allow_nan=False).map(lambda x: round(x, 4)),
+                       st.sampled_from([1.0, 1.0001, 1.00011, 0.0, 0.5, 100.0]))
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_RATIO_RAW, min_size=1, max_size=8))
+def test_the_percent_scale_is_the_one_fractions_give(raws):
+    from xl_tthc.read.table import Table
+
+    col = reader.Column(2, "ontime_rate", ("Tỷ lệ",))
+    rows = [Row(i, f"u{i}", "unit", {"ontime_rate": reader._value(raw)}) for i, raw in enumerate(raws)]
+    reader._set_percent_scale(Table("f", "s", "results", [col], [0], rows))
+    nums = [r.values["ontime_rate"].number.value for r in rows
+            if r.values["ontime_rate"].usable and not r.values["ontime_rate"].number.from_text]
+    hundred = sum(1 for x in nums if x > Fraction(10001, 10000)) > sum(1 for x in nums if 0 < x < 1)
+    for r in rows:
+        v = r.values["ontime_rate"]
+        if v.usable:
+            n = v.number
+            assert (v.percent, v.percent_decimals) == ((n.value, n.decimals) if n.from_text or hundred
+                                                       else (n.value * 100, max(0, n.decimals - 2)))
+
+
+def test_a_title_gives_its_period_whatever_was_asked_before():
+    from xl_tthc.domain import periods
+
+    titles = ["Báo cáo tháng 02 năm 2021", "BÁO CÁO QUÝ I NĂM 2024", "6 tháng đầu năm 2023", "Năm 2022",
+              "từ ngày 15/01/2024 đến ngày 14/02/2024", "Lũy kế tháng 3 năm 2024", "không có kỳ", ""]
+    cases = [(t, c) for t in titles for c in (None, 14, 20)]
+    periods._period_of.cache_clear()
+    first = [periods.parse_period(t, c) for t, c in cases]
+    again = [periods.parse_period(t, c) for t, c in reversed(cases)][::-1]
+    plain = [periods._period_of.__wrapped__(periods.fold(t), c) if periods.fold(t) else None for t, c in cases]
+    assert first == again == plain
+    assert first[titles.index("Báo cáo tháng 02 năm 2021") * 3 + 1] != first[0]  # the cut-off day is part of the key

@@ -11,6 +11,7 @@ import calendar
 import re
 from dataclasses import dataclass
 from datetime import date
+from functools import lru_cache
 
 from .text import fold
 
@@ -77,8 +78,11 @@ def _month_bounds(year: int, month: int, cutoff_day: int | None) -> tuple[date, 
 def parse_period(text: object, cutoff_day: int | None = None) -> Period | None:
     """The reporting period named in a title, or None."""
     t = fold(text)
-    if not t:
-        return None
+    return _period_of(t, cutoff_day) if t else None
+
+
+@lru_cache(maxsize=4096)  # a batch's titles repeat (one template, one period); a Period is frozen
+def _period_of(t: str, cutoff_day: int | None) -> Period | None:
     cumulative = "lũy kế" in t or "luỹ kế" in t
     explicit = None
     m = _RANGE.search(t)

@@ -32,6 +32,7 @@ __all__ = ["read_tables", "find_tables"]
 
 MAX_BAND = 6
 _NUMBERING_CELL = re.compile(r"^\(?\s*(\d{1,2}|[a-zA-Z])\s*\)?(\s*[=+\-*/x×:]\s*\(?\s*(\d{1,2}|[a-zA-Z])\s*\)?)*$")
+_LEADING_NUMBER = re.compile(r"\(?\s*(\d+)")
 _HEADING = re.compile(r"^([ivxlc]+|[a-zđ]|\d+(\.\d+)*)\s*[.)/-]\s+\S")
 _SUBTOTAL = re.compile(r"^(cộng|tổng cộng|tổng số)\b\s*\S")
 _STOP_LABELS = ("ghi chú", "nơi nhận", "người lập", "lưu ý", "người ký", "thủ trưởng", "giám đốc")
@@ -69,8 +70,8 @@ def _is_numbering_row(cells: list[tuple[int, Any]]) -> bool:
             ints.append(int(v))
         elif isinstance(v, int) and 0 <= v < 100:
             ints.append(v)
-        elif isinstance(v, str) and _NUMBERING_CELL.match(v.strip()):
-            m = re.match(r"\(?\s*(\d+)", v.strip())
+        elif isinstance(v, str) and _NUMBERING_CELL.match(t := v.strip()):
+            m = _LEADING_NUMBER.match(t)
             if m:
                 ints.append(int(m.group(1)))
         else:
@@ -331,8 +332,10 @@ def _set_percent_scale(table: Table) -> None:
 
     def scale(values: list[Value]) -> bool:
         nums = [v.number.value for v in values if v.usable and not v.number.from_text]
-        above = sum(1 for x in nums if x > _ONE_PLUS)
-        return above > sum(1 for x in nums if 0 < x < 1)
+        # x > 1.0001 and 0 < x < 1 in ints (x a Fraction, its denominator > 0): Fraction's
+        # comparisons are Python calls
+        above = sum(1 for x in nums if x.numerator * 10000 > x.denominator * 10001)
+        return above > sum(1 for x in nums if 0 < x.numerator < x.denominator)
 
     for col in table.columns:
         if not col.is_ratio:
@@ -342,9 +345,6 @@ def _set_percent_scale(table: Table) -> None:
     if table.ratio_row:
         vals = list(table.ratio_row.values.values())
         _apply_scale(vals, scale(vals))
-
-
-_ONE_PLUS = Fraction(10001, 10000)
 
 
 def _apply_scale(values: list[Value], hundred: bool) -> None:
