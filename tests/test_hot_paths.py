@@ -550,3 +550,11 @@ def test_a_title_gives_its_period_whatever_was_asked_before():
     plain = [periods._period_of.__wrapped__(periods.fold(t), c) if periods.fold(t) else None for t, c in cases]
     assert first == again == plain
     assert first[titles.index("Báo cáo tháng 02 năm 2021") * 3 + 1] != first[0]  # the cut-off day is part of the key
+
+
+@pytest.mark.parametrize("n", [0, 7, 1692, -3, 10**20])
+def test_a_whole_count_is_one_shared_number(n):
+    from xl_tthc.domain.numbers import Number, whole_number
+
+    assert whole_number(n) == Number(Fraction(n)) and parse_number(n) is whole_number(n)
+    assert type(whole_number(n).value) is Fraction

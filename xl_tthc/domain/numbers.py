@@ -28,6 +28,7 @@ __all__ = [
     "format_decimal",
     "format_percent",
     "to_fraction",
+    "whole_number",
 ]
 
 Style = Literal["vi", "en"]
@@ -108,6 +109,12 @@ def clean_text(text: str) -> str:
     return _SPACES.sub("", t)
 
 
+@lru_cache(maxsize=1 << 16)  # counts and their sums recur across a batch (a Number is frozen: shared)
+def whole_number(n: int) -> Number:
+    """The Number of a whole count ``n``."""
+    return Number(Fraction(n))
+
+
 @lru_cache(maxsize=1 << 16)  # stated ratios (0.9286) and counts recur across a batch
 def _float_number(x: float) -> Number:
     if x.is_integer() and abs(x) < 2**53:
@@ -131,7 +138,7 @@ def parse_number(raw: object) -> Number | None:
     if isinstance(raw, bool):
         raise NumberError(str(raw), "a TRUE/FALSE value, not a number")
     if type(raw) is int:
-        return Number(Fraction(raw))  # the common case: a whole count, no decimals
+        return whole_number(raw)  # the common case: a whole count, no decimals
     if isinstance(raw, (int, Fraction, Decimal)):
         return Number(to_fraction(raw))
     text = raw if type(raw) is str else str(raw)

@@ -20,7 +20,7 @@ from typing import Iterable
 from ..domain.fields import (CONVENTION_DENOMINATORS, DENOMINATOR_SUMS, IDENTITIES, RATIOS, SHARE_OF, STATED_RATIOS, SUBSETS, choose_parts,
                              is_ratio_field, label, share_of)
 from ..domain.issues import RULES, Issue, column_letter, message, sort_issues
-from ..domain.numbers import Number, format_decimal, format_percent, percent_agrees as _agrees
+from ..domain.numbers import Number, format_decimal, format_percent, percent_agrees as _agrees, whole_number
 from ..domain.profiles import Profile
 from ..read.collector import collector_paused
 from ..read.marker import PROVINCIAL
@@ -486,7 +486,7 @@ def _unit_sums(t: Table) -> Row:
         wholes = [v.whole for r in t.rows if (v := r.values.get(f)) is not None]
         if len(wholes) == len(t.rows) and None not in wholes:  # nearly always: add ints
             total = sum(wholes)
-            sums.values[f] = Value(None, Number(Fraction(total)), whole=total)
+            sums.values[f] = Value(None, whole_number(total), whole=total)
             continue
         vals = [r.count(f) for r in t.rows]
         if all(x is not None for x in vals):
