@@ -303,11 +303,14 @@ def _count_value(raw: Any) -> Value:
 _WHOLE_FLOATS: dict[float, Value] = {}  # the float entries of _WHOLES by the float alone (no key tuple)
 
 
-def _body_values(sheet: Sheet, r: int, data_cols: list[tuple[str, int, bool]]) -> tuple[dict[str, Value], bool]:
-    """The values of a body row by field, and whether any is not blank."""
+def _body_values(sheet: Sheet, r: int, data_cols: list[tuple[str, int, bool]],
+                 fields: dict[str, None] | None = None) -> tuple[dict[str, Value], bool]:
+    """The values of a body row by field, and whether any is not blank.  ``fields``:
+    the fields of ``data_cols`` as a dict's keys, in order, copied to hold the values
+    (one allocation for the row's dict rather than one for each time it grows)."""
     cells = sheet.values[r]
     n = len(cells)
-    out = {}
+    out = {} if fields is None else fields.copy()
     filled = False
     shared, floats = _WHOLES.get, _WHOLE_FLOATS.get
     for f, c, ratio in data_cols:
@@ -610,6 +613,7 @@ def _read_body(sheet: Sheet, file: str, band: list[int], columns: list[Column], 
     blanks = 0
     last_col = max(col.index for col in columns)
     cells_of = [(c.field, c.index, c.is_ratio) for c in data_cols]
+    fields = dict.fromkeys(f for f, _, _ in cells_of)
     sheet_rows = sheet.values
     kinds = _KIND_OF.get
     while r < len(sheet_rows):
@@ -629,7 +633,7 @@ def _read_body(sheet: Sheet, file: str, band: list[int], columns: list[Column], 
         kind = kinds(label) or _label_kind(label)  # (a _LabelKind is a non-empty tuple)
         if kind.stop or (kind.unit_header and r > band[-1] + 1):
             break
-        values, has_numbers = _body_values(sheet, r, cells_of)
+        values, has_numbers = _body_values(sheet, r, cells_of, fields)
         if has_numbers and r > band[-1] + 1 and values and next(iter(values.values())).whole is None \
                 and _band_like(values):
             break  # a new header band: another table starts here
