@@ -491,6 +491,7 @@ def test_whole_columns_are_each_fields_whole_column():
     assert whole_columns(rows, ["a", "b", "c"]) == {f: whole_column(rows, f) for f in "abc"}
     assert whole_columns(rows, ["c", "a"]) == {f: whole_column(rows, f) for f in "ca"}
     assert whole_columns([], ["a", "b"]) == {"a": [], "b": []}
+    assert whole_columns(rows, ["b"]) == {"b": whole_column(rows, "b")}
     assert whole_columns(rows + [_row({"a": 1.0, "c": 2.0})], ["a", "b"]) is None  # a row without "b"
 
 

@@ -126,8 +126,11 @@ def whole_column(rows: list[Row], name: str) -> list[int | None] | None:
 
 
 def whole_columns(rows: list[Row], fields: list[str]) -> dict[str, list[int | None]] | None:
-    """:func:`whole_column` of each of ``fields`` (two or more), the rows' values taken
-    once for all of them; None when some row lacks one of them."""
+    """:func:`whole_column` of each of ``fields``, the rows' values taken once for all
+    of them; None when some row lacks one of them."""
+    if len(fields) == 1:  # (itemgetter of one key gives the value, not a tuple)
+        col = whole_column(rows, fields[0])
+        return None if col is None else {fields[0]: col}
     try:
         cells = zip(*map(operator.itemgetter(*fields), map(_VALUES, rows)))
         return {f: list(map(_WHOLE, col)) for f, col in zip(fields, cells)} if rows else {f: [] for f in fields}
