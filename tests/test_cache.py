@@ -463,3 +463,60 @@ def test_a_pack_record_of_another_shape_is_a_miss(settled, tmp_path):
     again = C.ResultCache(store.folder)
     assert _consolidation(settled, again) == cold
     assert again.hits == len(records)  # every one from its own entry instead
+
+
+def _folder_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.glob("*/*") if p.suffix in (".entry", ".pack"))
+
+
+def test_prune_if_due_scans_only_past_the_known_total(tmp_path):
+    """A scan keeps the folder's total in .size; later runs add what they wrote to it and
+    scan again only when the estimate passes the bound (or the total is old)."""
+    store = C.ResultCache(tmp_path / "cache", max_bytes=20_000)
+    keys = [store.key(f"{i:064d}", "due") for i in range(12)]
+    for k in keys[:4]:
+        store.put(k, "x" * 2000)
+    assert store.prune_if_due() == 0  # no total known yet: a scan, nothing to remove
+    size = store.folder / ".size"
+    assert int(size.read_text()) == _folder_bytes(store.folder)
+    scanned_at = size.stat().st_mtime_ns
+    store = C.ResultCache(tmp_path / "cache", max_bytes=20_000)  # the next run
+    store.put(keys[4], "x" * 2000)
+    assert store.prune_if_due() == 0
+    assert int(size.read_text()) == _folder_bytes(store.folder)  # the estimate, exact here
+    assert size.stat().st_mtime_ns == scanned_at  # an estimate does not make the total fresher
+    now = time.time()
+    for i, k in enumerate(keys[5:]):  # past the bound: the least recently used go
+        store.put(k, "x" * 2000)
+        os.utime(store._path(k), (now + i, now + i))
+    assert store.prune_if_due() > 0
+    assert _folder_bytes(store.folder) <= 20_000 * 0.8
+    assert int(size.read_text()) == _folder_bytes(store.folder)
+    assert all(store._path(k).exists() for k in keys[-3:])
+
+
+def test_prune_if_due_scans_an_old_total(tmp_path):
+    store = C.ResultCache(tmp_path / "cache", max_bytes=10_000)
+    store.put(store.key("0" * 64, "old"), "x" * 2000)
+    store.prune()
+    size = store.folder / ".size"
+    size.write_text("0")  # wrong, but old: scanned again, and put right
+    old = time.time() - C._SCAN_AFTER - 10
+    os.utime(size, (old, old))
+    store.prune_if_due()
+    assert int(size.read_text()) == _folder_bytes(store.folder) > 0
+
+
+def _store_one(item: int, store: C.ResultCache) -> int:
+    store.put(store.key(f"{item:064d}", "worker"), "y" * 1000)
+    return item
+
+
+def test_workers_bytes_reach_the_parents_estimate(tmp_path):
+    from functools import partial
+
+    store = C.ResultCache(tmp_path / "cache")
+    got = C.map_counted(partial(_store_one, store=store), list(range(8)), lambda item, e: None, store=store,
+                        retry=partial(_store_one, store=store), retry_store=None, jobs=2, chunk=2)
+    assert got == list(range(8)) and store.stored == 8
+    assert store._written == _folder_bytes(store.folder)

@@ -1134,7 +1134,7 @@ def consolidate(inputs: Iterable[str | Path], *, period: Period | str | None = N
     with _collector_paused():
         sources = read_sources(paths, prof, lang, jobs, progress, store)
         if store is not None:
-            store.prune()
+            store.prune_if_due()
         run_period = _run_period(sources, wanted)
         rows, run_issues = _merge(sources, run_period, lang)
         if pending is not None:

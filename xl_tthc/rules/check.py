@@ -156,5 +156,5 @@ def check_files(paths: Iterable[str | Path], profile: Profile | str | None = Non
     if progress is not None and n:
         progress(n, n, "")
     if store is not None:
-        store.prune()
+        store.prune_if_due()
     return reports
