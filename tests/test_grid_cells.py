@@ -181,11 +181,12 @@ def test_traps_read_as_the_one_pass_reads_them(base_xlsx: Path, tmp_path: Path, 
     edited = _rewrite(base_xlsx, tmp_path / "trap.xlsx", TRAPS[trap])
     assert zipfile.ZipFile(edited).read("xl/worksheets/sheet1.xml") != zipfile.ZipFile(base_xlsx).read(
         "xl/worksheets/sheet1.xml")
+    raw = zipfile.ZipFile(edited).read("xl/worksheets/sheet1.xml")
+    assert grid._cells_of(raw) is None  # refused by its check
     try:
-        book = open_workbook(edited)
+        open_workbook(edited)
     except grid.ReadError:
-        pytest.skip("calamine refuses this XML")
-    assert grid._cells_of(book._sheet_raw(SHEET)) is None  # refused by its check
+        return  # calamine refuses the file: no detail is ever asked of it
     _compare(edited)
 
 
