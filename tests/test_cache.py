@@ -503,8 +503,12 @@ def test_prune_if_due_scans_an_old_total(tmp_path):
     size.write_text("0")  # wrong, but old: scanned again, and put right
     old = time.time() - C._SCAN_AFTER - 10
     os.utime(size, (old, old))
+    stray = store.folder / ".size-left.tmp"  # of a run that died writing .size
+    stray.write_text("1")
+    os.utime(stray, (old, old))
     store.prune_if_due()
     assert int(size.read_text()) == _folder_bytes(store.folder) > 0
+    assert not stray.exists()
 
 
 def _store_one(item: int, store: C.ResultCache) -> int:

@@ -303,9 +303,16 @@ class ResultCache:
         now = time.time()
         removed = 0
         try:
-            subdirs = [d for d in self.folder.iterdir() if d.is_dir()]
+            listing = list(self.folder.iterdir())
+            subdirs = [d for d in listing if d.is_dir()]
         except OSError:
             return 0
+        for p in listing:  # a .size being written when its process died
+            try:
+                if p.name.endswith(".tmp") and now - p.stat().st_mtime > 3600 and _remove(p):
+                    removed += 1
+            except OSError:
+                continue
         for d in subdirs:
             try:
                 with os.scandir(d) as it:
