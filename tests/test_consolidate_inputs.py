@@ -50,11 +50,24 @@ def tree(tmp_path: Path) -> Path:
 
 
 def test_the_files_found_are_those_rglob_found(tree):
+    """The workbooks rglob finds, and also the link to nowhere named like one: it is kept
+    so that reading it says so (nothing in a folder is passed over in silence)."""
     got = collect_inputs([tree])
     assert isinstance(got, InputFiles)
     expected = [p for p in _rglob_inputs(tree) if p.name != "z_link_to_a.xlsx"]  # the same file as a.xlsx
-    assert got == expected
-    assert {p.name for p in got} == {"a.xlsx", "B.XLSX", "c.xlsx", "d.xlsx", "e.xlsx", "h.xlsx"}
+    assert got == sorted(expected + [tree / "broken.xlsx"], key=str)
+    assert {p.name for p in got} == {"a.xlsx", "B.XLSX", "c.xlsx", "d.xlsx", "e.xlsx", "h.xlsx", "broken.xlsx"}
+
+
+def test_a_pipe_or_a_folder_that_cannot_be_listed_is_said_not_skipped(tree, tmp_path):
+    from xl_tthc.rules.check import check_files
+
+    os.mkfifo(tree / "pipe.xlsx")
+    got = collect_inputs([tree])
+    assert tree / "pipe.xlsx" in got
+    reports = {Path(r.path).name: r for r in check_files(got)}
+    assert reports["pipe.xlsx"].error is not None and "FIFO" in reports["pipe.xlsx"].error.text("vi")
+    assert reports["broken.xlsx"].error is not None and reports["a.xlsx"].error is None
 
 
 def test_a_file_given_twice_or_through_a_link_is_read_once(tree):

@@ -69,7 +69,8 @@ def test_consolidate_with_hostile_files_mixed_in_still_consolidates_the_good_one
 
 def test_a_folder_holding_special_files_never_blocks_and_consolidates_the_rest(corpus, tmp_path):
     """Scanning a folder: a FIFO, a link to /dev/zero, a broken link or a loop named like
-    a workbook is no regular file and is never opened; the good files are consolidated."""
+    a workbook is no regular file and is never opened, but each is said with its reason
+    (never passed over in silence); the good files are consolidated."""
     _, _, root = corpus
     problems = F.contract_consolidate([root / "special"], _good(root), tmp_path / "out")
     assert problems == []
@@ -77,6 +78,8 @@ def test_a_folder_holding_special_files_never_blocks_and_consolidates_the_rest(c
                               str(tmp_path / "out" / "b.xlsx"), "--json"], 120)
     import json
 
-    paths = {Path(f["path"]).name for f in json.loads(out)["files"]}
-    assert code in (0, 1) and not {"fifo.xlsx", "zero.xlsx", "dangling.xlsx", "loop_a.xlsx"} & paths
-    assert {p.name for p in _good(root)} <= paths
+    files = {Path(f["path"]).name: f for f in json.loads(out)["files"]}
+    special = {"fifo.xlsx", "zero.xlsx", "dangling.xlsx", "loop_a.xlsx"}
+    assert code in (0, 1) and special <= set(files)
+    assert all(files[n]["status"] != "consolidated" and files[n]["reason"] for n in special)
+    assert all(files[p.name]["status"] == "consolidated" for p in _good(root))

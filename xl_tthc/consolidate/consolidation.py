@@ -395,8 +395,9 @@ class InputFiles(list):
 def collect_inputs(inputs: Iterable[str | Path], exclude: Iterable[str | Path] = ()) -> InputFiles:
     """Files as given and workbooks found (recursively) in folders, each once, sorted.
     In folders, Excel's lock files (``~$…``), hidden files and provincial workbooks
-    written by xl-tthc are skipped (so are entries that are no regular file: a FIFO or a
-    broken link found in a folder is not opened); a folder named like a workbook
+    written by xl-tthc are skipped; an entry named like a workbook that is no regular
+    file (a FIFO, a broken link) and a subfolder that cannot be listed are kept, so that
+    each is reported (a FIFO is never opened for reading); a folder named like a workbook
     (``x.xlsx``) given as an input is kept, so that it is reported.  A file is the same file under another path (a
     link, "..") when the file system says so."""
     skip = {_identity(Path(p)) for p in exclude} - {None}
@@ -428,31 +429,37 @@ def _path_order(item: tuple[Path, Any]) -> tuple[str, ...]:
 def _workbooks_in(folder: Path) -> list[tuple[Path, tuple[int, int] | None]]:
     """(path, identity) of every workbook under ``folder``, as ``Path.rglob`` finds them
     (symbolic links to folders are not followed; to files, they are), in one pass of
-    ``os.scandir``: a name is filtered before its file is looked at."""
-    out = []
+    ``os.scandir``: a name is filtered before its file is looked at.  Nothing is passed
+    over in silence: an entry named like a workbook that is no regular file (a pipe, a
+    link to nowhere) and a folder that cannot be listed come with no identity, and
+    reading them says what they are (without opening a pipe)."""
+    out: list[tuple[Path, tuple[int, int] | None]] = []
     stack = [folder]
     while stack:
         d = stack.pop()
         try:
             it = os.scandir(d)
         except OSError:
+            out.append((d, None))  # its record: no permission, or gone
             continue
         with it:
             for e in it:
                 name = e.name
+                q = d / name
                 try:
                     if e.is_dir(follow_symlinks=False):
-                        stack.append(d / name)
+                        stack.append(q)
                         continue
                     if name.startswith(("~$", ".")) or os.path.splitext(name)[1].lower() not in WORKBOOK_SUFFIXES:
                         continue
                     if not e.is_file():
+                        out.append((q, None))  # a pipe, a device, a link to nowhere: its record
                         continue
                     # on Windows a DirEntry's stat carries no inode: ask the path
                     st = e.stat() if os.name != "nt" else os.stat(e.path)
                 except OSError:
+                    out.append((q, None))
                     continue
-                q = d / name
                 if not is_provincial_workbook(q):
                     out.append((q, (st.st_dev, st.st_ino)))
     return out
