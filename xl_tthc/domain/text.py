@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Any, Callable
 
 __all__ = ["fold", "strip_accents", "nfc"]
 
@@ -31,11 +32,16 @@ def fold(text: object) -> str:
     if type(text) is not str:
         text = "" if text is None else str(text)
     folded = _FOLDED.get(text)
-    if folded is None:
-        if len(_FOLDED) >= 1 << 16:
-            _FOLDED.clear()
-        folded = _FOLDED[text] = _fold(text)
-    return folded
+    return remember(_FOLDED, text, _fold) if folded is None else folded
+
+
+def remember(memo: dict, key: Any, make: Callable[[Any], Any], limit: int = 1 << 16) -> Any:
+    """``make(key)``, kept in ``memo`` (emptied when it holds ``limit`` entries): the miss
+    of a memo its callers read inline (``memo.get(key)``: a hit costs no call)."""
+    if len(memo) >= limit:
+        memo.clear()
+    value = memo[key] = make(key)
+    return value
 
 
 # headers, labels and unit names repeat across a batch: each text folded once (a plain

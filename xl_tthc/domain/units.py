@@ -14,7 +14,7 @@ from datetime import date
 from functools import lru_cache
 from typing import NamedTuple
 
-from .text import fold, nfc, strip_accents
+from .text import fold, nfc, remember, strip_accents
 
 __all__ = ["Unit", "REGISTRY", "UnitMatch", "match_unit", "unit_key", "successor", "is_local_unit", "Province",
            "PROVINCES", "PROVINCE_MERGER_DATE", "match_province", "current_province", "split_province", "province_name"]
@@ -169,11 +169,7 @@ def match_unit(name: str, suggest: bool = True) -> UnitMatch:
     Each name is matched once (``MATCHES``, which the rules read inline)."""
     memo = MATCHES if suggest else _BARE_MATCHES
     m = memo.get(name)
-    if m is None:
-        if len(memo) >= 1 << 14:
-            memo.clear()
-        m = memo[name] = _match_unit(name, suggest)
-    return m
+    return remember(memo, name, lambda n: _match_unit(n, suggest), 1 << 14) if m is None else m
 
 
 # name -> match_unit(name) (with suggestions; _BARE_MATCHES without): plain dicts, as a

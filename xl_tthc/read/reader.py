@@ -26,7 +26,7 @@ from .headers import (candidates, classify, folded_is_ratio_label, folded_is_tot
 from ..domain.numbers import NumberError, parse_number
 from ..domain.periods import parse_period
 from .table import Column, Row, Table, Value
-from ..domain.text import fold
+from ..domain.text import fold, remember
 
 __all__ = ["read_tables", "find_tables"]
 
@@ -534,11 +534,7 @@ def _label_kind(label: str) -> _LabelKind:
     """What a body row's label is, from ``_KIND_OF`` (which _read_body reads inline: a
     dict's get, no call, for each of a 10,000-row range's rows) or classified and kept."""
     kind = _KIND_OF.get(label)
-    if kind is None:
-        if len(_KIND_OF) >= 1 << 16:
-            _KIND_OF.clear()
-        kind = _KIND_OF[label] = _classify_label(label)
-    return kind
+    return remember(_KIND_OF, label, _classify_label) if kind is None else kind
 
 
 def _classify_label(label: str) -> _LabelKind:

@@ -181,7 +181,14 @@ class ResultCache:
 
     def put_payload(self, key: str, payload: bytes) -> bool:
         """Store an already pickled value (:func:`dumps`) under ``key`` atomically."""
-        path = self._path(key)
+        if not self._write(self._path(key), MAGIC + bytes.fromhex(key) + hashlib.sha256(payload).digest(), payload):
+            return False
+        self.stored += 1
+        return True
+
+    def _write(self, path: Path, head: bytes, body: bytes) -> bool:
+        """``head`` and ``body`` to ``path``: to a temporary file beside it, then moved into
+        place (a concurrent run never sees half of it); False when it cannot be written."""
         try:
             if not self._ready:  # the folder is the user's alone: its entries are unpickled
                 self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -192,14 +199,13 @@ class ResultCache:
             return False
         try:
             with os.fdopen(fd, "wb") as f:
-                f.write(MAGIC + bytes.fromhex(key) + hashlib.sha256(payload).digest())
-                f.write(payload)
+                f.write(head)
+                f.write(body)
             os.replace(tmp, path)
         except OSError:
             _remove(Path(tmp))
             return False
-        self.stored += 1
-        self._written += _HEADER + len(payload)
+        self._written += len(head) + len(body)
         return True
 
     def pack_name(self, *parts: str) -> str:
@@ -239,27 +245,8 @@ class ResultCache:
     def save_pack(self, name: str, records: dict[str, PackRecord]) -> bool:
         """Write pack ``name`` whole and atomically; False when it could not be written."""
         body = dumps(records)
-        if body is None:
-            return False
-        path = self._pack_path(name)
-        try:
-            if not self._ready:
-                self.folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-                self._ready = True
-            path.parent.mkdir(exist_ok=True, mode=0o700)
-            fd, tmp = tempfile.mkstemp(prefix=".", suffix=".tmp", dir=path.parent)
-        except OSError:
-            return False
-        try:
-            with os.fdopen(fd, "wb") as f:
-                f.write(PACK_MAGIC + bytes.fromhex(name) + hashlib.sha256(body).digest())
-                f.write(body)
-            os.replace(tmp, path)
-        except OSError:
-            _remove(Path(tmp))
-            return False
-        self._written += _PACK_HEADER + len(body)
-        return True
+        return body is not None and self._write(
+            self._pack_path(name), PACK_MAGIC + bytes.fromhex(name) + hashlib.sha256(body).digest(), body)
 
     def prune_if_due(self) -> int:
         """:meth:`prune`, unless the folder is known to be within its bound: the total the
