@@ -1,5 +1,7 @@
-"""What an export's text could not give: its encoding, the lines DuckDB could not split
-into columns, and an engine error, each as Issues at the export's file and line.
+"""What reading an export's text decided or could not do, each as Issues at the export's
+file (and line): its encoding, the lines DuckDB could not split into columns, the
+statuses read by their words, the date columns written month first, the note lines that
+are no dossier, and an engine error.
 
 A CSV line that cannot be split into the header's columns (too few or too many, a quote
 left open) is left out by DuckDB and kept in its rejects table; each becomes an Issue
