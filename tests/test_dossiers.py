@@ -93,10 +93,10 @@ def test_every_left_out_row_is_an_issue_at_its_file_and_row(exports, truth):
     assert result.summary["counted"] + result.summary["bad"] + result.summary["never_received"] == N
 
 
-def test_the_contract_judges_the_whole_frame_as_the_sql_selection(exports):
+def test_the_contract_judges_the_whole_frame_as_the_sql_selection(exports, tmp_path):
     """pandera over every row (a small export) fails exactly the rows DuckDB selects."""
     con = connect("512MB")
-    open_exports(con, [exports[1]["vi.csv"]])
+    open_exports(con, [exports[1]["vi.csv"]], tmp_path)
     from xl_tthc.dossiers.counting import BAD_ROW_COLUMNS, DUPLICATES_SQL, FROM_SQL, bad_sql
     from xl_tthc.dossiers.schema import CONTRACT_COLUMNS
     from xl_tthc.dossiers.tally import _typed
@@ -291,7 +291,7 @@ def test_dates_statuses_and_channels_in_every_spelling(tmp_path):
         "6;05-03-2024;Yêu cầu bổ sung giấy tờ;1;Sở Y tế\n"
         "7;31/02/2024;phê duyệt;Fax;Sở Y tế\n", encoding="utf-8")
     con = connect("256MB")
-    open_exports(con, [src])
+    open_exports(con, [src], tmp_path)
     got = con.execute("SELECT received_at, status, channel, received_at_ok FROM dossiers ORDER BY row").fetchall()
     at = datetime(2024, 3, 5, 7, 5)
     assert got[:6] == [(at, 10, 3, True), (at, 10, 2, True), (at, 10, 3, True), (at, 4, 1, True), (at, 4, 2, True),

@@ -622,9 +622,9 @@ def notes_sql(f: ExportFile) -> str | None:
     return f"SELECT _row, concat_ws(' | ', {cells}) FROM {f.relation} WHERE _note AND ({_filled(f)}) > 0 ORDER BY 1"
 
 
-def open_exports(con: duckdb.DuckDBPyConnection, inputs: Iterable[str | Path],
+def open_exports(con: duckdb.DuckDBPyConnection, inputs: Iterable[str | Path], workdir: str | Path,
                  mapping: dict[str, str] | None = None,
-                 skipped: list[DossierError] | None = None, workdir: str | Path | None = None) -> list[ExportFile]:
+                 skipped: list[DossierError] | None = None) -> list[ExportFile]:
     """Scan every export of ``inputs`` (files and folders) and create the view
     ``dossiers`` over all of them.  Parquet files are scanned together (a hive-partitioned
     dataset is one scan); each CSV file and each sheet of a workbook on its own.  A
@@ -633,12 +633,10 @@ def open_exports(con: duckdb.DuckDBPyConnection, inputs: Iterable[str | Path],
     explicitly must be an export.  A file that cannot be read (missing, not a regular
     file, locked, damaged, in an unknown encoding) is appended to ``skipped`` with the
     rule "unreadable", wherever it was named, and the others are counted.  ``workdir``
-    holds the UTF-8 copies of CSV files in other encodings (default: a temporary folder
-    of the connection's life)."""
+    (the caller's, removed by it once the connection is closed) holds the UTF-8 copies
+    of CSV files in other encodings."""
     inputs = list(inputs)
     skipped = [] if skipped is None else skipped
-    if workdir is None:
-        workdir = tempfile.mkdtemp(prefix="xl_tthc_csv_")
     named = {Path(p) for p in inputs if not Path(p).is_dir()}
     paths = collect_exports(inputs, skipped)
     if not paths:

@@ -306,7 +306,7 @@ def tally(exports: Iterable[str | Path], period: Period | str, *, by: str = "fie
     workdir = tempfile.TemporaryDirectory(prefix="xl_tthc_csv_")
     try:
         skipped: list[DossierError] = []
-        scanned = open_exports(con, exports, names, skipped, workdir.name)
+        scanned = open_exports(con, exports, workdir.name, names, skipped)
         issues = _column_issues(scanned, by, lang) + encoding_issues(scanned, lang)
         issues += [Issue(e.file, None, None, None, None, None, e.rule, RULES[e.rule], None, None, e.text(lang))
                    for e in skipped]
