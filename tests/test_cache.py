@@ -157,18 +157,23 @@ def _writer(folder: str, seed: int, rounds: int, out: mp.Queue) -> None:
     out.put(wrong)
 
 
-def test_concurrent_writers_leave_only_whole_entries(tmp_path):
-    folder = str(tmp_path / "cache")
+def _two_processes(target, folder: str, rounds: int) -> list[int]:
+    """What each of two spawned ``target(folder, seed, rounds, queue)`` found wrong."""
     ctx = mp.get_context("spawn")
     q = ctx.Queue()
-    procs = [ctx.Process(target=_writer, args=(folder, s, 300, q)) for s in range(2)]
+    procs = [ctx.Process(target=target, args=(folder, s, rounds, q)) for s in range(2)]
     for p in procs:
         p.start()
     wrong = [q.get(timeout=120) for _ in procs]
     for p in procs:
         p.join(timeout=60)
         assert p.exitcode == 0
-    assert wrong == [0, 0]
+    return wrong
+
+
+def test_concurrent_writers_leave_only_whole_entries(tmp_path):
+    folder = str(tmp_path / "cache")
+    assert _two_processes(_writer, folder, 300) == [0, 0]
     store = C.ResultCache(folder)
     for i in range(8):
         got = store.get(store.key(f"{i:064d}", "concurrency"))
@@ -428,16 +433,7 @@ def _pack_writer(folder: str, seed: int, rounds: int, out: mp.Queue) -> None:
 
 def test_concurrent_pack_writers_leave_a_whole_pack(tmp_path):
     folder = str(tmp_path / "cache")
-    ctx = mp.get_context("spawn")
-    q = ctx.Queue()
-    procs = [ctx.Process(target=_pack_writer, args=(folder, s, 200, q)) for s in range(2)]
-    for p in procs:
-        p.start()
-    wrong = [q.get(timeout=120) for _ in procs]
-    for p in procs:
-        p.join(timeout=60)
-        assert p.exitcode == 0
-    assert wrong == [0, 0]
+    assert _two_processes(_pack_writer, folder, 200) == [0, 0]
     assert C.ResultCache(folder).load_pack(C.ResultCache(folder).pack_name("concurrency"))
     assert not list(Path(folder).rglob("*.tmp"))
 

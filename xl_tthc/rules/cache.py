@@ -143,24 +143,18 @@ class ResultCache:
         """The pickled value stored under ``key`` (its checksum verified), or None; for
         a caller that unpickles it elsewhere (:func:`loads`)."""
         path = self._path(key)
-        try:
-            with path.open("rb") as f:
-                raw = f.read()
-                mtime = os.fstat(f.fileno()).st_mtime
-        except OSError:
+        read = _read_stamped(path)
+        if read is None:
             self.misses += 1
             return None
+        raw, mtime = read
         payload = self._payload(key, raw)
         if payload is None:
             self.misses += 1
             _remove(path)
             return None
         self.hits += 1
-        if time.time() - mtime > _TOUCH_AFTER:
-            try:
-                os.utime(path)
-            except OSError:
-                pass
+        _touch_if_old(path, mtime)
         return payload
 
     @staticmethod
@@ -220,12 +214,10 @@ class ResultCache:
         """The records of pack ``name`` by path; {} when there is none, or when it is
         damaged or foreign (then removed)."""
         path = self._pack_path(name)
-        try:
-            with path.open("rb") as f:
-                raw = f.read()
-                mtime = os.fstat(f.fileno()).st_mtime
-        except OSError:
+        read = _read_stamped(path)
+        if read is None:
             return {}
+        raw, mtime = read
         records = None
         body = memoryview(raw)[_PACK_HEADER:]
         if (len(raw) >= _PACK_HEADER and raw.startswith(PACK_MAGIC)
@@ -235,11 +227,7 @@ class ResultCache:
         if not isinstance(records, dict):
             _remove(path)
             return {}
-        if time.time() - mtime > _TOUCH_AFTER:  # used: not the least recently used
-            try:
-                os.utime(path)
-            except OSError:
-                pass
+        _touch_if_old(path, mtime)
         return records
 
     def save_pack(self, name: str, records: dict[str, PackRecord]) -> bool:
@@ -357,6 +345,24 @@ def loads(payload: bytes | memoryview) -> Any | None:
         return pickle.loads(payload)
     except Exception:  # noqa: BLE001 - a payload of another build: a miss
         return None
+
+
+def _read_stamped(path: Path) -> tuple[bytes, float] | None:
+    """The bytes of ``path`` and its modification time, from one open (None: unreadable)."""
+    try:
+        with path.open("rb") as f:
+            return f.read(), os.fstat(f.fileno()).st_mtime
+    except OSError:
+        return None
+
+
+def _touch_if_old(path: Path, mtime: float) -> None:
+    """Mark an entry used (not the least recently used), at most every _TOUCH_AFTER."""
+    if time.time() - mtime > _TOUCH_AFTER:
+        try:
+            os.utime(path)
+        except OSError:
+            pass
 
 
 def _remove(path: Path) -> bool:
