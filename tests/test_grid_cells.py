@@ -13,6 +13,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from test_grid_details import _rewrite_sheet
 from xl_tthc.read import grid
 from xl_tthc.read.grid import CellDetail, _xml_details, open_workbook
 
@@ -74,15 +75,6 @@ def _random_sheet(path: Path, seed: int) -> None:
     wb.save(path)
 
 
-def _rewrite(src: Path, dst: Path, edit) -> Path:
-    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
-        for item in zin.infolist():
-            data = zin.read(item.filename)
-            if item.filename == "xl/worksheets/sheet1.xml":
-                data = edit(data.decode("utf-8")).encode("utf-8")
-            zout.writestr(item, data)
-    return dst
-
 
 def _cached(xml: str) -> str:
     """Cached values given to openpyxl's formulas: numbers, texts, errors, booleans, none."""
@@ -102,7 +94,7 @@ def test_generated_sheets(tmp_path: Path, seed: int) -> None:
     _random_sheet(path, seed)
     book = _compare(path)
     assert book._cells[SHEET] is not None  # a plain sheet is looked up in its tags
-    cached = _compare(_rewrite(path, tmp_path / "c.xlsx", _cached))
+    cached = _compare(_rewrite_sheet(path, tmp_path / "c.xlsx", _cached))
     assert cached._cells[SHEET] is not None
 
 
@@ -117,7 +109,7 @@ def test_typed_cached_values(tmp_path: Path) -> None:
         return re.sub(r'(<c r="[A-Z]+\d+")( s="\d+")?><f>"a"&amp;"b"</f>', r'\1\2 t="str"><f>"a"&amp;"b"</f><v>ab</v>',
                       xml)
 
-    book = _compare(_rewrite(path, tmp_path / "t.xlsx", typed))
+    book = _compare(_rewrite_sheet(path, tmp_path / "t.xlsx", typed))
     assert book._cells[SHEET] is not None
     got = book.cell_details(SHEET, [(r, c) for r in range(40) for c in range(12)]).values()
     assert any(d.formula == "=1/0" and d.error == "#DIV/0!" for d in got)
@@ -165,7 +157,7 @@ def base_xlsx(tmp_path: Path) -> Path:
         return head + "".join(f'<row r="{r}">{cells}</row>' for r, cells in enumerate(_BASE, start=1)) \
             + rest[rest.index('<row r="5">'):]
 
-    out = _rewrite(path, tmp_path / "based.xlsx", rows)
+    out = _rewrite_sheet(path, tmp_path / "based.xlsx", rows)
     assert all(part in zipfile.ZipFile(out).read("xl/worksheets/sheet1.xml").decode() for part in _BASE)
     return out
 
@@ -178,7 +170,7 @@ def test_base_is_looked_up_in_its_tags(base_xlsx: Path) -> None:
 
 @pytest.mark.parametrize("trap", sorted(TRAPS))
 def test_traps_read_as_the_one_pass_reads_them(base_xlsx: Path, tmp_path: Path, trap: str) -> None:
-    edited = _rewrite(base_xlsx, tmp_path / "trap.xlsx", TRAPS[trap])
+    edited = _rewrite_sheet(base_xlsx, tmp_path / "trap.xlsx", TRAPS[trap])
     assert zipfile.ZipFile(edited).read("xl/worksheets/sheet1.xml") != zipfile.ZipFile(base_xlsx).read(
         "xl/worksheets/sheet1.xml")
     raw = zipfile.ZipFile(edited).read("xl/worksheets/sheet1.xml")

@@ -37,13 +37,15 @@ def test_one_by_one_equals_one_pass(path: Path) -> None:
         assert any(d.formula for d in got.values()) or not any(d.formula for d in whole.values())
 
 
-def _rewrite_sheet(src: Path, dst: Path, edit) -> None:
+def _rewrite_sheet(src: Path, dst: Path, edit) -> Path:
+    """``src`` copied to ``dst`` with its first sheet's XML passed through ``edit``."""
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zout:
         for item in zin.infolist():
             data = zin.read(item.filename)
             if item.filename == "xl/worksheets/sheet1.xml":
                 data = edit(data.decode("utf-8")).encode("utf-8")
             zout.writestr(item, data)
+    return dst
 
 
 @pytest.fixture()
