@@ -136,11 +136,8 @@ def status_issues(con: duckdb.DuckDBPyConnection, exports: list[ExportFile], lan
         if hit is None or is_number(e.types.get(hit[1], "VARCHAR")):
             continue
         col = '"' + hit[1].replace('"', '""') + '"'
-        try:
-            values = con.execute(f"SELECT CAST({col} AS VARCHAR) AS v, count(*) FROM {e.relation} "
-                                 f"WHERE {col} IS NOT NULL GROUP BY 1 ORDER BY 1").fetchall()
-        except duckdb.Error:
-            continue
+        values = con.execute(f"SELECT CAST({col} AS VARCHAR) AS v, count(*) FROM {e.relation} "
+                             f"WHERE {col} IS NOT NULL GROUP BY 1 ORDER BY 1").fetchall()
         for text, n in values:
             key = status_key(str(text))
             if not key or key in STATUS_NAMES or key.replace(".", "", 1).isdigit():

@@ -315,11 +315,11 @@ def tally(exports: Iterable[str | Path], period: Period | str, *, by: str = "fie
             con.execute(DUPLICATES_SQL)
             clock("duplicates")
             groups, found, unexplained = _count(con, count_sql(per.start, per.end, prof), scanned, lang, clock)
+            rejected, lines = rejected_lines(con, scanned, lang)
+            issues += shift_rows(found, scanned) + rejected + status_issues(con, scanned, lang) + \
+                note_issues(con, scanned, lang)
         except duckdb.Error as e:
             raise engine_error(e, scanned) from None
-        rejected, lines = rejected_lines(con, scanned, lang)
-        issues += shift_rows(found, scanned) + rejected + status_issues(con, scanned, lang) + \
-            note_issues(con, scanned, lang)
         clock("validate")
     finally:
         con.close()
