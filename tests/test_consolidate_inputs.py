@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import departments as D
-from xl_tthc.consolidate.consolidation import (WORKBOOK_SUFFIXES, InputFiles, collect_inputs,
+from xl_tthc.consolidate.consolidation import (WORKBOOK_SUFFIXES, InputFiles, collect_inputs, consolidate,
                                                is_provincial_workbook)
 
 PERIOD = "tháng 03 năm 2024"
@@ -100,3 +100,50 @@ def test_an_earlier_output_in_the_folder_is_replaced_not_read(tree):
     proc = _cli("consolidate", str(tree), "-o", str(out), "--force")
     assert proc.returncode in (0, 1), proc.stderr
     assert out not in collect_inputs([tree])
+
+
+@pytest.mark.parametrize("cache", [False, True])
+def test_a_provincial_workbook_found_in_a_folder_is_left_out_when_read(tree, tmp_path, cache):
+    """consolidate finds the files without opening them (provincial_later): an earlier
+    provincial workbook in the folder is told apart in the workers and left out, on a
+    run that reads it and on one that takes it from the cache's pack; given as such, it
+    is read."""
+    out = tree / "sub" / "tong_hop_truoc.xlsx"
+    assert _cli("consolidate", str(tree), "-o", str(out)).returncode in (0, 1)
+    found = collect_inputs([tree], provincial_later=True)
+    assert out in found and str(out) in found.unchecked
+    assert str(tree / "a.xlsx") in found.unchecked
+    store = tmp_path / "cache" if cache else None
+    for _run in range(2 if cache else 1):
+        result = consolidate(found, cache=store)
+        paths = {s.path for s in result.sources}
+        assert str(out) not in paths and str(tree / "a.xlsx") in paths
+        assert not any(s.provincial for s in result.sources)
+    given = consolidate(collect_inputs([tree, out], provincial_later=True), cache=store)
+    mine = [s for s in given.sources if s.path == str(out)]
+    assert len(mine) == 1 and mine[0].provincial
+    assert {s.path for s in consolidate([tree], cache=store).sources} == paths  # the library finds it so too
+
+
+def test_only_provincial_workbooks_in_a_folder_is_no_input(tmp_path):
+    from xl_tthc.consolidate.consolidation import NoInputs
+    tree = tmp_path / "in"
+    _write(tree / "a.xlsx", 1)
+    out = tmp_path / "only" / "tong_hop.xlsx"
+    out.parent.mkdir()
+    assert _cli("consolidate", str(tree), "-o", str(out)).returncode in (0, 1)
+    with pytest.raises(NoInputs):
+        consolidate([out.parent])
+
+
+def test_the_output_replaces_an_earlier_one_only_when_it_is_one(tree):
+    """InputFiles.replacing: an earlier provincial workbook found in the folder and named
+    as the output is taken out of the inputs; a department file named so stays (and the
+    command refuses to write over it)."""
+    out = tree / "tong_hop.xlsx"
+    assert _cli("consolidate", str(tree), "-o", str(out)).returncode in (0, 1)
+    found = collect_inputs([tree], provincial_later=True)
+    assert out in found and out not in found.replacing(out) and str(out) not in found.replacing(out).unchecked
+    assert tree / "a.xlsx" in found.replacing(tree / "a.xlsx")
+    given = collect_inputs([tree, out], provincial_later=True)
+    assert out in given.replacing(out)  # given as such: the command's to refuse

@@ -124,7 +124,8 @@ def consolidate(inputs: tuple[str, ...], out: Path, period: str | None, previous
         raise click.UsageError(tr(f"{out}: tệp kết quả phải là .xlsx", f"{out}: the output must be an .xlsx file"))
     if findings_out is not None:  # before reading: an input named as the output is refused, not skipped
         check_findings_path(findings_out, [*(Path(p) for p in inputs if not Path(p).is_dir()), out], force)
-    files = collect_inputs(inputs, exclude=[findings_out] if findings_out is not None else [])
+    files = collect_inputs(inputs, exclude=[findings_out] if findings_out is not None else [],
+                           provincial_later=True).replacing(out)
     if not files:
         no_inputs(map(str, inputs))
     check_output_path(out, [*files, *([previous] if previous else [])], force)

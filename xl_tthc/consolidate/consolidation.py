@@ -157,6 +157,7 @@ class Source:
     issues: list[Issue] = field(default_factory=list)
     error: str | None = None  # unreadable: the reason, in the run's language
     status: str = "consolidated"
+    provincial: bool = False  # a provincial workbook written by xl-tthc (left out when found in a folder)
 
     @property
     def units(self) -> list[str]:
@@ -389,13 +390,34 @@ def _may_have_custom_properties(path: Path) -> bool:
 
 class InputFiles(list):
     """The files :func:`collect_inputs` found: :func:`consolidate` given this list does
-    not look for them again."""
+    not look for them again.  ``unchecked``: those found in folders that may still be
+    provincial workbooks written by xl-tthc (``provincial_later``): consolidate leaves
+    each such one out when it reads it."""
+
+    def __init__(self, items: Iterable[Path] = (), unchecked: dict[str, tuple[int, int]] | None = None) -> None:
+        super().__init__(items)
+        self._ids = unchecked or {}  # path -> (device, inode)
+        self.unchecked = frozenset(self._ids)
+
+    def replacing(self, output: str | Path) -> "InputFiles":
+        """These files but ``output`` when it is one of the ``unchecked`` and a
+        provincial workbook: an earlier output found in a folder is written over, not
+        read (any other input named as the output is the caller's to refuse)."""
+        ident = _identity(Path(output))
+        hit = [p for p, i in self._ids.items() if i == ident] if ident is not None else []
+        if not hit or not is_provincial_workbook(output):
+            return self
+        return InputFiles([p for p in self if str(p) not in hit],
+                          {p: i for p, i in self._ids.items() if p not in hit})
 
 
-def collect_inputs(inputs: Iterable[str | Path], exclude: Iterable[str | Path] = ()) -> InputFiles:
+def collect_inputs(inputs: Iterable[str | Path], exclude: Iterable[str | Path] = (), *,
+                   provincial_later: bool = False) -> InputFiles:
     """Files as given and workbooks found (recursively) in folders, each once, sorted.
     In folders, Excel's lock files (``~$…``), hidden files and provincial workbooks
-    written by xl-tthc are skipped; an entry named like a workbook that is no regular
+    written by xl-tthc are skipped (with ``provincial_later``, the last are told apart
+    when they are read, in the workers: the list's ``unchecked`` names the files found
+    in folders, and no file is opened here); an entry named like a workbook that is no regular
     file (a FIFO, a broken link) and a subfolder that cannot be listed are kept, so that
     each is reported (a FIFO is never opened for reading); a folder named like a workbook
     (``x.xlsx``) given as an input is kept, so that it is reported.  A file is the same file under another path (a
@@ -403,21 +425,27 @@ def collect_inputs(inputs: Iterable[str | Path], exclude: Iterable[str | Path] =
     skip = {_identity(Path(p)) for p in exclude} - {None}
     seen: set[tuple[int, int]] = set()
     out: list[Path] = []
+    unchecked: dict[tuple[int, int], str] = {}  # identity -> path, of files found in folders
     for item in inputs:
         p = Path(item)
-        if p.is_dir() and p.suffix.lower() not in WORKBOOK_SUFFIXES:  # "x.xlsx" a folder: its record
-            found = sorted(_workbooks_in(p), key=_path_order)
+        in_folder = p.is_dir() and p.suffix.lower() not in WORKBOOK_SUFFIXES  # "x.xlsx" a folder: its record
+        if in_folder:
+            found = sorted(_workbooks_in(p, check=not provincial_later), key=_path_order)
             found_ids = [ident for _q, ident in found]
             found_paths = [q for q, _ident in found]
         else:
             found_paths, found_ids = [p], [_identity(p)]
         for q, ident in zip(found_paths, found_ids):
             if ident is not None and (ident in seen or ident in skip):
+                if not in_folder:  # given as such too: read, whatever it is
+                    unchecked.pop(ident, None)
                 continue
             if ident is not None:
                 seen.add(ident)
             out.append(q)
-    return InputFiles(sorted(out, key=str))
+            if in_folder and provincial_later and ident is not None:
+                unchecked[ident] = str(q)
+    return InputFiles(sorted(out, key=str), {p: i for i, p in unchecked.items()})
 
 
 def _path_order(item: tuple[Path, Any]) -> tuple[str, ...]:
@@ -426,13 +454,14 @@ def _path_order(item: tuple[Path, Any]) -> tuple[str, ...]:
     return tuple(x.lower() for x in parts) if os.name == "nt" else parts
 
 
-def _workbooks_in(folder: Path) -> list[tuple[Path, tuple[int, int] | None]]:
+def _workbooks_in(folder: Path, check: bool = True) -> list[tuple[Path, tuple[int, int] | None]]:
     """(path, identity) of every workbook under ``folder``, as ``Path.rglob`` finds them
     (symbolic links to folders are not followed; to files, they are), in one pass of
     ``os.scandir``: a name is filtered before its file is looked at.  Nothing is passed
     over in silence: an entry named like a workbook that is no regular file (a pipe, a
     link to nowhere) and a folder that cannot be listed come with no identity, and
-    reading them says what they are (without opening a pipe)."""
+    reading them says what they are (without opening a pipe).  ``check``: provincial
+    workbooks written by xl-tthc are left out here (False: by the caller, once read)."""
     out: list[tuple[Path, tuple[int, int] | None]] = []
     stack = [folder]
     while stack:
@@ -460,7 +489,7 @@ def _workbooks_in(folder: Path) -> list[tuple[Path, tuple[int, int] | None]]:
                 except OSError:
                     out.append((q, None))
                     continue
-                if not is_provincial_workbook(q):
+                if not check or not is_provincial_workbook(q):
                     out.append((q, (st.st_dev, st.st_ino)))
     return out
 
@@ -708,6 +737,7 @@ def _read_source(path: str | Path, p: Path, data: bytes, sha256: str, prof: Prof
                  thorough: bool) -> Source:
     src = Source(str(path))
     src.sha256, src.size = sha256, len(data)
+    src.provincial = form_marker(path, data) == PROVINCIAL
     try:
         book, tables = read_tables(p, prof.cutoff_day, data, prof.columns, thorough=thorough)
     except ReadError as e:
@@ -754,8 +784,10 @@ def _received(got: Source | bytes, path: str, prof: Profile, lang: str) -> Sourc
 
 
 def read_sources(paths: list[Path], profile: Profile, lang: str, jobs: int | None,
-                 progress: Callable[[int, int], None] | None, cache: ResultCache | None = None) -> list[Source]:
-    """Every file read, in input order.  One file is read here, after the thorough
+                 progress: Callable[[int, int], None] | None, cache: ResultCache | None = None,
+                 unchecked: frozenset[str] = frozenset()) -> list[Source]:
+    """Every file read, in input order, but the provincial workbooks written by xl-tthc
+    among ``unchecked`` (found in folders: InputFiles.unchecked).  One file is read here, after the thorough
     pre-checks; more are read in worker processes (``jobs``, default one per CPU), where
     a file that crashes or exhausts its worker costs only that file's record.  With
     ``cache``, a file unchanged since the last run over the same folder (its stat stamp
@@ -765,7 +797,7 @@ def read_sources(paths: list[Path], profile: Profile, lang: str, jobs: int | Non
         out = [read_source(paths[0], profile, lang, cache)]
         if progress:
             progress(1, 1)
-        return out
+        return _outside(out, unchecked)
     items = [str(p) for p in paths]
     pack = _Pack(cache, items, profile, lang) if cache is not None else None
     found: list[Source | None] = [None] * n
@@ -788,7 +820,14 @@ def read_sources(paths: list[Path], profile: Profile, lang: str, jobs: int | Non
             pack.add(items[i], src, g)
     if pack is not None:
         pack.save()
-    return found  # type: ignore[return-value]
+    return _outside(found, unchecked)  # type: ignore[arg-type]
+
+
+def _outside(sources: list[Source], unchecked: frozenset[str]) -> list[Source]:
+    """``sources`` but the provincial workbooks among the ``unchecked`` paths."""
+    if not unchecked:
+        return sources
+    return [s for s in sources if not (s.provincial and s.path in unchecked)]
 
 
 class _Pack:
@@ -1103,13 +1142,13 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _collected(inputs: Iterable[str | Path], exclude: Iterable[str | Path]) -> list[Path]:
+def _collected(inputs: Iterable[str | Path], exclude: Iterable[str | Path]) -> InputFiles:
     """The input files: found by collect_inputs, once (a list it returned is not looked
     at again, only ``exclude`` taken out of it)."""
     if not isinstance(inputs, InputFiles):
-        return collect_inputs(inputs, exclude)
+        return collect_inputs(inputs, exclude, provincial_later=True)
     skip = {_identity(Path(p)) for p in exclude} - {None}
-    return [p for p in inputs if _identity(p) not in skip] if skip else list(inputs)
+    return InputFiles([p for p in inputs if _identity(p) not in skip] if skip else inputs, inputs._ids)
 
 
 def consolidate(inputs: Iterable[str | Path], *, period: Period | str | None = None,
@@ -1139,7 +1178,9 @@ def consolidate(inputs: Iterable[str | Path], *, period: Period | str | None = N
         raise NoInputs(inputs, lang)
     store = open_cache(cache)
     with _collector_paused():
-        sources = read_sources(paths, prof, lang, jobs, progress, store)
+        sources = read_sources(paths, prof, lang, jobs, progress, store, paths.unchecked)
+        if not sources:  # every file found was a provincial workbook written by xl-tthc
+            raise NoInputs(inputs, lang)
         if store is not None:
             store.prune_if_due()
         run_period = _run_period(sources, wanted)

@@ -80,13 +80,28 @@ def at_least(issues: Iterable[Issue], min_severity: str = "info") -> list[Issue]
 
 def common_folder(paths: Iterable[str | Path]) -> Path | None:
     """The deepest folder holding every path (None for none, or paths on several drives)."""
-    folders = [os.path.dirname(os.path.abspath(p)) for p in paths]
+    folders = _folders(paths)
     if not folders:
         return None
     try:
         return Path(os.path.commonpath(folders))
     except ValueError:
         return None
+
+
+def _folders(paths: Iterable[str | Path]) -> list[str]:
+    """The distinct ``dirname(abspath(p))`` of ``paths``, each folder worked out once:
+    a path ending in a plain name (neither "." nor "..") is in the folder its written
+    folder is; any other is resolved whole."""
+    written: set[str] = set()
+    whole: set[str] = set()
+    for p in paths:
+        folder, name = os.path.split(os.fspath(p))
+        if name and name not in (".", ".."):
+            written.add(folder)
+        else:
+            whole.add(os.path.dirname(os.path.abspath(p)))
+    return list({os.path.abspath(f) if f else os.path.abspath(os.curdir) for f in written} | whole)
 
 
 def shown_path(path: str, base: Path | None) -> str:
