@@ -197,3 +197,47 @@ def test_a_lower_compression_level_changes_only_the_zip(tmp_path):
             parts[level] = {n: z.read(n) for n in z.namelist()}
     assert parts[1] == parts[None]
     assert (tmp_path / "1.xlsx").read_bytes() != (tmp_path / "None.xlsx").read_bytes()
+
+
+def _parts(path: Path) -> dict[str, bytes]:
+    import zipfile
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist()}
+
+
+@pytest.mark.parametrize("n", [0, 1, 255, 256, 257, 1000])
+def test_rows_made_later_are_the_rows_appended_now(tmp_path, n):
+    """SheetRows.later: rows made while the sheet is saved, block by block, give the
+    same workbook, part for part, as the same rows appended before; with rows appended
+    before them, and hyperlinks given up front."""
+    def content(i: int) -> tuple[list, float | None]:
+        return [i, f"Đơn vị {i}", "=" * (i % 3), i * 1.5 if i % 2 else None, Fraction(i, 4)], (30 if i % 7 == 0 else None)
+
+    def book(later: bool, name: str) -> Path:
+        wb, rows, path = _book(tmp_path, name)
+        bold = rows.style(font=BOLD)
+        rows.append(1, ["STT", "Tên"], [bold, bold])
+        rows.hyperlink(1, 2, "a.xlsx")
+        styles = [0, bold, 0, 0, 0]
+        made = ((i + 1, *content(i)) for i in range(1, n + 1))
+        if later:
+            rows.later(lambda: ((r, v, styles, h) for r, v, h in made), n + 1, 5)
+        else:
+            for r, v, h in made:
+                rows.append(r, v, styles, h)
+        for i in range(2, n + 2, 50):
+            rows.hyperlink(i, 2, f"t{i}.xlsx")
+        save_workbook(wb, path, rows=[rows], compresslevel=1)
+        return path
+
+    now, later = book(False, "now.xlsx"), book(True, "later.xlsx")
+    assert _parts(now) == _parts(later)
+    got = _calamine(later, "Dữ liệu")
+    assert len(got) == n + 1 and (n == 0 or got[n][1] == f"Đơn vị {n}")
+
+
+def test_rows_made_later_beyond_their_extent_fail(tmp_path):
+    wb, rows, path = _book(tmp_path)
+    rows.later(lambda: [(2, [1, 2, 3], None, None)], 2, 2)  # three columns, two declared
+    with pytest.raises(ValueError, match="beyond the extent"):
+        save_workbook(wb, path, rows=[rows])

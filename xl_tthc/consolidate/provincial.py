@@ -36,7 +36,7 @@ import os
 from dataclasses import replace
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import openpyxl
 from openpyxl.chart import BarChart, Reference
@@ -462,15 +462,20 @@ def _detail(wb: openpyxl.Workbook, result: Consolidation) -> SheetRows:
     top = rows.style(alignment=_TOP)
     styles = [top] * (7 + len(fields)) + [rows.style(number_format=RATIO_FORMAT, alignment=_TOP)] * len(stated)
     details = result.details  # a property: the rows' details gathered anew at each call
-    names = _Names()
-    for i, d in enumerate(details, start=1):
-        values = [i, _text(d.unit), _text(d.label), kinds[d.kind], names[d.file], _text(d.sheet), d.row,
-                  *map(d.figures.get, fields)]
-        if stated:
-            values += [float(d.stated[f] / 100) if f in d.stated else None for f in stated]
-        rows.append(i + 1, values, styles, _height(values, _DETAIL_WRAP))
+    width = 7 + len(fields) + len(stated)
+
+    def made() -> Iterator[tuple[int, list[Any], list[int], float | None]]:
+        names = _Names()
+        for i, d in enumerate(details, start=1):
+            values = [i, _text(d.unit), _text(d.label), kinds[d.kind], names[d.file], _text(d.sheet), d.row,
+                      *map(d.figures.get, fields)]
+            if stated:
+                values += [float(d.stated[f] / 100) if f in d.stated else None for f in stated]
+            yield i + 1, values, styles, _height(values, _DETAIL_WRAP)
+
+    rows.later(made, len(details) + 1, width)
     if details:
-        rows.ws.auto_filter.ref = f"A1:{get_column_letter(7 + len(fields) + len(stated))}{len(details) + 1}"
+        rows.ws.auto_filter.ref = f"A1:{get_column_letter(width)}{len(details) + 1}"
     return rows
 
 
@@ -492,22 +497,27 @@ def _issues(wb: openpyxl.Workbook, result: Consolidation, links: _Links) -> Shee
     link, top = rows.style(font=_LINK, alignment=_TOP), rows.style(alignment=_TOP)
     to_file, plain = [top, link, *[top] * 10], [top] * 12
     to_cell = [top, link, top, link, *[top] * 8]
-    names = _Names()
-    for i, issue in enumerate(result.issues, start=1):
-        r = i + 1
-        severity = SEVERITY_VI.get(issue.severity, issue.severity) if result.lang == "vi" else issue.severity
-        values = [i, names[issue.file], _text(issue.sheet), (issue.cell or "A1") if issue.sheet else None,
-                  _text(issue.unit), label(issue.field) if issue.field else None, _text(issue.rule),
-                  rule_title(issue.rule, result.lang) if issue.rule else None, _text(severity),
-                  _text(issue.found), _text(issue.expected), _text(issue.message)]
-        rows.append(r, values, to_cell if issue.sheet else to_file if issue.file else plain,
-                    _height(values, _ISSUE_WRAP))
+    lang = result.lang
+
+    def made() -> Iterator[tuple[int, list[Any], list[int], float | None]]:
+        names = _Names()
+        for i, issue in enumerate(result.issues, start=1):
+            severity = SEVERITY_VI.get(issue.severity, issue.severity) if lang == "vi" else issue.severity
+            values = [i, names[issue.file], _text(issue.sheet), (issue.cell or "A1") if issue.sheet else None,
+                      _text(issue.unit), label(issue.field) if issue.field else None, _text(issue.rule),
+                      rule_title(issue.rule, lang) if issue.rule else None, _text(severity),
+                      _text(issue.found), _text(issue.expected), _text(issue.message)]
+            yield (i + 1, values, to_cell if issue.sheet else to_file if issue.file else plain,
+                   _height(values, _ISSUE_WRAP))
+
+    for r, issue in enumerate(result.issues, start=2):
         if not issue.file:
             continue  # a finding of the run (partial coverage): no source file to link to
         rows.hyperlink(r, 2, links.file(issue.file))
         if issue.sheet:
             rows.hyperlink(r, 4, links.cell(issue.file, issue.sheet, issue.cell if issue.column else
                                             (f"A{issue.row}" if issue.row else "A1")))
+    rows.later(made, len(result.issues) + 1, 12)
     if result.issues:
         rows.ws.auto_filter.ref = f"A1:L{len(result.issues) + 1}"
     return rows
@@ -519,12 +529,18 @@ def _sources(wb: openpyxl.Workbook, result: Consolidation, links: _Links) -> She
                   _SOURCE_WIDTHS, "C2")
     top = rows.style(alignment=_TOP)
     styles = [top, rows.style(font=_LINK, alignment=_TOP), *[top] * 8]
-    for i, s in enumerate(result.sources, start=1):
-        values = [i, _text(s.path), "; ".join(s.sheets), "; ".join(dict.fromkeys(s.units)),
-                  s.period.label if s.period else None, _text(s.sha256), s.size, s.rows_read,
-                  _text(status_label(s.status, result.lang)), _text(s.reason)]
-        rows.append(i + 1, values, styles, _height(values, _SOURCE_WRAP))
-        rows.hyperlink(i + 1, 2, links.file(s.path))
+    lang = result.lang
+
+    def made() -> Iterator[tuple[int, list[Any], list[int], float | None]]:
+        for i, s in enumerate(result.sources, start=1):
+            values = [i, _text(s.path), "; ".join(s.sheets), "; ".join(dict.fromkeys(s.units)),
+                      s.period.label if s.period else None, _text(s.sha256), s.size, s.rows_read,
+                      _text(status_label(s.status, lang)), _text(s.reason)]
+            yield i + 1, values, styles, _height(values, _SOURCE_WRAP)
+
+    for i, s in enumerate(result.sources, start=2):
+        rows.hyperlink(i, 2, links.file(s.path))
+    rows.later(made, len(result.sources) + 1, 10)
     return rows
 
 
