@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -144,6 +145,10 @@ def consolidate(inputs: tuple[str, ...], out: Path, period: str | None, previous
                 raise click.UsageError(str(e))
             except ReadError as e:
                 raise click.UsageError(f"{previous}: {e.text(lang)}")
+        # what was read lives until the command ends: no collection need walk it again (a
+        # full one, set off while the workbook is written or the findings listed, walks
+        # millions of objects: 0.2 s at 8,000 files)
+        gc.freeze()
         report = ReportInfo(report_no, report_date.date() if report_date else None, agency, place, preparer, signer)
         write_atomically(out, lambda tmp: write_provincial(result, tmp, report=report, online_target=online_target))
     except SelfContradiction as e:  # a bug: say so, and leave nothing written

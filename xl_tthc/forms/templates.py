@@ -710,6 +710,7 @@ class _Hyperlink(Relationship):
 
 
 _ROWS_AT_ONCE = 256  # streamed rows encoded and compressed together
+_TEXTS_KEPT = 4096  # texts whose SpreadsheetML a SheetRows keeps (units, labels, sheet names come again)
 
 
 class SheetRows:
@@ -808,6 +809,8 @@ class SheetRows:
             elif t is str:
                 text = texts.get(v)
                 if text is None:
+                    if len(texts) == _TEXTS_KEPT:  # a listing of paths and digests: most come once
+                        texts.clear()
                     text = texts[v] = _inline(v)
                 body, quote = text
                 if body is None:
