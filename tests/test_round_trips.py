@@ -223,6 +223,47 @@ def test_a_contradicting_total_row_is_never_moved_into_place(mixed, tmp_path: Pa
     assert all(i.severity == "error" for i in e.value.issues)
 
 
+def test_the_appendix_is_checked_as_the_workbook_holds_it(mixed, tmp_path: Path, monkeypatch) -> None:
+    """The appendix is checked in a worker from a copy of it saved alone; when the
+    workbook does not hold it as checked (never so by design), the workbook itself is
+    read back: a contradiction is found either way, and no copy is left behind."""
+    import dataclasses
+
+    from xl_tthc.consolidate import provincial as P
+
+    folder, _, _ = mixed
+    result = consolidate([folder])
+    broken = dataclasses.replace(result, untotalled=[])
+    read_back = []
+    monkeypatch.setattr(P, "_same_appendix", lambda alone, whole: False)
+    real = P.self_check
+    monkeypatch.setattr(P, "self_check", lambda path, r: read_back.append(Path(path).name) or real(path, r))
+    with pytest.raises(P.SelfContradiction) as e:
+        write_provincial(broken, tmp_path / "bad.xlsx")
+    assert "bad.xlsx" in read_back and {i.rule for i in e.value.issues} >= {"received_total"}
+    assert not list(tmp_path.glob(".xl-tthc-check-*"))
+    monkeypatch.undo()
+    out = write_provincial(result, tmp_path / "good.xlsx")
+    assert P._same_appendix(out, out) and not list(tmp_path.glob(".xl-tthc-check-*"))
+
+
+def test_a_workbook_saved_twice_is_the_same_workbook(mixed, tmp_path: Path) -> None:
+    """save_workbook leaves the workbook as it found it: the appendix saved alone and
+    then with every sheet is the same part, byte for byte (the copy checked in the
+    worker is the appendix written)."""
+    import zipfile
+
+    from xl_tthc.consolidate import provincial as P
+
+    folder, _, _ = mixed
+    result = consolidate([folder])
+    first = write_provincial(result, tmp_path / "a.xlsx")
+    again = write_provincial(result, tmp_path / "b.xlsx")
+    with zipfile.ZipFile(first) as a, zipfile.ZipFile(again) as b:
+        assert all(a.read(n) == b.read(n) for n in a.namelist()) and a.namelist() == b.namelist()
+        assert P._APPENDIX_PART in a.namelist()
+
+
 def test_what_the_identities_give_is_derived_per_department(tmp_path: Path) -> None:
     import openpyxl
 

@@ -25,7 +25,7 @@ from xl_tthc.consolidate.consolidation import collect_inputs, consolidate, is_pr
 from xl_tthc.domain.numbers import NumberError, parse_number
 from xl_tthc.read.errors import ReadError
 from xl_tthc.read.untrusted import (MAX_FILE_BYTES, check_extent, inflate, read_untrusted, reject_dtd)
-from xl_tthc.read.workers import map_isolated
+from xl_tthc.read.workers import Background, map_isolated
 
 RNG = random.Random(15)
 
@@ -198,6 +198,8 @@ def _work(item: str) -> str:
         _ = bytearray(64 * 1024**3)  # beyond the worker's address-space limit
     if item == "exit":
         os._exit(7)
+    if item == "raise":
+        raise RuntimeError("boom")
     return item.upper()
 
 
@@ -214,6 +216,19 @@ def test_a_dead_or_hung_worker_costs_only_its_item():
     assert out[5].startswith("failed:exit:the reader died") and "code 7" in out[5]
     assert out[7].startswith("failed:memory:") or out[7] == "MEMORY"
     assert out[9] == "F"
+
+
+@pytest.mark.parametrize("item, expected", [
+    ("x", "X"), ("abort", "failed:the reader died"), ("exit", "failed:the reader died"),
+    ("sleep", "failed:reading the file took too long"), ("raise", "failed:unexpected error"),
+])
+def test_work_in_the_background_is_a_result_or_a_failure(item, expected):
+    """Background: one item in a worker while the caller goes on; a worker that dies,
+    overruns or raises is ``failed``, never a hang or a traceback in the caller."""
+    job = Background(_work, item, seconds=3)
+    got = job.result(lambda e: f"failed:{e.reason_en}")
+    assert got.startswith(expected), got
+    assert not job.worker.proc.is_alive()
 
 
 def _thorough(item: str) -> str:

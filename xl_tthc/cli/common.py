@@ -13,6 +13,8 @@ being declared with ``@command`` (or ``cls=XlCommand``).
 from __future__ import annotations
 
 import codecs
+import functools
+import gc
 import io
 import json
 import os
@@ -247,6 +249,32 @@ def findings_text(findings: Sequence[Finding], lang: str = "vi") -> str:
     widths = [min(max(len(r[k]) for r in rows + [head]), 40) for k in range(8)]
     return "\n".join("  ".join([r[k][:widths[k]].ljust(widths[k]) for k in range(8)] + [r[8]]).rstrip()
                      for r in [head] + rows)
+
+
+def sparing_collector(command: Callable[..., Any]) -> Callable[..., Any]:
+    """A command that may :func:`spare_collector`: the objects it froze are handed back
+    to the garbage collector when it ends (a command run in a longer-lived process,
+    as the tests do, leaves nothing frozen)."""
+
+    @functools.wraps(command)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        before = gc.get_freeze_count()
+        try:
+            return command(*args, **kwargs)
+        finally:
+            if not before and gc.get_freeze_count():
+                gc.unfreeze()
+
+    return run
+
+
+def spare_collector() -> None:
+    """What the command has read lives until it ends: no collection need walk it again.
+    A full one, set off while a workbook is written or the findings are listed, walks
+    millions of objects (0.2 s for the sources of 8,000 files).  Within
+    :func:`sparing_collector` only."""
+    if not gc.get_freeze_count():
+        gc.freeze()
 
 
 def issue_table(issues: Iterable[Issue], tables: Iterable[Any] = (), places: Places | None = None) -> str:

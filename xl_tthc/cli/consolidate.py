@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -37,8 +36,8 @@ from ..consolidate.findings import Places, common_folder, findings_of_issues, sh
 from ..consolidate.provincial import SelfContradiction, write_provincial
 from ..forms.templates import ReportInfo
 from .common import (Progress, check_findings_path, check_output_path, command, echo_json, force_option, issue_table,
-                     json_option, lang_option, no_cache_option, no_inputs, option, per_unit_option, profile_option, tr,
-                     write_atomically, write_findings_or_fail)
+                     json_option, lang_option, no_cache_option, no_inputs, option, per_unit_option, profile_option,
+                     spare_collector, sparing_collector, tr, write_atomically, write_findings_or_fail)
 
 
 @command(en="""Consolidate department workbooks (files, or folders searched recursively) into the
@@ -101,6 +100,7 @@ failed or errors were found; 2: the command could not run.""")
 @no_cache_option
 @profile_option
 @lang_option
+@sparing_collector
 def consolidate(inputs: tuple[str, ...], out: Path, period: str | None, previous: Path | None, jobs: int | None,
                 findings_out: Path | None, per_unit: bool, report_no: str | None, report_date: datetime | None,
                 agency: str | None, place: str | None, preparer: str | None, signer: str | None,
@@ -145,10 +145,7 @@ def consolidate(inputs: tuple[str, ...], out: Path, period: str | None, previous
                 raise click.UsageError(str(e))
             except ReadError as e:
                 raise click.UsageError(f"{previous}: {e.text(lang)}")
-        # what was read lives until the command ends: no collection need walk it again (a
-        # full one, set off while the workbook is written or the findings listed, walks
-        # millions of objects: 0.2 s at 8,000 files)
-        gc.freeze()
+        spare_collector()
         report = ReportInfo(report_no, report_date.date() if report_date else None, agency, place, preparer, signer)
         write_atomically(out, lambda tmp: write_provincial(result, tmp, report=report, online_target=online_target))
     except SelfContradiction as e:  # a bug: say so, and leave nothing written

@@ -31,14 +31,18 @@ from __future__ import annotations
 
 import gc
 import math
-from contextlib import contextmanager
 import os
-from dataclasses import replace
+import tempfile
+import zipfile
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from functools import partial
 from fractions import Fraction
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 import openpyxl
+from lxml import etree
 from openpyxl.chart import BarChart, Reference
 from openpyxl.chart.axis import ChartLines
 from openpyxl.chart.data_source import NumFmt
@@ -62,6 +66,7 @@ from ..forms.templates import Layout, ReportInfo, SheetRows, mark_form, save_wor
 from ..read.grid import ReadError
 from ..read.marker import COVERAGE_LABEL, PROVINCIAL
 from ..read.reader import read_tables
+from ..read.workers import Background
 from ..rules.table_rules import check_table
 
 __all__ = ["write_provincial", "provincial_form", "self_check", "SelfContradiction", "SHEETS"]
@@ -555,16 +560,81 @@ def write_provincial(result: Consolidation, path: str | Path, *, report: ReportI
     with _heap_frozen():
         links = _Links(out.resolve().parent)
         wb = openpyxl.Workbook()
-        _, layout = _consolidated(wb, result, report or ReportInfo())
+        appendix, layout = _consolidated(wb, result, report or ReportInfo())
         streamed = [layout.rows, _charts(wb, result, layout, online_target), _detail(wb, result),
                     _issues(wb, result, links), _sources(wb, result, links)]
         wb.calculation.fullCalcOnLoad = True
-        save_workbook(wb, out, rows=streamed, compresslevel=1)
-        del wb, layout, streamed  # the written rows go before the workbook is read back
-        contradictions = self_check(out, result)
+        # the appendix alone, checked in a worker process while the whole workbook is written
+        fd, name = tempfile.mkstemp(prefix=".xl-tthc-check-", suffix=".xlsx", dir=out.resolve().parent)
+        os.close(fd)
+        alone = Path(name)
+        try:
+            save_workbook(wb, alone, rows=streamed[:1], compresslevel=1, only=[appendix])
+            check = Background(partial(_self_check, written=_Written(result.profile, result.lang, bool(result.rows))),
+                               str(alone), name=str(out))
+            save_workbook(wb, out, rows=streamed, compresslevel=1)
+            del wb, layout, streamed
+            contradictions = check.result(lambda e: [_unreadable(out, e, result.lang)])
+            if not _same_appendix(alone, out):  # never so by design: then the whole workbook is read back
+                contradictions = self_check(out, result)
+        finally:
+            alone.unlink(missing_ok=True)
     if contradictions:
         raise SelfContradiction(contradictions)
     return out
+
+
+@dataclass(frozen=True)
+class _Written:
+    """What :func:`self_check` asks of a Consolidation, sent to the worker that checks
+    the appendix (the consolidation itself stays in the parent)."""
+
+    profile: Any
+    lang: str
+    rows: bool
+
+
+def _self_check(path: str, written: _Written) -> list[Issue]:
+    return self_check(path, written)  # type: ignore[arg-type]
+
+
+def _unreadable(path: Path, e: ReadError, lang: str) -> Issue:
+    return Issue(str(path), None, None, None, None, None, "unreadable", "error", None, e.reason,
+                 message("unreadable", lang, found=e.reason, hint=e.hint))
+
+
+# the parts the appendix is read back from: they must be in the workbook as they were checked
+_APPENDIX_PART = "xl/worksheets/sheet1.xml"
+_READ_PARTS = (_APPENDIX_PART, "docProps/custom.xml")
+_STYLE_LISTS = ("numFmts", "fonts", "fills", "borders", "cellStyleXfs", "cellXfs", "cellStyles", "dxfs")
+
+
+def _same_appendix(alone: Path, whole: Path) -> bool:
+    """Whether the workbook ``whole`` holds the appendix sheet of ``alone`` as it is:
+    the same sheet part and marker, and styles that begin with all of its own (the
+    listing sheets may add some while they are written: the appendix's indexes are
+    unchanged)."""
+    try:
+        with zipfile.ZipFile(alone) as a, zipfile.ZipFile(whole) as b:
+            for name in _READ_PARTS:
+                x, y = a.getinfo(name), b.getinfo(name)
+                if (x.CRC, x.file_size) != (y.CRC, y.file_size) or a.read(name) != b.read(name):
+                    return False
+            mine, theirs = etree.fromstring(a.read("xl/styles.xml")), etree.fromstring(b.read("xl/styles.xml"))
+    except (KeyError, OSError, zipfile.BadZipFile, etree.XMLSyntaxError):
+        return False
+    for tag in _STYLE_LISTS:
+        x = mine.find(f"{{{_MAIN_NS}}}{tag}")
+        y = theirs.find(f"{{{_MAIN_NS}}}{tag}")
+        if x is None and y is None:
+            continue
+        if x is None or y is None or len(y) < len(x) or \
+                any(etree.tostring(p) != etree.tostring(q) for p, q in zip(x, y)):
+            return False
+    return True
+
+
+_MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 
 
 @contextmanager

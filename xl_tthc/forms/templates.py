@@ -1065,6 +1065,9 @@ class _Writer(ExcelWriter):
         ws._drawing = SpreadsheetDrawing()
         ws._drawing.charts = ws._charts
         ws._drawing.images = ws._images
+        # openpyxl learns the columns' outline level while it writes them, and writes the
+        # learnt one in the next save's format properties: each save as the first
+        ws.column_dimensions.max_outline = None
         writer = WorksheetWriter(ws, out=io.BytesIO())
         writer.write()
         ws._rels = writer._rels
@@ -1074,20 +1077,29 @@ class _Writer(ExcelWriter):
 
 def save_workbook(wb: openpyxl.Workbook, path: str | Path,
                   cached: Mapping[str, Mapping[str, Any]] | None = None, rows: Iterable[SheetRows] = (), *,
-                  compresslevel: int | None = None, stamp: bool = True) -> None:
+                  compresslevel: int | None = None, stamp: bool = True,
+                  only: Sequence[Worksheet] | None = None) -> None:
     """Save ``wb`` to ``path`` with the cached results of its formulas (``cached``:
     sheet title -> {"C9": value}), so readers that do not calculate (and Excel before
     its recalculation on load) see the values, and with the streamed ``rows`` of its
     sheets.  ``compresslevel``: zlib's, 1 (fastest) to 9 (smallest), None for its
     default (6).  The bytes depend only on the content.  ``stamp=False`` keeps the
-    document properties (author, dates) of a workbook that is not ours."""
+    document properties (author, dates) of a workbook that is not ours.  ``only``: these
+    sheets alone, the first of them active (the workbook is left as it was; rows
+    :meth:`SheetRows.later` of a sheet saved so are made then, once)."""
     if stamp:
         wb.properties.created = wb.properties.modified = _FIXED_TIME
         wb.properties.creator = "xl_tthc"
-    with open(path, "wb", buffering=1 << 20) as f:  # straight to the file: the zip is never whole in memory
-        package = _Package(f, wb, cached or {}, rows, compresslevel)
-        try:
-            _Writer(wb, package).save()
-        except BaseException:
-            package.fp = None  # a failed save leaves the file to its caller, not to the zip's finaliser
-            raise
+    sheets, active = wb._sheets, wb._active_sheet_index
+    if only is not None:
+        wb._sheets, wb._active_sheet_index = list(only), 0
+    try:
+        with open(path, "wb", buffering=1 << 20) as f:  # straight to the file: the zip is never whole in memory
+            package = _Package(f, wb, cached or {}, rows, compresslevel)
+            try:
+                _Writer(wb, package).save()
+            except BaseException:
+                package.fp = None  # a failed save leaves the file to its caller, not to the zip's finaliser
+                raise
+    finally:
+        wb._sheets, wb._active_sheet_index = sheets, active

@@ -30,7 +30,7 @@ from typing import Any, Callable, Sequence
 
 from .errors import ReadError
 
-__all__ = ["map_isolated", "WORKER_MEMORY", "ITEM_SECONDS", "crash_error", "timeout_error"]
+__all__ = ["map_isolated", "Background", "WORKER_MEMORY", "ITEM_SECONDS", "crash_error", "timeout_error"]
 
 WORKER_MEMORY = int(float(os.environ.get("XL_TTHC_WORKER_MEMORY_MB", "3072")) * 1024**2)
 ITEM_SECONDS = float(os.environ.get("XL_TTHC_FILE_SECONDS", "120"))
@@ -252,6 +252,49 @@ def map_isolated(work: Callable[[Any], Any], items: Sequence[Any], failed: Calla
     for w in workers:
         _stop(w)
     return out
+
+
+class Background:
+    """``work(item)`` computed in one worker process (as :func:`map_isolated`'s: its
+    memory and time limits, its stderr kept) while the caller goes on.  Started from
+    the calling thread; :meth:`result` waits for it."""
+
+    def __init__(self, work: Callable[[Any], Any], item: Any, *, name: str = "",
+                 memory: int = WORKER_MEMORY, seconds: float = ITEM_SECONDS) -> None:
+        ctx = _context()
+        parent, child = ctx.Pipe()
+        fd, err = tempfile.mkstemp(prefix="xl-tthc-worker-", suffix=".log")
+        os.close(fd)
+        self.name, self.seconds = name or str(item), seconds
+        self.worker = _Worker(ctx.Process(target=_serve, args=(child, work, memory, err), daemon=True), parent, err)
+        self.worker.proc.start()
+        child.close()
+        self.worker.since = time.monotonic()
+        parent.send([(0, item)])
+
+    def result(self, failed: Callable[[ReadError], Any]) -> Any:
+        """What ``work(item)`` returned; ``failed(ReadError)`` when it raised, its worker
+        died or it overran its time."""
+        w = self.worker
+        try:
+            left = max(0.0, w.since + self.seconds - time.monotonic())
+            ready = wait([w.conn, w.proc.sentinel], timeout=left)
+            if w.conn in ready:
+                try:
+                    (_i, (kind, value)), = w.conn.recv()
+                    return value if kind == "ok" else failed(_failure(self.name, value))
+                except (EOFError, OSError):
+                    pass
+            timed_out = not ready
+            if timed_out:
+                w.proc.kill()
+            w.proc.join(timeout=5)
+            return failed(timeout_error(self.name, self.seconds) if timed_out else
+                          crash_error(self.name, w.proc.exitcode, _first_line(w.err)))
+        finally:
+            if w.proc.is_alive() or not w.conn.closed:
+                _stop(w)
+            _remove(w.err)
 
 
 def _stop(w: _Worker) -> None:
