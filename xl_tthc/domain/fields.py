@@ -294,20 +294,74 @@ def derive(figures: dict[str, int], identities: Iterable[tuple[str, tuple[str, .
            no_remainder: Container[str] = ()) -> dict[str, int]:
     """``figures`` plus what the ``identities`` (whole, parts) give exactly, to a fixed
     point: a missing whole from all its parts, a missing part from its whole and the
-    other parts where that is not negative (never the parts of ``no_remainder``)."""
+    other parts where that is not negative (never the parts of ``no_remainder``).
+
+    Identities are tried in order, pass after pass, as long as one adds a figure.  Which
+    of them can act depends only on the fields present (:func:`_actions`, worked out once
+    per set of fields: a batch has a few layouts); only a remainder's sign depends on the
+    figures."""
     out = dict(figures)
-    identities = tuple(identities)
+    actions = _Actions.of(identities, no_remainder)
     changed = True
     while changed:
         changed = False
-        for whole, parts in identities:
-            missing = [p for p in parts if p not in out]
-            if whole not in out and not missing:
+        start = 0  # identities before it were tried in this pass
+        steps = actions.at(out)
+        k = 0
+        while k < len(steps):
+            i, whole, parts, missing = steps[k]
+            k += 1
+            if i < start:
+                continue
+            if missing is None:
                 out[whole] = sum(out[p] for p in parts)
-                changed = True
-            elif whole in out and len(missing) == 1 and missing[0] not in no_remainder:
+            else:
                 rest = out[whole] - sum(out[p] for p in parts if p in out)
-                if rest >= 0:
-                    out[missing[0]] = rest
-                    changed = True
+                if rest < 0:
+                    continue
+                out[missing] = rest
+            changed = True
+            start, steps, k = i + 1, actions.at(out), 0  # a figure added: what may act now
     return out
+
+
+class _Actions:
+    """The identities of one :func:`derive` call, and per set of fields present the ones
+    that may act on it, in order: (position, whole, parts, None) for a whole all of whose
+    parts are present, (position, whole, parts, the missing part) for a whole present with
+    one part missing that may be derived."""
+
+    _made: dict[tuple[int, int], tuple[object, object, "_Actions"]] = {}
+
+    def __init__(self, identities: tuple[tuple[str, tuple[str, ...]], ...], no_remainder: Container[str]):
+        self.identities, self.no_remainder = identities, no_remainder
+        self._by_fields: dict[frozenset[str], tuple] = {}
+
+    @classmethod
+    def of(cls, identities, no_remainder) -> "_Actions":
+        if not isinstance(identities, tuple) or not isinstance(no_remainder, (tuple, frozenset)):
+            return cls(tuple(identities), no_remainder)  # a passing sequence: worked out for this call
+        key = (id(identities), id(no_remainder))
+        got = cls._made.get(key)
+        if got is None or got[0] is not identities or got[1] is not no_remainder:
+            if len(cls._made) > 64:
+                cls._made.clear()
+            got = cls._made[key] = (identities, no_remainder, cls(identities, no_remainder))
+        return got[2]
+
+    def at(self, out: dict) -> tuple:
+        fields = frozenset(out)
+        got = self._by_fields.get(fields)
+        if got is None:
+            if len(self._by_fields) > 4096:
+                self._by_fields.clear()
+            got = self._by_fields[fields] = tuple(self._acting(fields))
+        return got
+
+    def _acting(self, fields: frozenset[str]):
+        for i, (whole, parts) in enumerate(self.identities):
+            missing = [p for p in parts if p not in fields]
+            if whole not in fields and not missing:
+                yield i, whole, parts, None
+            elif whole in fields and len(missing) == 1 and missing[0] not in self.no_remainder:
+                yield i, whole, parts, missing[0]
