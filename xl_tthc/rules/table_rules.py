@@ -127,10 +127,6 @@ def _sum(row: Row, fields: Iterable[str]) -> int | Fraction | None:
     return total
 
 
-def _present(table: Table, fields: Iterable[str]) -> bool:
-    return all(table.column(f) is not None for f in fields)
-
-
 # message keys of identities evaluated through another alternative than the first
 _ALT_KEYS = {
     ("carried_over", "received_online", "received_offline"): "received_total.channels",
@@ -149,7 +145,7 @@ class _Plan:
 
 
 def _plan(t: Table) -> _Plan:
-    return _plan_for(frozenset(c.field for c in t.columns if c.field))
+    return _plan_for(t.field_set)
 
 
 @lru_cache(maxsize=256)  # a batch has a few layouts
@@ -311,16 +307,39 @@ def _row_identities(ctx: _Ctx, rows: list[Row], plan: _Plan, counts: _Counts | N
 
 
 def _numerator(table: Table, row: Row, ratio: str) -> Fraction | None:
+    alt = _numerator_fields(ratio, table.field_set)
+    return None if alt is None else _sum(row, alt)
+
+
+@lru_cache(maxsize=1024)  # a batch has a few layouts
+def _numerator_fields(ratio: str, fields: frozenset[str]) -> tuple[str, ...] | None:
+    """The fields whose sum is the numerator of ratio column ``ratio`` in a table of
+    ``fields``: the first alternative it has every column of, None without one."""
     count = share_of(ratio)
     for alt in ((count,),) if count else RATIOS[ratio].numerators:
-        if _present(table, alt):
-            return _sum(row, alt)
+        if fields.issuperset(alt):
+            return alt
     return None
 
 
 def _has(t: Table, d: str) -> bool:
     """Whether a table has denominator ``d``: its column, or every field of a sum ("due")."""
-    return t.column(d) is not None or (d in DENOMINATOR_SUMS and _present(t, DENOMINATOR_SUMS[d]))
+    return _has_in(t.field_set, d)
+
+
+def _has_in(fields: frozenset[str], d: str) -> bool:
+    return d in fields or (d in DENOMINATOR_SUMS and fields.issuperset(DENOMINATOR_SUMS[d]))
+
+
+def _den_column(counts: "_Counts", d: str) -> list:
+    """:func:`_den` of every row of ``counts``."""
+    return counts.sum(DENOMINATOR_SUMS[d]) if d in DENOMINATOR_SUMS else counts[d]
+
+
+def _num_column(t: Table, counts: "_Counts", ratio: str) -> list:
+    """:func:`_numerator` of every row of ``counts`` (rows of table ``t``)."""
+    alt = _numerator_fields(ratio, t.field_set)
+    return [None] * len(counts.rows) if alt is None else counts.sum(alt)
 
 
 def _den(row: Row, d: str) -> int | Fraction | None:
@@ -329,20 +348,25 @@ def _den(row: Row, d: str) -> int | Fraction | None:
     return _sum(row, DENOMINATOR_SUMS[d]) if d in DENOMINATOR_SUMS else row.exact(d)
 
 
-def _denominator_options(ratio: str, profile: Profile) -> list[str]:
+def _denominator_options(ratio: str, profile: Profile) -> tuple[str, ...]:
     """The default denominator first, then the documented alternatives (domain.md's,
     then the conventions of fields.CONVENTION_DENOMINATORS: over received, over the
     dossiers due)."""
+    return _options(ratio, profile.online_denominator)
+
+
+@lru_cache(maxsize=1024)
+def _options(ratio: str, online_denominator: str) -> tuple[str, ...]:
     count = share_of(ratio)
     if count:
         options = list(SHARE_OF[count])
         if count in ("received_online", "received_offline", "received_direct", "received_postal"):
-            options.sort(key=lambda d: d != profile.online_denominator)
-        return options + [d for d in CONVENTION_DENOMINATORS.get(count, ()) if d not in options]
+            options.sort(key=lambda d: d != online_denominator)
+        return tuple(options + [d for d in CONVENTION_DENOMINATORS.get(count, ()) if d not in options])
     r = RATIOS[ratio]
-    default = profile.online_denominator if ratio == "online_rate" else r.denominator
+    default = online_denominator if ratio == "online_rate" else r.denominator
     options = [default] + [d for d in (r.denominator, *r.alt_denominators) if d != default]
-    return options + [d for d in CONVENTION_DENOMINATORS.get(ratio, ()) if d not in options]
+    return tuple(options + [d for d in CONVENTION_DENOMINATORS.get(ratio, ()) if d not in options])
 
 
 def _zero_ok(v: Value, convention: str) -> bool:
@@ -384,18 +408,19 @@ def _ratio_cell(ctx: _Ctx, row: Row, field: str, v: Value, num: Fraction | None,
                 expected=format_percent(exact / 100, d))
 
 
-def _choose_denominators(ctx: _Ctx) -> dict[str, str]:
+def _choose_denominators(ctx: _Ctx, counts: _Counts | None = None) -> dict[str, str]:
     """Per ratio column: the profile's denominator, or a documented alternative that
-    every stated value of the table follows (reported once)."""
+    every stated value of the table follows (reported once).  ``counts``: of the
+    table's rows, when already made."""
     t = ctx.table
+    counts = counts or _Counts(t.rows)
     chosen: dict[str, str] = {}
     for col in t.columns:
         if col.field not in RATIOS and not share_of(col.field):
             continue
         options = _denominator_options(col.field, ctx.profile)
         default = next((d for d in options if _has(t, d)), options[0])
-        chosen[col.field] = _pick(t, options, lambda row, d, f=col.field: (
-            _numerator(t, row, f), _den(row, d), row.values.get(f)))
+        chosen[col.field] = _pick(t, options, col.field, counts)
         if chosen[col.field] != default:
             ctx.add("denominator_convention", None, col.field, denominator=label(chosen[col.field], ctx.lang),
                     default=label(default, ctx.lang), unit="")
@@ -407,15 +432,24 @@ def ratio_denominators(table: Table, profile: Profile) -> dict[str, str]:
     return _choose_denominators(_Ctx(table, profile, "vi", []))
 
 
-def _pick(t: Table, options: list[str], get) -> str:
+def _pick(t: Table, options: tuple[str, ...], f: str, counts: _Counts) -> str:
+    """The denominator of ratio column ``f`` among ``options`` (see
+    :func:`_choose_denominators`), every row's figures taken a column at a time."""
     options = [d for d in options if _has(t, d)] or options[:1]
     if len(options) == 1:
         return options[0]
+    rows = t.rows + ([t.total] if t.total else [])
+    nums = _num_column(t, counts, f)
+    if t.total:
+        nums = [*nums, _numerator(t, t.total, f)]  # (a copy: the column is the counts')
+    values = [r.values.get(f) for r in rows]
 
     def score(d: str) -> tuple[int, int]:
+        dens = _den_column(counts, d)
+        if t.total:
+            dens = [*dens, _den(t.total, d)]
         ok = bad = 0
-        for row in t.rows + ([t.total] if t.total else []):
-            num, den, v = get(row, d)
+        for num, den, v in zip(nums, dens, values):
             if num is None or not den or v is None or not v.usable:
                 continue
             if _agrees(v.percent, v.percent_decimals, num, den):
@@ -434,8 +468,11 @@ def _pick(t: Table, options: list[str], get) -> str:
     return options[0]
 
 
-def _ratio_rules(ctx: _Ctx, row: Row, denominators: dict[str, str], totals: Row | None = None) -> None:
-    """Ratio columns of a unit row, or of the total row (then against the unit sums)."""
+def _ratio_rules(ctx: _Ctx, row: Row, denominators: dict[str, str], totals: Row | None = None,
+                 terms: dict[str, tuple[list, list]] | None = None, i: int = 0) -> None:
+    """Ratio columns of a unit row, or of the total row (then against the unit sums).
+    ``terms``: per ratio column, the numerator and the denominator of every unit row
+    (:func:`_ratio_columns`); ``row`` is then unit row ``i``."""
     source = totals or row
     for f, v in row.values.items():
         if f in STATED_RATIOS:
@@ -444,11 +481,21 @@ def _ratio_rules(ctx: _Ctx, row: Row, denominators: dict[str, str], totals: Row 
             continue
         if f not in denominators:
             continue
-        num, den = _numerator(ctx.table, source, f), _den(source, denominators[f])
+        if terms is not None:
+            nums, dens = terms[f]
+            num, den = nums[i], dens[i]
+        else:
+            num, den = _numerator(ctx.table, source, f), _den(source, denominators[f])
         if totals is not None:
             _ratio_cell(ctx, row, f, v, num, den, rule="total_row", key="total_row.ratio")
         else:
             _ratio_cell(ctx, row, f, v, num, den)
+
+
+def _ratio_columns(t: Table, denominators: dict[str, str], counts: _Counts) -> dict[str, tuple[list, list]]:
+    """Per ratio column, :func:`_numerator` and :func:`_den` of every unit row, a column
+    at a time."""
+    return {f: (_num_column(t, counts, f), _den_column(counts, d)) for f, d in denominators.items()}
 
 
 _OPENING = ("carried_over",)  # stocks at the start: of the first period, in a table of periods
@@ -549,7 +596,7 @@ def _share_rules(ctx: _Ctx, online_whole: str | None) -> None:
     for f, v in row.values.items():
         if f not in SHARE_OF or v.error or v.problem or not v.usable:
             continue
-        wholes = [w for w in (*SHARE_OF[f], *CONVENTION_DENOMINATORS.get(f, ())) if _has(t, w)]
+        wholes = _share_wholes(f, t.field_set)
         if not wholes:
             continue
         if online_whole and f == "received_online" and online_whole in wholes:
@@ -557,12 +604,13 @@ def _share_rules(ctx: _Ctx, online_whole: str | None) -> None:
         num = total.exact(f)
         if num is None:
             continue
-        agreeing = [w for w in wholes if (den := _den(total, w)) and _agrees(v.percent, v.percent_decimals, num, den)]
+        agreeing = next((w for w in wholes if (den := _den(total, w))
+                         and _agrees(v.percent, v.percent_decimals, num, den)), None)  # the first that agrees
         if v.number.style == "en" and ctx.profile.decimal == "vi":
             _decimal_issue(ctx, row, f, v, format_percent(v.percent / 100, v.percent_decimals))
-        if agreeing:
-            if agreeing[0] != wholes[0]:
-                conventions[f] = agreeing[0]
+        if agreeing is not None:
+            if agreeing != wholes[0]:
+                conventions[f] = agreeing
             continue
         den = _den(total, wholes[0])
         if not den:
@@ -572,6 +620,13 @@ def _share_rules(ctx: _Ctx, online_whole: str | None) -> None:
     for f, whole in conventions.items():
         ctx.add("denominator_convention", None, f, denominator=label(whole, ctx.lang),
                 default=label(SHARE_OF[f][0], ctx.lang), unit="")
+
+
+@lru_cache(maxsize=1024)
+def _share_wholes(f: str, fields: frozenset[str]) -> tuple[str, ...]:
+    """The wholes a "Tỷ lệ %" row's share of count ``f`` may be of, in a table of
+    ``fields``: its own, then the conventions'."""
+    return tuple(w for w in (*SHARE_OF[f], *CONVENTION_DENOMINATORS.get(f, ())) if _has_in(fields, w))
 
 
 def _unit_rules(ctx: _Ctx) -> None:
@@ -655,27 +710,28 @@ def _column_notes(ctx: _Ctx) -> None:
                     suggested=suggested, **common)
 
 
-def _ratio_terms(f: str, profile: Profile) -> tuple[tuple[tuple[str, ...], ...], list[str]]:
+def _ratio_terms(f: str, online_denominator: str) -> tuple[tuple[tuple[str, ...], ...], tuple[str, ...]]:
     count = share_of(f)
-    return (((count,),) if count else RATIOS[f].numerators), _denominator_options(f, profile)
+    return (((count,),) if count else RATIOS[f].numerators), _options(f, online_denominator)
 
 
-def _ratio_evaluable(f: str, fields: frozenset[str], profile: Profile) -> bool:
-    nums, dens = _ratio_terms(f, profile)
-    return any(fields.issuperset(a) for a in nums) and any(
-        d in fields or (d in DENOMINATOR_SUMS and fields.issuperset(DENOMINATOR_SUMS[d])) for d in dens)
-
-
-def _evaluable_ratios(t: Table, fields: frozenset[str], profile: Profile) -> int:
-    """How many of the table's stated ratio columns could be recomputed with ``fields``."""
-    return sum(1 for col in t.columns if (col.field in RATIOS or share_of(col.field))
-               and _ratio_evaluable(col.field, fields, profile))
+def _ratio_evaluable(f: str, fields: frozenset[str], online_denominator: str) -> bool:
+    nums, dens = _ratio_terms(f, online_denominator)
+    return any(fields.issuperset(a) for a in nums) and any(_has_in(fields, d) for d in dens)
 
 
 def _rules_with(t: Table, fields: frozenset[str], profile: Profile) -> int:
+    """How many rules a table of ``fields`` evaluates (its identities, subsets, balance,
+    and the stated ratio columns of ``t`` that could be recomputed)."""
+    return _rules_for(tuple(c.field for c in t.columns), fields, profile.online_denominator)
+
+
+@lru_cache(maxsize=1024)  # a batch has a few layouts
+def _rules_for(columns: tuple[str | None, ...], fields: frozenset[str], online_denominator: str) -> int:
     plan = _plan_for(fields)
     return (len(plan.identities) + len(plan.subsets) + (plan.balance is not None)
-            + _evaluable_ratios(t, fields, profile))
+            + sum(1 for f in columns if (f in RATIOS or share_of(f))
+                  and _ratio_evaluable(f, fields, online_denominator)))
 
 
 def _not_evaluated(ctx: _Ctx) -> None:
@@ -683,7 +739,7 @@ def _not_evaluated(ctx: _Ctx) -> None:
     unrecognised column may be, and for stated ratios that cannot be recomputed), and
     say so when no identity of the table could be checked at all."""
     t = ctx.table
-    fields = frozenset(c.field for c in t.columns if c.field)
+    fields = t.field_set
     base = _rules_with(t, fields, ctx.profile)
     reported: set[str] = set()
     for note in t.notes:
@@ -700,9 +756,9 @@ def _not_evaluated(ctx: _Ctx) -> None:
     missing: dict[tuple[str, ...], int] = {}
     for col in t.columns:
         f = col.field
-        if (f not in RATIOS and not share_of(f)) or _ratio_evaluable(f, fields, ctx.profile):
+        if (f not in RATIOS and not share_of(f)) or _ratio_evaluable(f, fields, ctx.profile.online_denominator):
             continue
-        nums, dens = _ratio_terms(f, ctx.profile)
+        nums, dens = _ratio_terms(f, ctx.profile.online_denominator)
         lack = tuple(x for x in (*nums[0], dens[0]) if x not in fields and x not in reported)
         if lack:
             missing[lack] = missing.get(lack, 0) + 1
@@ -726,17 +782,18 @@ def check_table(table: Table, profile: Profile, lang: str = "vi") -> list[Issue]
 
 def _check_table(table: Table, profile: Profile, lang: str) -> list[Issue]:
     ctx = _Ctx(table, profile, lang, [])
-    denominators = _choose_denominators(ctx)
+    counts = _Counts(table.rows)
+    denominators = _choose_denominators(ctx, counts)
     plan = _plan(table)
     has_ratios = any(f in STATED_RATIOS or f in denominators for f in table.fields)
-    counts = _Counts(table.rows)
     cell_rows = counts.cell_rows()  # a row of shared whole counts only has nothing to say on a cell
     if has_ratios:
         todo = None if cell_rows is None else set(cell_rows)
+        terms = _ratio_columns(table, denominators, counts)
         for i, row in enumerate(table.rows):
             if todo is None or i in todo:
                 _cell_rules(ctx, row)
-            _ratio_rules(ctx, row, denominators)
+            _ratio_rules(ctx, row, denominators, terms=terms, i=i)
     else:
         for i in range(len(table.rows)) if cell_rows is None else cell_rows:
             _cell_rules(ctx, table.rows[i])
