@@ -490,7 +490,12 @@ def parse_period_option(text: str, cutoff_day: int | None = None) -> Period | No
 
 def _figures(row: Row, fields: Iterable[str]) -> dict[str, int]:
     out = {}
+    values = row.values
     for f in fields:
+        v = values.get(f)
+        if v is not None and v.whole is not None:  # a shared whole count: Row.exact's int, without the call
+            out[f] = v.whole
+            continue
         x = row.exact(f)
         if type(x) is int:
             out[f] = x

@@ -176,17 +176,20 @@ def _plan_for(fields: frozenset[str]) -> _Plan:
 class _Counts:
     """The count columns of some rows: per field, one exact number per row (an int
     when whole) or None when the cell is unusable.  The identities are evaluated a
-    column at a time, so a 10,000-row table costs a few list passes per rule."""
+    column at a time, so a 10,000-row table costs a few list passes per rule.  (One
+    row, the total row or a department's only row, is read cell by cell.)"""
 
     def __init__(self, rows: list[Row]):
         self.rows = rows
+        self._one = rows[0] if len(rows) == 1 else None
         self._cols: dict[str, list] = {}
         self._wholes: dict[str, list | None] = {}
 
     def __getitem__(self, f: str) -> list:
         col = self._cols.get(f)
         if col is None:
-            col = self._cols[f] = exact_column(self.rows, f, self._whole(f))
+            col = self._cols[f] = ([self._one.exact(f)] if self._one is not None
+                                   else exact_column(self.rows, f, self._whole(f)))
         return col
 
     def _whole(self, f: str) -> list | None:
@@ -200,6 +203,8 @@ class _Counts:
         every row)."""
         if not self.rows:
             return []
+        if self._one is not None:
+            return [0] if any(v.whole is None for v in self._one.values.values()) else []
         fields = list(self.rows[0].values)
         if set(map(len, map(_VALUES, self.rows))) != {len(fields)}:
             return None
@@ -221,6 +226,9 @@ class _Counts:
     def sum(self, fields: tuple[str, ...]) -> list:
         if len(fields) == 1:
             return self[fields[0]]
+        if self._one is not None:
+            xs = [self[f][0] for f in fields]
+            return [None if None in xs else sum(xs)]
         cols = [self[f] for f in fields]
         if any(None in col for col in cols):
             return [None if None in xs else sum(xs) for xs in zip(*cols)]
@@ -535,9 +543,14 @@ def _unit_sums(t: Table) -> Row:
             total = sum(wholes)
             sums.values[f] = Value(None, whole_number(total), whole=total)
             continue
-        vals = [r.count(f) for r in t.rows]
-        if all(x is not None for x in vals):
-            sums.values[f] = Value(None, Number(sum(vals, Fraction(0))))
+        total = Fraction(0)
+        for r in t.rows:
+            x = r.count(f)
+            if x is None:
+                break  # an unusable unit value: the field is left out
+            total += x
+        else:
+            sums.values[f] = Value(None, Number(total))
     return sums
 
 
@@ -576,7 +589,7 @@ def _total_rules(ctx: _Ctx, denominators: dict[str, str], plan: _Plan) -> None:
     sums = _unit_sums(t)
     bad = False
     for f in t.count_fields:
-        got, want = t.total.count(f), sums.count(f)
+        got, want = t.total.exact(f), sums.exact(f)  # (ints when whole: compared without Fractions)
         if got is not None and want is not None and got != want:
             bad = True
             ctx.add("total_row", t.total, f, expected=_fmt(want), found=_fmt(got), unit="",
