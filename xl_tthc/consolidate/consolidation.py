@@ -579,7 +579,8 @@ _CURRENT_PERIOD_LABELS = frozenset({"trong kỳ", "kỳ này", "kỳ báo cáo",
 
 def _entries(table: Table, issues: list[Issue], path: Path, lang: str) -> tuple[list[Entry], list[Issue]]:
     fields = [f for f in table.count_fields if f in _RESULT_COUNTS]
-    columns = {c.field: c.letter for c in table.columns if c.field in fields or c.field in STATED_RATIOS}
+    wanted = {*fields, *STATED_RATIOS}
+    columns = {c.field: c.letter for c in table.columns if c.field in wanted}
     file = table.file
     if table.unit_kind == "department":
         out = []

@@ -232,7 +232,8 @@ def percent_agrees(stated: Fraction, decimals: int, num: int | Fraction, den: in
         n, r = divmod(abs(top), bottom)
         if 2 * r >= bottom:
             n += 1
-        return stated.numerator * scale == (-n if top < 0 else n) * stated.denominator
+        p, q = stated.as_integer_ratio()  # (one call, not two properties)
+        return p * scale == (-n if top < 0 else n) * q
     return stated.numerator * scale == round_scaled(num * 100, den, decimals) * stated.denominator
 
 

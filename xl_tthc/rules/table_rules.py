@@ -79,7 +79,6 @@ def _cell_rules(ctx: _Ctx, row: Row) -> None:
     for f, v in row.values.items():
         if v.whole is not None:
             continue  # a whole count >= 0: nothing to say
-        is_ratio = is_ratio_field(f)
         if v.error:
             if v.error == "uncached":
                 ctx.add("formula_error", row, f, found=v.formula or "", key="formula_error",
@@ -93,9 +92,9 @@ def _cell_rules(ctx: _Ctx, row: Row) -> None:
                 continue  # xl-tthc's appendix: a blank is a figure the department does not report
             if filled is None:
                 filled = any(not x.blank for x in row.values.values())
-            if filled and not is_ratio and row.kind != "ratio":
+            if filled and not is_ratio_field(f) and row.kind != "ratio":
                 ctx.add("missing_value", row, f)
-        elif not is_ratio and row.kind != "ratio":
+        elif not is_ratio_field(f) and row.kind != "ratio":
             n = v.number
             if n.value < 0:
                 ctx.add("negative", row, f, found=_fmt(n.value))
@@ -482,7 +481,10 @@ def _ratio_rules(ctx: _Ctx, row: Row, denominators: dict[str, str], totals: Row 
     ``terms``: per ratio column, the numerator and the denominator of every unit row
     (:func:`_ratio_columns`); ``row`` is then unit row ``i``."""
     source = totals or row
+    watch = _watched(tuple(denominators))
     for f, v in row.values.items():
+        if f not in watch:
+            continue
         if f in STATED_RATIOS:
             if v.usable and not 0 <= v.percent <= 100:
                 ctx.add("range", row, f, found=_raw_text(v) or format_percent(v.percent / 100))
@@ -498,6 +500,12 @@ def _ratio_rules(ctx: _Ctx, row: Row, denominators: dict[str, str], totals: Row 
             _ratio_cell(ctx, row, f, v, num, den, rule="total_row", key="total_row.ratio")
         else:
             _ratio_cell(ctx, row, f, v, num, den)
+
+
+@lru_cache(maxsize=256)
+def _watched(ratios: tuple[str, ...]) -> frozenset[str]:
+    """The fields :func:`_ratio_rules` looks at: the stated ratios and ``ratios``."""
+    return frozenset((*STATED_RATIOS, *ratios))
 
 
 def _ratio_columns(t: Table, denominators: dict[str, str], counts: _Counts) -> dict[str, tuple[list, list]]:
@@ -606,10 +614,18 @@ def _share_rules(ctx: _Ctx, online_whole: str | None) -> None:
     if row is None or total is None:
         return
     conventions: dict[str, str] = {}
+    fields = t.field_set
+    dens: dict[str, int | Fraction | None] = {}  # whole -> the total row's (most shares are of a few)
+
+    def den_of(w: str) -> int | Fraction | None:
+        if w not in dens:
+            dens[w] = _den(total, w)
+        return dens[w]
+
     for f, v in row.values.items():
         if f not in SHARE_OF or v.error or v.problem or not v.usable:
             continue
-        wholes = _share_wholes(f, t.field_set)
+        wholes = _share_wholes(f, fields)
         if not wholes:
             continue
         if online_whole and f == "received_online" and online_whole in wholes:
@@ -617,7 +633,7 @@ def _share_rules(ctx: _Ctx, online_whole: str | None) -> None:
         num = total.exact(f)
         if num is None:
             continue
-        agreeing = next((w for w in wholes if (den := _den(total, w))
+        agreeing = next((w for w in wholes if (den := den_of(w))
                          and _agrees(v.percent, v.percent_decimals, num, den)), None)  # the first that agrees
         if v.number.style == "en" and ctx.profile.decimal == "vi":
             _decimal_issue(ctx, row, f, v, format_percent(v.percent / 100, v.percent_decimals))
@@ -625,7 +641,7 @@ def _share_rules(ctx: _Ctx, online_whole: str | None) -> None:
             if agreeing != wholes[0]:
                 conventions[f] = agreeing
             continue
-        den = _den(total, wholes[0])
+        den = den_of(wholes[0])
         if not den:
             continue
         ctx.add("total_row", row, f, key="ratio_mismatch", found=_raw_text(v),
