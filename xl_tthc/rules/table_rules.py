@@ -47,6 +47,7 @@ class _Ctx:
     profile: Profile
     lang: str
     issues: list[Issue]
+    watch: frozenset[str] | None = None  # the fields the ratio rules look at, once the denominators are chosen
 
     def col_letter(self, field: str) -> str | None:
         c = self.table.column(field)
@@ -481,7 +482,7 @@ def _ratio_rules(ctx: _Ctx, row: Row, denominators: dict[str, str], totals: Row 
     ``terms``: per ratio column, the numerator and the denominator of every unit row
     (:func:`_ratio_columns`); ``row`` is then unit row ``i``."""
     source = totals or row
-    watch = _watched(tuple(denominators))
+    watch = ctx.watch if ctx.watch is not None else _watched(tuple(denominators))
     for f, v in row.values.items():
         if f not in watch:
             continue
@@ -813,6 +814,7 @@ def _check_table(table: Table, profile: Profile, lang: str) -> list[Issue]:
     ctx = _Ctx(table, profile, lang, [])
     counts = _Counts(table.rows)
     denominators = _choose_denominators(ctx, counts)
+    ctx.watch = _watched(tuple(denominators))
     plan = _plan(table)
     has_ratios = any(f in STATED_RATIOS or f in denominators for f in table.fields)
     cell_rows = counts.cell_rows()  # a row of shared whole counts only has nothing to say on a cell
