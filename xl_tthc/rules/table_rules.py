@@ -339,12 +339,12 @@ def _has_in(fields: frozenset[str], d: str) -> bool:
     return d in fields or (d in DENOMINATOR_SUMS and fields.issuperset(DENOMINATOR_SUMS[d]))
 
 
-def _den_column(counts: "_Counts", d: str) -> list:
+def _den_column(counts: _Counts, d: str) -> list:
     """:func:`_den` of every row of ``counts``."""
     return counts.sum(DENOMINATOR_SUMS[d]) if d in DENOMINATOR_SUMS else counts[d]
 
 
-def _num_column(t: Table, counts: "_Counts", ratio: str) -> list:
+def _num_column(t: Table, counts: _Counts, ratio: str) -> list:
     """:func:`_numerator` of every row of ``counts`` (rows of table ``t``)."""
     alt = _numerator_fields(ratio, t.field_set)
     return [None] * len(counts.rows) if alt is None else counts.sum(alt)
