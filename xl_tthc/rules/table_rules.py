@@ -546,7 +546,11 @@ def _unit_sums(t: Table) -> Row:
     if t.unit_kind == "period":
         return _period_sums(t)
     sums = Row(t.total.index, t.total.label, "sum", {})
+    one = t.rows[0].values if len(t.rows) == 1 else None
     for f in t.count_fields:
+        if one is not None and (v := one.get(f)) is not None and v.whole is not None:
+            sums.values[f] = v  # one unit row: its shared whole count is the sum (only .whole and .number are read)
+            continue
         wholes = [v.whole for r in t.rows if (v := r.values.get(f)) is not None]
         if len(wholes) == len(t.rows) and None not in wholes:  # nearly always: add ints
             total = sum(wholes)
@@ -634,8 +638,12 @@ def _share_rules(ctx: _Ctx, online_whole: str | None) -> None:
         num = total.exact(f)
         if num is None:
             continue
-        agreeing = next((w for w in wholes if (den := den_of(w))
-                         and _agrees(v.percent, v.percent_decimals, num, den)), None)  # the first that agrees
+        agreeing = None  # the first whole the stated share agrees with
+        for w in wholes:
+            den = den_of(w)
+            if den and _agrees(v.percent, v.percent_decimals, num, den):
+                agreeing = w
+                break
         if v.number.style == "en" and ctx.profile.decimal == "vi":
             _decimal_issue(ctx, row, f, v, format_percent(v.percent / 100, v.percent_decimals))
         if agreeing is not None:
