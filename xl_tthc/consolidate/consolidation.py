@@ -519,7 +519,12 @@ def parse_period_option(text: str, cutoff_day: int | None = None) -> Period | No
 
 def _figures(row: Row, fields: Iterable[str]) -> dict[str, int]:
     out = {}
+    values = row.values
     for f in fields:
+        v = values.get(f)
+        if v is not None and v.whole is not None:  # a shared whole count: Row.exact's int, without the call
+            out[f] = v.whole
+            continue
         x = row.exact(f)
         if type(x) is int:
             out[f] = x
@@ -603,7 +608,8 @@ _CURRENT_PERIOD_LABELS = frozenset({"trong kỳ", "kỳ này", "kỳ báo cáo",
 
 def _entries(table: Table, issues: list[Issue], path: Path, lang: str) -> tuple[list[Entry], list[Issue]]:
     fields = [f for f in table.count_fields if f in _RESULT_COUNTS]
-    columns = {c.field: c.letter for c in table.columns if c.field in fields or c.field in STATED_RATIOS}
+    wanted = {*fields, *STATED_RATIOS}
+    columns = {c.field: c.letter for c in table.columns if c.field in wanted}
     file = table.file
     if table.unit_kind == "department":
         out = []

@@ -294,20 +294,90 @@ def derive(figures: dict[str, int], identities: Iterable[tuple[str, tuple[str, .
            no_remainder: Container[str] = ()) -> dict[str, int]:
     """``figures`` plus what the ``identities`` (whole, parts) give exactly, to a fixed
     point: a missing whole from all its parts, a missing part from its whole and the
-    other parts where that is not negative (never the parts of ``no_remainder``)."""
+    other parts where that is not negative (never the parts of ``no_remainder``).
+
+    Identities are tried in order, pass after pass, as long as one adds a figure.  Which
+    of them can act depends only on the fields present, but for a remainder's sign: the
+    steps taken when no remainder is negative are worked out once per set of fields (a
+    batch has a few layouts, :class:`_Derivation`) and replayed; a negative remainder
+    takes the passes one by one."""
+    d = _Derivation.of(identities, no_remainder)
     out = dict(figures)
-    identities = tuple(identities)
-    changed = True
-    while changed:
-        changed = False
-        for whole, parts in identities:
-            missing = [p for p in parts if p not in out]
-            if whole not in out and not missing:
-                out[whole] = sum(out[p] for p in parts)
-                changed = True
-            elif whole in out and len(missing) == 1 and missing[0] not in no_remainder:
-                rest = out[whole] - sum(out[p] for p in parts if p in out)
-                if rest >= 0:
-                    out[missing[0]] = rest
-                    changed = True
+    for whole, parts, missing in d.steps(frozenset(out)):
+        total = 0
+        for p in parts:
+            if p != missing:
+                total += out[p]
+        if missing is None:
+            out[whole] = total
+        elif out[whole] - total < 0:
+            return d.passes(figures)
+        else:
+            out[missing] = out[whole] - total
     return out
+
+
+class _Derivation:
+    """The identities (whole, parts) of :func:`derive`, the parts never derived as a
+    remainder, and per set of fields present the steps taken from it when no remainder
+    is negative: (whole, parts, None) for a whole added from all its parts, (whole,
+    parts, the part) for a part added as the remainder."""
+
+    _made: dict[tuple[int, int], tuple[object, object, "_Derivation"]] = {}
+
+    def __init__(self, identities: tuple[tuple[str, tuple[str, ...]], ...], no_remainder: Container[str]):
+        self.identities, self.no_remainder = identities, no_remainder
+        self._steps: dict[frozenset[str], tuple] = {}
+
+    @classmethod
+    def of(cls, identities, no_remainder) -> "_Derivation":
+        if not isinstance(identities, tuple) or not isinstance(no_remainder, (tuple, frozenset)):
+            return cls(tuple(identities), no_remainder)  # not kept: worked out for this call
+        key = (id(identities), id(no_remainder))
+        got = cls._made.get(key)
+        if got is None or got[0] is not identities or got[1] is not no_remainder:
+            if len(cls._made) > 64:
+                cls._made.clear()
+            got = cls._made[key] = (identities, no_remainder, cls(identities, no_remainder))
+        return got[2]
+
+    def steps(self, fields: frozenset[str]) -> tuple:
+        got = self._steps.get(fields)
+        if got is None:
+            if len(self._steps) > 4096:
+                self._steps.clear()
+            got = self._steps[fields] = tuple(self._walk(set(fields)))
+        return got
+
+    def _walk(self, have: set[str]):
+        changed = True
+        while changed:
+            changed = False
+            for whole, parts in self.identities:
+                missing = [p for p in parts if p not in have]
+                if whole not in have and not missing:
+                    yield whole, parts, None
+                elif whole in have and len(missing) == 1 and missing[0] not in self.no_remainder:
+                    yield whole, parts, missing[0]
+                else:
+                    continue
+                have.add(whole if not missing else missing[0])
+                changed = True
+
+    def passes(self, figures: dict[str, int]) -> dict[str, int]:
+        """:func:`derive` pass by pass, each remainder's sign tested."""
+        out = dict(figures)
+        changed = True
+        while changed:
+            changed = False
+            for whole, parts in self.identities:
+                missing = [p for p in parts if p not in out]
+                if whole not in out and not missing:
+                    out[whole] = sum(out[p] for p in parts)
+                    changed = True
+                elif whole in out and len(missing) == 1 and missing[0] not in self.no_remainder:
+                    rest = out[whole] - sum(out[p] for p in parts if p in out)
+                    if rest >= 0:
+                        out[missing[0]] = rest
+                        changed = True
+        return out

@@ -224,7 +224,17 @@ def percent_agrees(stated: Fraction, decimals: int, num: int | Fraction, den: in
     cell of a batch."""
     if decimals > 6:
         return abs(stated - Fraction(num) * 100 / den) < Fraction(1, 10**6)
-    return stated.numerator * 10**decimals == round_scaled(num * 100, den, decimals) * stated.denominator
+    scale = 10**decimals
+    if type(num) is int and type(den) is int:  # nearly always: round_scaled's arithmetic, inline
+        top, bottom = num * 100 * scale, den
+        if bottom < 0:
+            top, bottom = -top, -bottom
+        n, r = divmod(abs(top), bottom)
+        if 2 * r >= bottom:
+            n += 1
+        p, q = stated.as_integer_ratio()  # (one call, not two properties)
+        return p * scale == (-n if top < 0 else n) * q
+    return stated.numerator * scale == round_scaled(num * 100, den, decimals) * stated.denominator
 
 
 def excel_round(x: Fraction, decimals: int = 0) -> Fraction:

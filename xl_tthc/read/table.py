@@ -178,19 +178,33 @@ class Table:
     def column(self, name: str) -> Column | None:
         """The first column of field ``name`` (looked up in an index that is rebuilt
         when ``columns`` is replaced or changes length: the rules ask per row)."""
+        return self._shape()[2].get(name)
+
+    def _shape(self) -> tuple:
+        """(columns, their number, field -> first column, the fields of the columns as a
+        frozenset, :attr:`fields`, :attr:`count_fields`), rebuilt when ``columns`` is
+        replaced or changes length."""
         cached = self.__dict__.get("_column_index")
         if cached is None or cached[0] is not self.columns or cached[1] != len(self.columns):
-            cached = (self.columns, len(self.columns), {c.field: c for c in reversed(self.columns) if c.field})
+            fields = tuple(c.field for c in self.columns if c.field and c.field not in ("unit", "stt"))
+            cached = (self.columns, len(self.columns), {c.field: c for c in reversed(self.columns) if c.field},
+                      frozenset(c.field for c in self.columns if c.field), fields,
+                      tuple(f for f in fields if f in COUNT_FIELDS))
             self.__dict__["_column_index"] = cached
-        return cached[2].get(name)
+        return cached
+
+    @property
+    def field_set(self) -> frozenset[str]:
+        """The fields of the columns ("unit" and "stt" included)."""
+        return self._shape()[3]
 
     @property
     def fields(self) -> list[str]:
-        return [c.field for c in self.columns if c.field and c.field not in ("unit", "stt")]
+        return list(self._shape()[4])
 
     @property
     def count_fields(self) -> list[str]:
-        return [f for f in self.fields if f in COUNT_FIELDS]
+        return list(self._shape()[5])
 
     @property
     def units(self) -> list[str]:

@@ -47,6 +47,7 @@ class _Ctx:
     profile: Profile
     lang: str
     issues: list[Issue]
+    watch: frozenset[str] | None = None  # the fields the ratio rules look at, once the denominators are chosen
 
     def col_letter(self, field: str) -> str | None:
         c = self.table.column(field)
@@ -79,7 +80,6 @@ def _cell_rules(ctx: _Ctx, row: Row) -> None:
     for f, v in row.values.items():
         if v.whole is not None:
             continue  # a whole count >= 0: nothing to say
-        is_ratio = is_ratio_field(f)
         if v.error:
             if v.error == "uncached":
                 ctx.add("formula_error", row, f, found=v.formula or "", key="formula_error",
@@ -93,9 +93,9 @@ def _cell_rules(ctx: _Ctx, row: Row) -> None:
                 continue  # xl-tthc's appendix: a blank is a figure the department does not report
             if filled is None:
                 filled = any(not x.blank for x in row.values.values())
-            if filled and not is_ratio and row.kind != "ratio":
+            if filled and not is_ratio_field(f) and row.kind != "ratio":
                 ctx.add("missing_value", row, f)
-        elif not is_ratio and row.kind != "ratio":
+        elif not is_ratio_field(f) and row.kind != "ratio":
             n = v.number
             if n.value < 0:
                 ctx.add("negative", row, f, found=_fmt(n.value))
@@ -127,10 +127,6 @@ def _sum(row: Row, fields: Iterable[str]) -> int | Fraction | None:
     return total
 
 
-def _present(table: Table, fields: Iterable[str]) -> bool:
-    return all(table.column(f) is not None for f in fields)
-
-
 # message keys of identities evaluated through another alternative than the first
 _ALT_KEYS = {
     ("carried_over", "received_online", "received_offline"): "received_total.channels",
@@ -149,7 +145,7 @@ class _Plan:
 
 
 def _plan(t: Table) -> _Plan:
-    return _plan_for(frozenset(c.field for c in t.columns if c.field))
+    return _plan_for(t.field_set)
 
 
 @lru_cache(maxsize=256)  # a batch has a few layouts
@@ -180,17 +176,20 @@ def _plan_for(fields: frozenset[str]) -> _Plan:
 class _Counts:
     """The count columns of some rows: per field, one exact number per row (an int
     when whole) or None when the cell is unusable.  The identities are evaluated a
-    column at a time, so a 10,000-row table costs a few list passes per rule."""
+    column at a time, so a 10,000-row table costs a few list passes per rule.  (One
+    row, the total row or a department's only row, is read cell by cell.)"""
 
     def __init__(self, rows: list[Row]):
         self.rows = rows
+        self._one = rows[0] if len(rows) == 1 else None
         self._cols: dict[str, list] = {}
         self._wholes: dict[str, list | None] = {}
 
     def __getitem__(self, f: str) -> list:
         col = self._cols.get(f)
         if col is None:
-            col = self._cols[f] = exact_column(self.rows, f, self._whole(f))
+            col = self._cols[f] = ([self._one.exact(f)] if self._one is not None
+                                   else exact_column(self.rows, f, self._whole(f)))
         return col
 
     def _whole(self, f: str) -> list | None:
@@ -204,6 +203,8 @@ class _Counts:
         every row)."""
         if not self.rows:
             return []
+        if self._one is not None:
+            return [0] if any(v.whole is None for v in self._one.values.values()) else []
         fields = list(self.rows[0].values)
         if set(map(len, map(_VALUES, self.rows))) != {len(fields)}:
             return None
@@ -225,6 +226,9 @@ class _Counts:
     def sum(self, fields: tuple[str, ...]) -> list:
         if len(fields) == 1:
             return self[fields[0]]
+        if self._one is not None:
+            xs = [self[f][0] for f in fields]
+            return [None if None in xs else sum(xs)]
         cols = [self[f] for f in fields]
         if any(None in col for col in cols):
             return [None if None in xs else sum(xs) for xs in zip(*cols)]
@@ -311,16 +315,39 @@ def _row_identities(ctx: _Ctx, rows: list[Row], plan: _Plan, counts: _Counts | N
 
 
 def _numerator(table: Table, row: Row, ratio: str) -> Fraction | None:
+    alt = _numerator_fields(ratio, table.field_set)
+    return None if alt is None else _sum(row, alt)
+
+
+@lru_cache(maxsize=1024)  # a batch has a few layouts
+def _numerator_fields(ratio: str, fields: frozenset[str]) -> tuple[str, ...] | None:
+    """The fields whose sum is the numerator of ratio column ``ratio`` in a table of
+    ``fields``: the first alternative it has every column of, None without one."""
     count = share_of(ratio)
     for alt in ((count,),) if count else RATIOS[ratio].numerators:
-        if _present(table, alt):
-            return _sum(row, alt)
+        if fields.issuperset(alt):
+            return alt
     return None
 
 
 def _has(t: Table, d: str) -> bool:
     """Whether a table has denominator ``d``: its column, or every field of a sum ("due")."""
-    return t.column(d) is not None or (d in DENOMINATOR_SUMS and _present(t, DENOMINATOR_SUMS[d]))
+    return _has_in(t.field_set, d)
+
+
+def _has_in(fields: frozenset[str], d: str) -> bool:
+    return d in fields or (d in DENOMINATOR_SUMS and fields.issuperset(DENOMINATOR_SUMS[d]))
+
+
+def _den_column(counts: _Counts, d: str) -> list:
+    """:func:`_den` of every row of ``counts``."""
+    return counts.sum(DENOMINATOR_SUMS[d]) if d in DENOMINATOR_SUMS else counts[d]
+
+
+def _num_column(t: Table, counts: _Counts, ratio: str) -> list:
+    """:func:`_numerator` of every row of ``counts`` (rows of table ``t``)."""
+    alt = _numerator_fields(ratio, t.field_set)
+    return [None] * len(counts.rows) if alt is None else counts.sum(alt)
 
 
 def _den(row: Row, d: str) -> int | Fraction | None:
@@ -329,20 +356,25 @@ def _den(row: Row, d: str) -> int | Fraction | None:
     return _sum(row, DENOMINATOR_SUMS[d]) if d in DENOMINATOR_SUMS else row.exact(d)
 
 
-def _denominator_options(ratio: str, profile: Profile) -> list[str]:
+def _denominator_options(ratio: str, profile: Profile) -> tuple[str, ...]:
     """The default denominator first, then the documented alternatives (domain.md's,
     then the conventions of fields.CONVENTION_DENOMINATORS: over received, over the
     dossiers due)."""
+    return _options(ratio, profile.online_denominator)
+
+
+@lru_cache(maxsize=1024)
+def _options(ratio: str, online_denominator: str) -> tuple[str, ...]:
     count = share_of(ratio)
     if count:
         options = list(SHARE_OF[count])
         if count in ("received_online", "received_offline", "received_direct", "received_postal"):
-            options.sort(key=lambda d: d != profile.online_denominator)
-        return options + [d for d in CONVENTION_DENOMINATORS.get(count, ()) if d not in options]
+            options.sort(key=lambda d: d != online_denominator)
+        return tuple(options + [d for d in CONVENTION_DENOMINATORS.get(count, ()) if d not in options])
     r = RATIOS[ratio]
-    default = profile.online_denominator if ratio == "online_rate" else r.denominator
+    default = online_denominator if ratio == "online_rate" else r.denominator
     options = [default] + [d for d in (r.denominator, *r.alt_denominators) if d != default]
-    return options + [d for d in CONVENTION_DENOMINATORS.get(ratio, ()) if d not in options]
+    return tuple(options + [d for d in CONVENTION_DENOMINATORS.get(ratio, ()) if d not in options])
 
 
 def _zero_ok(v: Value, convention: str) -> bool:
@@ -384,18 +416,19 @@ def _ratio_cell(ctx: _Ctx, row: Row, field: str, v: Value, num: Fraction | None,
                 expected=format_percent(exact / 100, d))
 
 
-def _choose_denominators(ctx: _Ctx) -> dict[str, str]:
+def _choose_denominators(ctx: _Ctx, counts: _Counts | None = None) -> dict[str, str]:
     """Per ratio column: the profile's denominator, or a documented alternative that
-    every stated value of the table follows (reported once)."""
+    every stated value of the table follows (reported once).  ``counts``: of the
+    table's rows, when already made."""
     t = ctx.table
+    counts = counts or _Counts(t.rows)
     chosen: dict[str, str] = {}
     for col in t.columns:
         if col.field not in RATIOS and not share_of(col.field):
             continue
         options = _denominator_options(col.field, ctx.profile)
         default = next((d for d in options if _has(t, d)), options[0])
-        chosen[col.field] = _pick(t, options, lambda row, d, f=col.field: (
-            _numerator(t, row, f), _den(row, d), row.values.get(f)))
+        chosen[col.field] = _pick(t, options, col.field, counts)
         if chosen[col.field] != default:
             ctx.add("denominator_convention", None, col.field, denominator=label(chosen[col.field], ctx.lang),
                     default=label(default, ctx.lang), unit="")
@@ -407,15 +440,24 @@ def ratio_denominators(table: Table, profile: Profile) -> dict[str, str]:
     return _choose_denominators(_Ctx(table, profile, "vi", []))
 
 
-def _pick(t: Table, options: list[str], get) -> str:
+def _pick(t: Table, options: tuple[str, ...], f: str, counts: _Counts) -> str:
+    """The denominator of ratio column ``f`` among ``options`` (see
+    :func:`_choose_denominators`), every row's figures taken a column at a time."""
     options = [d for d in options if _has(t, d)] or options[:1]
     if len(options) == 1:
         return options[0]
+    rows = t.rows + ([t.total] if t.total else [])
+    nums = _num_column(t, counts, f)
+    if t.total:
+        nums = [*nums, _numerator(t, t.total, f)]  # (a copy: the column is the counts')
+    values = [r.values.get(f) for r in rows]
 
     def score(d: str) -> tuple[int, int]:
+        dens = _den_column(counts, d)
+        if t.total:
+            dens = [*dens, _den(t.total, d)]
         ok = bad = 0
-        for row in t.rows + ([t.total] if t.total else []):
-            num, den, v = get(row, d)
+        for num, den, v in zip(nums, dens, values):
             if num is None or not den or v is None or not v.usable:
                 continue
             if _agrees(v.percent, v.percent_decimals, num, den):
@@ -434,21 +476,43 @@ def _pick(t: Table, options: list[str], get) -> str:
     return options[0]
 
 
-def _ratio_rules(ctx: _Ctx, row: Row, denominators: dict[str, str], totals: Row | None = None) -> None:
-    """Ratio columns of a unit row, or of the total row (then against the unit sums)."""
+def _ratio_rules(ctx: _Ctx, row: Row, denominators: dict[str, str], totals: Row | None = None,
+                 terms: dict[str, tuple[list, list]] | None = None, i: int = 0) -> None:
+    """Ratio columns of a unit row, or of the total row (then against the unit sums).
+    ``terms``: per ratio column, the numerator and the denominator of every unit row
+    (:func:`_ratio_columns`); ``row`` is then unit row ``i``."""
     source = totals or row
+    watch = ctx.watch if ctx.watch is not None else _watched(tuple(denominators))
     for f, v in row.values.items():
+        if f not in watch:
+            continue
         if f in STATED_RATIOS:
             if v.usable and not 0 <= v.percent <= 100:
                 ctx.add("range", row, f, found=_raw_text(v) or format_percent(v.percent / 100))
             continue
         if f not in denominators:
             continue
-        num, den = _numerator(ctx.table, source, f), _den(source, denominators[f])
+        if terms is not None:
+            nums, dens = terms[f]
+            num, den = nums[i], dens[i]
+        else:
+            num, den = _numerator(ctx.table, source, f), _den(source, denominators[f])
         if totals is not None:
             _ratio_cell(ctx, row, f, v, num, den, rule="total_row", key="total_row.ratio")
         else:
             _ratio_cell(ctx, row, f, v, num, den)
+
+
+@lru_cache(maxsize=256)
+def _watched(ratios: tuple[str, ...]) -> frozenset[str]:
+    """The fields :func:`_ratio_rules` looks at: the stated ratios and ``ratios``."""
+    return frozenset((*STATED_RATIOS, *ratios))
+
+
+def _ratio_columns(t: Table, denominators: dict[str, str], counts: _Counts) -> dict[str, tuple[list, list]]:
+    """Per ratio column, :func:`_numerator` and :func:`_den` of every unit row, a column
+    at a time."""
+    return {f: (_num_column(t, counts, f), _den_column(counts, d)) for f, d in denominators.items()}
 
 
 _OPENING = ("carried_over",)  # stocks at the start: of the first period, in a table of periods
@@ -482,15 +546,24 @@ def _unit_sums(t: Table) -> Row:
     if t.unit_kind == "period":
         return _period_sums(t)
     sums = Row(t.total.index, t.total.label, "sum", {})
+    one = t.rows[0].values if len(t.rows) == 1 else None
     for f in t.count_fields:
+        if one is not None and (v := one.get(f)) is not None and v.whole is not None:
+            sums.values[f] = v  # one unit row: its shared whole count is the sum (only .whole and .number are read)
+            continue
         wholes = [v.whole for r in t.rows if (v := r.values.get(f)) is not None]
         if len(wholes) == len(t.rows) and None not in wholes:  # nearly always: add ints
             total = sum(wholes)
             sums.values[f] = Value(None, whole_number(total), whole=total)
             continue
-        vals = [r.count(f) for r in t.rows]
-        if all(x is not None for x in vals):
-            sums.values[f] = Value(None, Number(sum(vals, Fraction(0))))
+        total = Fraction(0)
+        for r in t.rows:
+            x = r.count(f)
+            if x is None:
+                break  # an unusable unit value: the field is left out
+            total += x
+        else:
+            sums.values[f] = Value(None, Number(total))
     return sums
 
 
@@ -529,7 +602,7 @@ def _total_rules(ctx: _Ctx, denominators: dict[str, str], plan: _Plan) -> None:
     sums = _unit_sums(t)
     bad = False
     for f in t.count_fields:
-        got, want = t.total.count(f), sums.count(f)
+        got, want = t.total.exact(f), sums.exact(f)  # (ints when whole: compared without Fractions)
         if got is not None and want is not None and got != want:
             bad = True
             ctx.add("total_row", t.total, f, expected=_fmt(want), found=_fmt(got), unit="",
@@ -546,10 +619,18 @@ def _share_rules(ctx: _Ctx, online_whole: str | None) -> None:
     if row is None or total is None:
         return
     conventions: dict[str, str] = {}
+    fields = t.field_set
+    dens: dict[str, int | Fraction | None] = {}  # whole -> the total row's (most shares are of a few)
+
+    def den_of(w: str) -> int | Fraction | None:
+        if w not in dens:
+            dens[w] = _den(total, w)
+        return dens[w]
+
     for f, v in row.values.items():
         if f not in SHARE_OF or v.error or v.problem or not v.usable:
             continue
-        wholes = [w for w in (*SHARE_OF[f], *CONVENTION_DENOMINATORS.get(f, ())) if _has(t, w)]
+        wholes = _share_wholes(f, fields)
         if not wholes:
             continue
         if online_whole and f == "received_online" and online_whole in wholes:
@@ -557,14 +638,19 @@ def _share_rules(ctx: _Ctx, online_whole: str | None) -> None:
         num = total.exact(f)
         if num is None:
             continue
-        agreeing = [w for w in wholes if (den := _den(total, w)) and _agrees(v.percent, v.percent_decimals, num, den)]
+        agreeing = None  # the first whole the stated share agrees with
+        for w in wholes:
+            den = den_of(w)
+            if den and _agrees(v.percent, v.percent_decimals, num, den):
+                agreeing = w
+                break
         if v.number.style == "en" and ctx.profile.decimal == "vi":
             _decimal_issue(ctx, row, f, v, format_percent(v.percent / 100, v.percent_decimals))
-        if agreeing:
-            if agreeing[0] != wholes[0]:
-                conventions[f] = agreeing[0]
+        if agreeing is not None:
+            if agreeing != wholes[0]:
+                conventions[f] = agreeing
             continue
-        den = _den(total, wholes[0])
+        den = den_of(wholes[0])
         if not den:
             continue
         ctx.add("total_row", row, f, key="ratio_mismatch", found=_raw_text(v),
@@ -572,6 +658,13 @@ def _share_rules(ctx: _Ctx, online_whole: str | None) -> None:
     for f, whole in conventions.items():
         ctx.add("denominator_convention", None, f, denominator=label(whole, ctx.lang),
                 default=label(SHARE_OF[f][0], ctx.lang), unit="")
+
+
+@lru_cache(maxsize=1024)
+def _share_wholes(f: str, fields: frozenset[str]) -> tuple[str, ...]:
+    """The wholes a "Tỷ lệ %" row's share of count ``f`` may be of, in a table of
+    ``fields``: its own, then the conventions'."""
+    return tuple(w for w in (*SHARE_OF[f], *CONVENTION_DENOMINATORS.get(f, ())) if _has_in(fields, w))
 
 
 def _unit_rules(ctx: _Ctx) -> None:
@@ -655,27 +748,28 @@ def _column_notes(ctx: _Ctx) -> None:
                     suggested=suggested, **common)
 
 
-def _ratio_terms(f: str, profile: Profile) -> tuple[tuple[tuple[str, ...], ...], list[str]]:
+def _ratio_terms(f: str, online_denominator: str) -> tuple[tuple[tuple[str, ...], ...], tuple[str, ...]]:
     count = share_of(f)
-    return (((count,),) if count else RATIOS[f].numerators), _denominator_options(f, profile)
+    return (((count,),) if count else RATIOS[f].numerators), _options(f, online_denominator)
 
 
-def _ratio_evaluable(f: str, fields: frozenset[str], profile: Profile) -> bool:
-    nums, dens = _ratio_terms(f, profile)
-    return any(fields.issuperset(a) for a in nums) and any(
-        d in fields or (d in DENOMINATOR_SUMS and fields.issuperset(DENOMINATOR_SUMS[d])) for d in dens)
-
-
-def _evaluable_ratios(t: Table, fields: frozenset[str], profile: Profile) -> int:
-    """How many of the table's stated ratio columns could be recomputed with ``fields``."""
-    return sum(1 for col in t.columns if (col.field in RATIOS or share_of(col.field))
-               and _ratio_evaluable(col.field, fields, profile))
+def _ratio_evaluable(f: str, fields: frozenset[str], online_denominator: str) -> bool:
+    nums, dens = _ratio_terms(f, online_denominator)
+    return any(fields.issuperset(a) for a in nums) and any(_has_in(fields, d) for d in dens)
 
 
 def _rules_with(t: Table, fields: frozenset[str], profile: Profile) -> int:
+    """How many rules a table of ``fields`` evaluates (its identities, subsets, balance,
+    and the stated ratio columns of ``t`` that could be recomputed)."""
+    return _rules_for(tuple(c.field for c in t.columns), fields, profile.online_denominator)
+
+
+@lru_cache(maxsize=1024)  # a batch has a few layouts
+def _rules_for(columns: tuple[str | None, ...], fields: frozenset[str], online_denominator: str) -> int:
     plan = _plan_for(fields)
     return (len(plan.identities) + len(plan.subsets) + (plan.balance is not None)
-            + _evaluable_ratios(t, fields, profile))
+            + sum(1 for f in columns if (f in RATIOS or share_of(f))
+                  and _ratio_evaluable(f, fields, online_denominator)))
 
 
 def _not_evaluated(ctx: _Ctx) -> None:
@@ -683,7 +777,7 @@ def _not_evaluated(ctx: _Ctx) -> None:
     unrecognised column may be, and for stated ratios that cannot be recomputed), and
     say so when no identity of the table could be checked at all."""
     t = ctx.table
-    fields = frozenset(c.field for c in t.columns if c.field)
+    fields = t.field_set
     base = _rules_with(t, fields, ctx.profile)
     reported: set[str] = set()
     for note in t.notes:
@@ -700,9 +794,9 @@ def _not_evaluated(ctx: _Ctx) -> None:
     missing: dict[tuple[str, ...], int] = {}
     for col in t.columns:
         f = col.field
-        if (f not in RATIOS and not share_of(f)) or _ratio_evaluable(f, fields, ctx.profile):
+        if (f not in RATIOS and not share_of(f)) or _ratio_evaluable(f, fields, ctx.profile.online_denominator):
             continue
-        nums, dens = _ratio_terms(f, ctx.profile)
+        nums, dens = _ratio_terms(f, ctx.profile.online_denominator)
         lack = tuple(x for x in (*nums[0], dens[0]) if x not in fields and x not in reported)
         if lack:
             missing[lack] = missing.get(lack, 0) + 1
@@ -726,17 +820,19 @@ def check_table(table: Table, profile: Profile, lang: str = "vi") -> list[Issue]
 
 def _check_table(table: Table, profile: Profile, lang: str) -> list[Issue]:
     ctx = _Ctx(table, profile, lang, [])
-    denominators = _choose_denominators(ctx)
+    counts = _Counts(table.rows)
+    denominators = _choose_denominators(ctx, counts)
+    ctx.watch = _watched(tuple(denominators))
     plan = _plan(table)
     has_ratios = any(f in STATED_RATIOS or f in denominators for f in table.fields)
-    counts = _Counts(table.rows)
     cell_rows = counts.cell_rows()  # a row of shared whole counts only has nothing to say on a cell
     if has_ratios:
         todo = None if cell_rows is None else set(cell_rows)
+        terms = _ratio_columns(table, denominators, counts)
         for i, row in enumerate(table.rows):
             if todo is None or i in todo:
                 _cell_rules(ctx, row)
-            _ratio_rules(ctx, row, denominators)
+            _ratio_rules(ctx, row, denominators, terms=terms, i=i)
     else:
         for i in range(len(table.rows)) if cell_rows is None else cell_rows:
             _cell_rules(ctx, table.rows[i])
