@@ -51,11 +51,13 @@ import departments as D  # noqa: E402
 PERIOD = "tháng 03 năm 2024"
 _COMMUNES = ("An Bình", "Tân Thành", "Phú Lợi", "Hòa Thuận", "Long Hải", "Bình Minh", "Thạnh Phú", "Vĩnh Hưng")
 _RSS_FILE = "XL_TTHC_BENCH_RSS"
-# The command line in a fresh interpreter that writes its own peak memory (KiB) at exit.
+# The command line in a fresh interpreter that writes, at exit, its own peak memory and
+# that of its largest worker process (KiB).
 _RUN_CLI = (
     "import atexit, os, resource, sys\n"
     f"atexit.register(lambda: open(os.environ[{_RSS_FILE!r}], 'w').write("
-    "str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)))\n"
+    "f'{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss} "
+    "{resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}'))\n"
     "from xl_tthc.cli import main\n"
     "sys.argv[0] = 'xl-tthc'\n"
     "main()\n"
@@ -112,6 +114,7 @@ class Run:
     wall: float
     cpu: float  # user + system of the process and its worker processes
     rss_kib: int = 0  # the parent's peak resident memory
+    worker_rss_kib: int = 0  # the largest worker's (reading the files, checking the appendix written)
 
 
 def _timed(cmd: list[str], env: dict[str, str] | None = None) -> Run:
@@ -147,7 +150,8 @@ def run_consolidate(folder: Path, out: Path, jobs: int, cache_dir: Path | None) 
         raise SystemExit(f"xl-tthc consolidate wrote no {out}")
     text = Path(rss).read_text()
     Path(rss).unlink()
-    run.rss_kib = int(text) if text else 0
+    parent, _, worker = text.partition(" ")
+    run.rss_kib, run.worker_rss_kib = int(parent or 0), int(worker or 0)
     return run
 
 
@@ -276,6 +280,9 @@ def main() -> int:
         ("warm / cold (target ≤ 0.2)", f"{w_ratio:.2f}", f"{best(warm, 'cpu') / best(cons[n2], 'cpu'):.2f}"),
         (f"parent's peak memory at {n1:,} / {n2:,} files; per extra file",
          f"{rss1 / 1024:.0f} / {rss2 / 1024:.0f} MiB; {rss_per:.1f} KiB", ""),
+        (f"largest worker's peak memory at {n1:,} / {n2:,} files",
+         f"{min(r.worker_rss_kib for r in cons[n1]) / 1024:.0f} / "
+         f"{min(r.worker_rss_kib for r in cons[n2]) / 1024:.0f} MiB", ""),
     ]
     print(f"{_load()} at the end")
     print()

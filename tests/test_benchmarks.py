@@ -41,6 +41,8 @@ def test_consolidate_bench_prints_every_figure_and_compares_the_outputs(tmp_path
         assert _figure(out, label) > 0
     assert re.search(r"^\| per extra file, N = 4 → 8: `xl-tthc consolidate --no-cache` \| -?\d", out, re.M), out
     assert "| warm / cold (target ≤ 0.2) |" in out and "| parent's peak memory at 4 / 8 files" in out
+    worker = re.search(r"^\| largest worker's peak memory at 4 / 8 files \| (\d+) / (\d+) MiB", out, re.M)
+    assert worker and int(worker[2]) > 0, out  # the reading workers and the appendix's check are measured
     assert len(list((tmp_path / "departments_8").glob("*.xlsx"))) == 8
     assert len(list((tmp_path / "departments_4").glob("*.xlsx"))) == 4
     assert (ref / "tong_hop.xlsx").stat().st_size > 0
