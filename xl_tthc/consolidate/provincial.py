@@ -22,9 +22,16 @@ stored as a string with Excel's quote prefix, never as a formula.
 Speed: the rows of every sheet (a few thousand departments and detail rows) are
 written as :class:`xl_tthc.forms.templates.SheetRows`, straight SpreadsheetML without
 openpyxl cell objects; openpyxl writes only the frame around them (form header,
-widths, print setup, validation, conditional formatting, charts, styles).  The parts
-are deflated at zlib level 1: for 1,000 departments (4 MB of XML) 13 ms instead of
-the 51 ms of the default level 6, for a file a quarter bigger (0.61 MB, not 0.49 MB).
+widths, print setup, validation, conditional formatting, charts, styles).  The rows of
+the listing sheets are made while the zip is written, a block at a time, so they are
+never all in memory.  The parts are deflated at level 1, by igzip where it is installed
+(8,000 departments, 45 MB of XML: 35 ms against zlib's 129 ms, and 5.4 MB against 5.9).
+
+The written workbook is checked before it is handed back (:func:`self_check`: the core's
+reader and rules over its appendix, read back as any workbook is).  The appendix is
+saved alone first and checked in a worker process while the whole workbook is written;
+the workbook is then held to hold that appendix as it was checked (the same sheet part
+and marker, styles that begin with those checked), else it is read back itself.
 """
 
 from __future__ import annotations
@@ -555,7 +562,9 @@ def write_provincial(result: Consolidation, path: str | Path, *, report: ReportI
     files are relative to its folder).  ``report``: the report the appendix is attached
     to and who signs it (placeholders where not given); ``online_target``: the
     province's target for the online rate, in percent, drawn on its chart.  The caller
-    makes it atomic (write to a temporary file beside the target, then move)."""
+    makes it atomic (write to a temporary file beside the target, then move); a
+    temporary copy of the appendix is made beside ``path`` and removed.  Raises
+    SelfContradiction when the appendix written breaks a rule of its own."""
     out = Path(path)
     with _heap_frozen():
         links = _Links(out.resolve().parent)
