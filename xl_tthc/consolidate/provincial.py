@@ -579,13 +579,17 @@ def write_provincial(result: Consolidation, path: str | Path, *, report: ReportI
         alone = Path(name)
         try:
             save_workbook(wb, alone, rows=streamed[:1], compresslevel=1, only=[appendix])
-            check = Background(partial(_self_check, written=_Written(result.profile, result.lang, bool(result.rows))),
-                               str(alone), name=str(out))
+            try:
+                check: Background | None = Background(
+                    partial(_self_check, written=_Written(result.profile, result.lang, bool(result.rows))),
+                    str(alone), name=str(out))
+            except (OSError, RuntimeError):  # no worker process to be had here: the check after the save
+                check = None
             save_workbook(wb, out, rows=streamed, compresslevel=1)
             del wb, layout, streamed
-            contradictions = check.result(lambda e: [_unreadable(out, e, result.lang)])
-            if not _same_appendix(alone, out):  # never so by design: then the whole workbook is read back
-                contradictions = self_check(out, result)
+            contradictions = check.result(lambda e: [_unreadable(out, e, result.lang)]) if check else None
+            if contradictions is None or not _same_appendix(alone, out):
+                contradictions = self_check(out, result)  # the whole workbook read back
         finally:
             alone.unlink(missing_ok=True)
     if contradictions:
