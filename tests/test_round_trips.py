@@ -247,6 +247,35 @@ def test_the_appendix_is_checked_as_the_workbook_holds_it(mixed, tmp_path: Path,
     assert P._same_appendix(out, out) and not list(tmp_path.glob(".xl-tthc-check-*"))
 
 
+def _abort(_item: str) -> None:
+    import os
+
+    os.abort()
+
+
+@pytest.mark.parametrize("how", ["worker dies", "no worker"])
+def test_without_the_workers_check_the_workbook_is_read_back(mixed, tmp_path: Path, monkeypatch, how) -> None:
+    """A check worker that dies, or cannot be started, is no verdict: the workbook
+    written is read back in this process, and its contradiction is found."""
+    import dataclasses
+
+    from xl_tthc.consolidate import provincial as P
+
+    class Dying(P.Background):
+        def __init__(self, work, item, **kwargs):
+            if how == "no worker":
+                raise OSError("no more processes")
+            super().__init__(_abort, item, **kwargs)
+
+    monkeypatch.setattr(P, "Background", Dying)
+    folder, _, _ = mixed
+    broken = dataclasses.replace(consolidate([folder]), untotalled=[])
+    with pytest.raises(P.SelfContradiction) as e:
+        write_provincial(broken, tmp_path / "bad.xlsx")
+    assert {i.rule for i in e.value.issues} >= {"received_total"}
+    assert not list(tmp_path.glob(".xl-tthc-check-*"))
+
+
 def test_a_workbook_saved_twice_is_the_same_workbook(mixed, tmp_path: Path) -> None:
     """save_workbook leaves the workbook as it found it: the appendix saved alone and
     then with every sheet is the same part, byte for byte (the copy checked in the

@@ -587,7 +587,8 @@ def write_provincial(result: Consolidation, path: str | Path, *, report: ReportI
                 check = None
             save_workbook(wb, out, rows=streamed, compresslevel=1)
             del wb, layout, streamed
-            contradictions = check.result(lambda e: [_unreadable(out, e, result.lang)]) if check else None
+            # a worker that failed (killed, out of time) leaves the check to this process
+            contradictions = check.result(lambda e: None) if check else None
             if contradictions is None or not _same_appendix(alone, out):
                 contradictions = self_check(out, result)  # the whole workbook read back
         finally:
@@ -609,11 +610,6 @@ class _Written:
 
 def _self_check(path: str, written: _Written) -> list[Issue]:
     return self_check(path, written)  # type: ignore[arg-type]
-
-
-def _unreadable(path: Path, e: ReadError, lang: str) -> Issue:
-    return Issue(str(path), None, None, None, None, None, "unreadable", "error", None, e.reason,
-                 message("unreadable", lang, found=e.reason, hint=e.hint))
 
 
 # the parts the appendix is read back from: they must be in the workbook as they were checked
