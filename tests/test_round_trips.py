@@ -276,6 +276,25 @@ def test_without_the_workers_check_the_workbook_is_read_back(mixed, tmp_path: Pa
     assert not list(tmp_path.glob(".xl-tthc-check-*"))
 
 
+def test_the_appendix_is_checked_in_a_spawned_worker_too(mixed, tmp_path: Path, monkeypatch) -> None:
+    """As on Windows, where a worker is a fresh interpreter: what it is sent pickles,
+    and its verdict is the one this process would give."""
+    import dataclasses
+    import multiprocessing
+
+    from xl_tthc.consolidate import provincial as P
+    from xl_tthc.read import workers
+
+    monkeypatch.setattr(workers, "_context", lambda: multiprocessing.get_context("spawn"))
+    monkeypatch.setattr(P, "self_check", lambda path, r: pytest.fail("read back in the parent"))
+    folder, _, _ = mixed
+    result = consolidate([folder])
+    assert write_provincial(result, tmp_path / "good.xlsx").exists()
+    with pytest.raises(P.SelfContradiction) as e:
+        write_provincial(dataclasses.replace(result, untotalled=[]), tmp_path / "bad.xlsx")
+    assert {i.rule for i in e.value.issues} >= {"received_total"}
+
+
 def test_a_workbook_saved_twice_is_the_same_workbook(mixed, tmp_path: Path) -> None:
     """save_workbook leaves the workbook as it found it: the appendix saved alone and
     then with every sheet is the same part, byte for byte (the copy checked in the
