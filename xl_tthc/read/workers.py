@@ -127,6 +127,17 @@ class _Worker:
     retrying: bool = False  # runs ``retry`` on one item whose first worker died
 
 
+def _start(ctx: Any, work: Callable[[Any], Any], memory: int) -> _Worker:
+    """A worker process serving ``work`` (:func:`_serve`), its stderr in a temporary file."""
+    parent, child = ctx.Pipe()
+    fd, err = tempfile.mkstemp(prefix="xl-tthc-worker-", suffix=".log")
+    os.close(fd)
+    proc = ctx.Process(target=_serve, args=(child, work, memory, err), daemon=True)
+    proc.start()
+    child.close()
+    return _Worker(proc, parent, err)
+
+
 def _context() -> Any:
     methods = multiprocessing.get_all_start_methods()
     return multiprocessing.get_context("fork" if "fork" in methods else None)
@@ -151,13 +162,7 @@ def map_isolated(work: Callable[[Any], Any], items: Sequence[Any], failed: Calla
     done = 0
 
     def spawn(fn: Callable[[Any], Any]) -> _Worker:
-        parent, child = ctx.Pipe()
-        fd, err = tempfile.mkstemp(prefix="xl-tthc-worker-", suffix=".log")
-        os.close(fd)
-        proc = ctx.Process(target=_serve, args=(child, fn, memory, err), daemon=True)
-        proc.start()
-        child.close()
-        return _Worker(proc, parent, err)
+        return _start(ctx, fn, memory)
 
     def finish(i: int, value: Any) -> None:
         nonlocal done
@@ -261,16 +266,10 @@ class Background:
 
     def __init__(self, work: Callable[[Any], Any], item: Any, *, name: str = "",
                  memory: int = WORKER_MEMORY, seconds: float = ITEM_SECONDS) -> None:
-        ctx = _context()
-        parent, child = ctx.Pipe()
-        fd, err = tempfile.mkstemp(prefix="xl-tthc-worker-", suffix=".log")
-        os.close(fd)
         self.name, self.seconds = name or str(item), seconds
-        self.worker = _Worker(ctx.Process(target=_serve, args=(child, work, memory, err), daemon=True), parent, err)
-        self.worker.proc.start()
-        child.close()
+        self.worker = _start(_context(), work, memory)
         self.worker.since = time.monotonic()
-        parent.send([(0, item)])
+        self.worker.conn.send([(0, item)])
 
     def result(self, failed: Callable[[ReadError], Any]) -> Any:
         """What ``work(item)`` returned; ``failed(ReadError)`` when it raised, its worker
