@@ -349,35 +349,35 @@ class _Derivation:
             got = self._steps[fields] = tuple(self._walk(set(fields)))
         return got
 
-    def _walk(self, have: set[str]):
+    def _walk(self, have: set[str], out: dict[str, int] | None = None):
+        """The steps from the fields ``have``, in :func:`derive`'s passes; with ``out``
+        (the figures), each step is taken there too, and a negative remainder is not."""
         changed = True
         while changed:
             changed = False
             for whole, parts in self.identities:
                 missing = [p for p in parts if p not in have]
                 if whole not in have and not missing:
-                    yield whole, parts, None
+                    step = whole, parts, None
                 elif whole in have and len(missing) == 1 and missing[0] not in self.no_remainder:
-                    yield whole, parts, missing[0]
+                    step = whole, parts, missing[0]
                 else:
                     continue
+                if out is not None:
+                    total = sum(out[p] for p in parts if p in out)
+                    if not missing:
+                        out[whole] = total
+                    elif out[whole] - total >= 0:
+                        out[missing[0]] = out[whole] - total
+                    else:
+                        continue
                 have.add(whole if not missing else missing[0])
                 changed = True
+                yield step
 
     def passes(self, figures: dict[str, int]) -> dict[str, int]:
         """:func:`derive` pass by pass, each remainder's sign tested."""
         out = dict(figures)
-        changed = True
-        while changed:
-            changed = False
-            for whole, parts in self.identities:
-                missing = [p for p in parts if p not in out]
-                if whole not in out and not missing:
-                    out[whole] = sum(out[p] for p in parts)
-                    changed = True
-                elif whole in out and len(missing) == 1 and missing[0] not in self.no_remainder:
-                    rest = out[whole] - sum(out[p] for p in parts if p in out)
-                    if rest >= 0:
-                        out[missing[0]] = rest
-                        changed = True
+        for _step in self._walk(set(out), out):
+            pass
         return out
