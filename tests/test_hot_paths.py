@@ -218,6 +218,8 @@ def _clear_memos() -> None:
         f.cache_clear()
     reader._WHOLES.clear()
     reader._WHOLE_FLOATS.clear()
+    reader._PARSED.clear()
+    reader._HUNDREDFOLD.clear()
     reader._HEADERS.clear()
     reader._DECIDED.clear()
 

@@ -197,7 +197,7 @@ def _support(f: str, c: int, data: _Rows, have: dict[str, str]) -> tuple[int, in
 
 
 def _accepted(held: int, rows: int) -> bool:
-    return held >= MIN_HELD and held >= _SHARE * rows
+    return held >= MIN_HELD and held * _SHARE.denominator >= _SHARE.numerator * rows  # ints: no Fraction made
 
 
 def _fields_for(form: str, ratio: bool) -> tuple[str, ...]:
