@@ -187,13 +187,16 @@ _SHARED = CellDetail()  # marker: a shared formula whose master is elsewhere on 
 def _plain_refs(raw: bytes, xml: str) -> bool:
     """Whether every cell tag has a plain r="A1" reference, so that a cell the
     one-by-one lookup does not find is not there.  Excel, LibreOffice and openpyxl
-    write r first: counting settles it without the slower regular expression.  The
-    counting is on ``raw``, the UTF-8 bytes ``xml`` was decoded from (an ASCII text
-    occurs in valid UTF-8 exactly where it occurs in the text)."""
-    cells = raw.count(b"<c ")  # none: the tags may carry a namespace prefix
-    if cells and cells == raw.count(b'<c r="') and b"<c>" not in raw and b"<c/>" not in raw:
+    write r first: one scan of ``raw``, the UTF-8 bytes ``xml`` was decoded from (an
+    ASCII text occurs in valid UTF-8 where it occurs in the text), settles it without
+    the slower regular expression: a cell tag, and none but '<c r="…'."""
+    if b'<c r="' in raw and _NOT_PLAIN_CELL.search(raw) is None:
         return True
-    return _UNUSUAL_CELL.search(xml) is None
+    return _UNUSUAL_CELL.search(xml) is None  # none: the tags may carry a namespace prefix
+
+
+# "<c>", "<c/>", or "<c " not followed by r=": where the scan cannot tell
+_NOT_PLAIN_CELL = re.compile(rb'<c(?:>|/>| (?!r="))')
 
 
 def _small_part(name: str, data: bytes, info: Callable[[str], Any], part: str) -> bytes:

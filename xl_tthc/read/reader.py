@@ -634,7 +634,19 @@ def _other_table_follows(sheet: Sheet, r: int, cells_of: list, last_col: int) ->
     return False
 
 
-def _read_body(sheet: Sheet, file: str, band: list[int], columns: list[Column], form: str) -> tuple[Table, int]:
+class _BodyPlan(NamedTuple):
+    """What reading a body takes from a table's columns alone."""
+
+    unit_col: int
+    first_field: int
+    unit_kind: str
+    government_rows: bool  # rows "Cấp tỉnh", "Cấp huyện" are the units
+    last_col: int
+    cells_of: list[tuple[str, int, bool]]  # (field, sheet column, is ratio) of the data columns
+    fields: dict[str, None]  # their fields, in order
+
+
+def _body_plan(columns: list[Column]) -> _BodyPlan:
     unit_col = next((c.index for c in columns if c.field == "unit"), None)
     stt_col = next((c.index for c in columns if c.field == "stt"), None)
     data_cols = [c for c in columns if c.field and c.field not in ("unit", "stt")]
@@ -642,16 +654,40 @@ def _read_body(sheet: Sheet, file: str, band: list[int], columns: list[Column], 
     if unit_col is None:
         unit_col = (stt_col + 1) if stt_col is not None and stt_col + 1 < first_field else 0
     unit_header = " ".join(next((c.path for c in columns if c.index == unit_col), ("",)))
-    table = Table(file, sheet.name, form, columns, band, [], unit_column=unit_col, unit_kind=row_kind(unit_header))
-    government_rows = fold(unit_header) in ("cấp", "cấp giải quyết")  # rows "Cấp tỉnh", "Cấp huyện" are the units
+    cells_of = [(c.field, c.index, c.is_ratio) for c in data_cols]
+    return _BodyPlan(unit_col, first_field, row_kind(unit_header), fold(unit_header) in ("cấp", "cấp giải quyết"),
+                     max(col.index for col in columns), cells_of, dict.fromkeys(f for f, _, _ in cells_of))
+
+
+# id(columns) -> (columns, plan): a layout's files share the columns list that _HEADERS
+# keeps, so its plan is made once (the list is held here: its id cannot be reused)
+_PLANS: dict[int, tuple[list[Column], _BodyPlan]] = {}
+
+
+def _plan_of(columns: list[Column]) -> _BodyPlan:
+    got = _PLANS.get(id(columns))
+    if got is not None and got[0] is columns:
+        return got[1]
+    plan = _body_plan(columns)
+    if len(_PLANS) >= 1 << 12:
+        _PLANS.clear()
+    _PLANS[id(columns)] = (columns, plan)
+    return plan
+
+
+@lru_cache(maxsize=1 << 12)  # a layout's column-numbering row (1 2 3=4+5 …) recurs in each of its files
+def _numbering_row(values: tuple, _types: tuple) -> bool:
+    return _is_numbering_row([(c, v) for c, v in enumerate(values) if v not in ("", None)])
+
+
+def _read_body(sheet: Sheet, file: str, band: list[int], columns: list[Column], form: str) -> tuple[Table, int]:
+    unit_col, first_field, unit_kind, government_rows, last_col, cells_of, fields = _plan_of(columns)
+    table = Table(file, sheet.name, form, columns, band, [], unit_column=unit_col, unit_kind=unit_kind)
     r = band[-1] + 1
-    if _is_numbering_row(_row_cells(sheet, r)):
+    if 0 <= r < sheet.height and _numbering_row(*_typed(sheet.values[r])):
         table.numbering_row = r
         r += 1
     blanks = 0
-    last_col = max(col.index for col in columns)
-    cells_of = [(c.field, c.index, c.is_ratio) for c in data_cols]
-    fields = dict.fromkeys(f for f, _, _ in cells_of)
     sheet_rows = sheet.values
     kinds = _KIND_OF.get
     while r < len(sheet_rows):
