@@ -211,6 +211,7 @@ def test_a_kept_header_band_never_serves_another_header():
 
 def _clear_memos() -> None:
     from xl_tthc.domain import units
+    from xl_tthc.read import evidence
 
     for memo in (reader._KIND_OF, text._FOLDED, units.MATCHES, units._BARE_MATCHES):
         memo.clear()
@@ -221,6 +222,7 @@ def _clear_memos() -> None:
     reader._PARSED.clear()
     reader._HUNDREDFOLD.clear()
     reader._PLANS.clear()
+    evidence._MAPPED.clear()
     reader._HEADERS.clear()
     reader._DECIDED.clear()
 

@@ -464,6 +464,7 @@ def _find_tables(sheet: Sheet, file: str, cutoff_day: int | None,
 
 _Header = tuple[tuple[int, ...], list[Column], str, tuple, tuple]  # band rows, columns, form, key, open columns
 _HEADERS: dict[tuple, _Header | None] = {}
+_UNSEEN = object()
 _DECIDED: dict[tuple, dict[int, str]] = {}  # per layout: what the numbers named (evidence.decide)
 
 
@@ -473,10 +474,13 @@ def _header_at(sheet: Sheet, anchor: int, mapping: tuple[tuple[str, str], ...] =
     are kept per content of the band's rows and of their merged cells."""
     band = _band(sheet, anchor)
     lo, hi = band[0], band[-1]
-    merges = tuple((m, _typed([sheet.get(m[0], m[1])])) for m in sheet.merged if m[2] >= lo and m[0] <= hi)
+    get = sheet.get
+    # (m, _typed([v]) of its top-left value v, written out)
+    merges = tuple((m, (((v := get(m[0], m[1])),), (type(v),))) for m in sheet.merged if m[2] >= lo and m[0] <= hi)
     key = (lo, tuple(_typed(sheet.values[r]) for r in band), merges, mapping)
-    if key in _HEADERS:
-        return _HEADERS[key]
+    kept = _HEADERS.get(key, _UNSEEN)  # (one lookup: a tuple does not keep its hash)
+    if kept is not _UNSEEN:
+        return kept
     cells = [c for b in band for c, _ in _row_cells(sheet, b)]
     found = None
     if cells:
