@@ -495,7 +495,10 @@ def _sniff_checked(path: Path, data: bytes, level: str = "thorough") -> tuple[st
 # --- a zip's member names and unpacked size, from its central directory ------------------
 
 _EOCD = struct.Struct("<4s4H2LH")  # end of central directory record
-_CDIR = struct.Struct("<4s4B4HL2L5H2L")  # central directory entry
+# a central directory entry (46 bytes), the fields _zip_members reads: signature, flags,
+# method, CRC, packed and unpacked size, name, extra and comment lengths, local header
+# offset (the versions, time, date, disk and attributes skipped)
+_CDIR_FIELDS = struct.Struct("<4s4xHH4xLLLHHH8xL")
 
 
 def _zip_listing(data: bytes) -> tuple[set[str], int] | None:
@@ -544,19 +547,19 @@ def _zip_members(data: bytes, raw: bool = False) -> list | None:
         return None
     members: list[Member] = []
     pos = cd_offset
+    size, unpack = _CDIR_FIELDS.size, _CDIR_FIELDS.unpack_from
     for _ in range(count):
-        if pos + _CDIR.size > end:
+        if pos + size > end:
             return None
-        entry = _CDIR.unpack_from(data, pos)
-        if entry[0] != b"PK\x01\x02" or 0xFFFFFFFF in (entry[10], entry[11], entry[18]):
+        sig, flags, method, crc, packed, unpacked, name_len, extra_len, comment_len, offset = unpack(data, pos)
+        if sig != b"PK\x01\x02" or 0xFFFFFFFF in (packed, unpacked, offset):
             return None
-        name_len, extra_len, comment_len = entry[12], entry[13], entry[14]
-        name_bytes = data[pos + _CDIR.size:pos + _CDIR.size + name_len]
+        name_bytes = data[pos + size:pos + size + name_len]
         # (cp437 and UTF-8 both read ASCII as ASCII; the cp437 codec is a Python call)
-        text = name_bytes.decode("ascii" if name_bytes.isascii() else "utf-8" if entry[5] & 0x800 else "cp437")
-        members.append((text, entry[5], entry[6], entry[10], entry[11], entry[9], entry[18]) if raw
-                       else (text, entry[5], entry[6], entry[10], entry[11]))
-        pos += _CDIR.size + name_len + extra_len + comment_len
+        text = name_bytes.decode("ascii" if name_bytes.isascii() else "utf-8" if flags & 0x800 else "cp437")
+        members.append((text, flags, method, packed, unpacked, crc, offset) if raw
+                       else (text, flags, method, packed, unpacked))
+        pos += size + name_len + extra_len + comment_len
     return members if pos == end else None
 
 
