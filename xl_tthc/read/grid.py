@@ -213,9 +213,9 @@ _SHEET_PARTS: dict[tuple, dict[tuple[tuple, str], str]] = {}
 
 def _packed(data: bytes, info: Any) -> tuple | None:
     """A small member as stored: (flags, method, CRC, size, its compressed bytes); None
-    for one of more than 64 KiB packed (not kept), or when its local header is not
-    where the directory says (inflate then says why)."""
-    if info.compress_size > 1 << 16:
+    for one of more than 16 KiB packed (not kept: at most 32 x 64 pairs of them are),
+    or when its local header is not where the directory says (inflate then says why)."""
+    if info.compress_size > 1 << 14:
         return None
     off = info.header_offset
     head = data[off:off + _LOCAL.size]
@@ -248,10 +248,10 @@ def _sheet_part(name: str, data: bytes, info: Callable[[str], Any], sheet: str) 
         if book_packed is not None:
             rels_packed = _packed(data, info("xl/_rels/workbook.xml.rels"))
             if rels_packed is not None:
-                if len(_SHEET_PARTS) >= 64:
+                if len(_SHEET_PARTS) >= 32:
                     _SHEET_PARTS.clear()
                 parts = _SHEET_PARTS.setdefault(book_packed, {})
-                if len(parts) >= 256:
+                if len(parts) >= 64:
                     parts.clear()
                 parts[(rels_packed, sheet)] = part
     return part
