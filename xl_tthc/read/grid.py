@@ -360,7 +360,7 @@ def _wanted_details(raw: bytes, at: dict[bytes, int],
     """The details of the ``wanted`` cells of ``raw``, a sheet :func:`_cells_of` read."""
     out: dict[tuple[int, int], CellDetail] = {}
     found = []
-    letters: dict[int, str] = {}
+    letters: dict[int, bytes] = {}
     for rc in wanted:
         r, c = rc
         if r < 0 or c < 0:
@@ -368,8 +368,8 @@ def _wanted_details(raw: bytes, at: dict[bytes, int],
             continue
         letter = letters.get(c)
         if letter is None:
-            letter = letters[c] = column_letter(c)
-        ref = f"{letter}{r + 1}".encode()
+            letter = letters[c] = column_letter(c).encode()
+        ref = b"%s%d" % (letter, r + 1)
         k = at.get(ref, -1)
         if k < 0:  # no such cell, or one without a detail
             out[rc] = CellDetail()
