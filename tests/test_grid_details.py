@@ -125,3 +125,34 @@ def test_headers_kept_across_files_read_as_alone(binh_thuan_xlsx: Path, soc_tran
     for f in reversed(files + files):
         assert _shape(reader.read_tables(f)[1]) == alone[f], f.name
     assert alone[narrower] != alone[soc_trang_xlsx]
+
+
+def _two_sheets(path: Path, swap: bool) -> Path:
+    """Sheets "A" (a formula in A1) and "B" (an error in A1); with ``swap`` the rels send
+    each name to the other's part, workbook.xml unchanged."""
+    wb = openpyxl.Workbook()
+    wb.active.title = "A"
+    wb["A"]["A1"] = "=1+1"
+    wb.create_sheet("B")["A1"] = "#DIV/0!"
+    wb["B"]["A1"].data_type = "e"
+    buf = io.BytesIO()
+    wb.save(buf)
+    out = io.BytesIO()
+    with zipfile.ZipFile(buf) as z, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as w:
+        for info in z.infolist():
+            data = z.read(info.filename)
+            if swap and info.filename == "xl/_rels/workbook.xml.rels":
+                data = data.replace(b"sheet1.xml", b"@").replace(b"sheet2.xml", b"sheet1.xml").replace(b"@", b"sheet2.xml")
+            w.writestr(info.filename, data)
+    path.write_bytes(out.getvalue())
+    return path
+
+
+def test_a_kept_sheet_part_is_kept_per_rels_too(tmp_path: Path) -> None:
+    """The sheet part is kept by the packed bytes of workbook.xml and of its rels: the same
+    workbook.xml with other rels is another workbook."""
+    plain, swapped = _two_sheets(tmp_path / "plain.xlsx", False), _two_sheets(tmp_path / "swapped.xlsx", True)
+    for path, formula, error in ((plain, "=1+1", None), (swapped, None, "#DIV/0!"), (plain, "=1+1", None)):
+        book = open_workbook(path, thorough=False)
+        got = book.cell_details("A", [(0, 0)])[(0, 0)]
+        assert (got.formula, got.error) == (formula, error)

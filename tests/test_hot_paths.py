@@ -211,13 +211,18 @@ def test_a_kept_header_band_never_serves_another_header():
 
 def _clear_memos() -> None:
     from xl_tthc.domain import units
+    from xl_tthc.read import evidence
 
     for memo in (reader._KIND_OF, text._FOLDED, units.MATCHES, units._BARE_MATCHES):
         memo.clear()
-    for f in (reader._is_anchor, reader._row_kind, numbers._text_number, numbers._float_number):
+    for f in (reader._is_anchor, reader._row_kind, reader._numbering_row, numbers._text_number, numbers._float_number):
         f.cache_clear()
     reader._WHOLES.clear()
     reader._WHOLE_FLOATS.clear()
+    reader._PARSED.clear()
+    reader._HUNDREDFOLD.clear()
+    reader._PLANS.clear()
+    evidence._MAPPED.clear()
     reader._HEADERS.clear()
     reader._DECIDED.clear()
 
@@ -634,3 +639,28 @@ def test_one_row_counts_as_the_column_passes_do(values):
         assert one[f] == passes[f]
     for parts in (("resolved_early", "resolved_on_time", "resolved_late"), ("resolved", "x"), ("resolved", "absent")):
         assert one.sum(parts) == passes.sum(parts)
+
+
+# ------------------------------------------------------------------ plain cell references in one scan
+
+_TAG_PIECES = ['<c r="A1">', '<c r="B2"/>', "<c>", "<c/>", '<c s="1" r="C3">', "<c\tr=\"D4\">", "<x:c r=\"E5\">",
+               "<col ", "<cols>", "<c/x", "<c r='F6'>", "<v>1</v>", "</c>", "ệ", "<row r=\"1\">", " ", "r=\""]
+
+
+def _plain_refs_by_counting(xml: str) -> bool:
+    """The four counts the one scan of grid._plain_refs stands for (its earlier form)."""
+    from xl_tthc.read.grid import _UNUSUAL_CELL
+
+    cells = xml.count("<c ")
+    if cells and cells == xml.count('<c r="') and "<c>" not in xml and "<c/>" not in xml:
+        return True
+    return _UNUSUAL_CELL.search(xml) is None
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.sampled_from(_TAG_PIECES), max_size=12))
+def test_plain_refs_in_one_scan_is_the_counting(pieces):
+    from xl_tthc.read.grid import _plain_refs
+
+    xml = "".join(pieces)
+    assert _plain_refs(xml.encode("utf-8"), xml) == _plain_refs_by_counting(xml)

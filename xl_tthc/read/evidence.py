@@ -197,7 +197,7 @@ def _support(f: str, c: int, data: _Rows, have: dict[str, str]) -> tuple[int, in
 
 
 def _accepted(held: int, rows: int) -> bool:
-    return held >= MIN_HELD and held >= _SHARE * rows
+    return held >= MIN_HELD and held * _SHARE.denominator >= _SHARE.numerator * rows  # ints: no Fraction made
 
 
 def _fields_for(form: str, ratio: bool) -> tuple[str, ...]:
@@ -217,6 +217,24 @@ def _nearest(path: Sequence[str], pool: Sequence[str], have: set[str]) -> list[s
     return [labels[x] for x in difflib.get_close_matches(leaf, list(labels), n=3, cutoff=0.3)] if leaf else []
 
 
+# id(columns) -> (columns, their mapped fields' letters): a layout's files share the list
+# (held here, so that its id is not reused)
+_MAPPED: dict[int, tuple[list, dict[str, str]]] = {}
+
+
+def _mapped(columns: list) -> dict[str, str]:
+    """The column letter of each field of ``columns`` but the unit and STT (not to be
+    changed: :func:`decide` copies it)."""
+    got = _MAPPED.get(id(columns))
+    if got is not None and got[0] is columns:
+        return got[1]
+    out = {c.field: c.letter for c in columns if c.field and c.field not in ("unit", "stt")}
+    if len(_MAPPED) >= 1 << 12:
+        _MAPPED.clear()
+    _MAPPED[id(columns)] = (columns, out)
+    return out
+
+
 def decide(table: Table, sheet: Sheet, open_columns: Sequence[OpenColumn],
            remembered: dict[int, str] | None = None) -> tuple[dict[int, str], list[ColumnNote]]:
     """The fields the numbers give the open columns of ``table`` (sheet column ->
@@ -224,7 +242,7 @@ def decide(table: Table, sheet: Sheet, open_columns: Sequence[OpenColumn],
     layout decided, confirmed first."""
     rows = table.rows + ([table.total] if table.total else [])
     data = _Rows(sheet, rows)
-    have = {c.field: c.letter for c in table.columns if c.field and c.field not in ("unit", "stt")}
+    have = _mapped(table.columns).copy()
     decided: dict[int, str] = {}
     notes: list[ColumnNote] = []
     figures = [oc for oc in open_columns if any(x is not None for x in data.raw(oc[0]))]

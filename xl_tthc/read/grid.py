@@ -25,7 +25,7 @@ import python_calamine as pc
 
 from ..domain.issues import column_letter
 from .errors import ReadError
-from .untrusted import Member, ZipCheck, check_directory, check_zip, inflate, read_untrusted, reject_dtd
+from .untrusted import _LOCAL, Member, ZipCheck, check_directory, check_zip, inflate, read_untrusted, reject_dtd
 
 __all__ = ["ReadError", "read_untrusted", "Sheet", "Workbook", "open_workbook", "CellDetail", "MAX_UNPACKED_BYTES"]
 
@@ -99,7 +99,7 @@ class Workbook:
                     found = None if at is None else _wanted_details(self._sheet_raw(sheet), at, wanted)
                     if found is not None:
                         return found
-                elif _plain_refs(xml):
+                elif _plain_refs(self._sheet_raw(sheet), xml):
                     found = {rc: _cell_detail(xml, rc) for rc in wanted}
                     if all(d is not _SHARED for d in found.values()):
                         return {rc: d or CellDetail() for rc, d in found.items()}
@@ -184,14 +184,19 @@ _UNUSUAL_CELL = re.compile(r"""<(?:\w+:)?c(?:/?>|(?=\s)(?![^>]*? r="))""")
 _SHARED = CellDetail()  # marker: a shared formula whose master is elsewhere on the sheet
 
 
-def _plain_refs(xml: str) -> bool:
+def _plain_refs(raw: bytes, xml: str) -> bool:
     """Whether every cell tag has a plain r="A1" reference, so that a cell the
     one-by-one lookup does not find is not there.  Excel, LibreOffice and openpyxl
-    write r first: counting settles it without the slower regular expression."""
-    cells = xml.count("<c ")  # none: the tags may carry a namespace prefix
-    if cells and cells == xml.count('<c r="') and "<c>" not in xml and "<c/>" not in xml:
+    write r first: one scan of ``raw``, the UTF-8 bytes ``xml`` was decoded from (an
+    ASCII text occurs in valid UTF-8 where it occurs in the text), settles it without
+    the slower regular expression: a cell tag, and none but '<c r="…'."""
+    if b'<c r="' in raw and _NOT_PLAIN_CELL.search(raw) is None:
         return True
-    return _UNUSUAL_CELL.search(xml) is None
+    return _UNUSUAL_CELL.search(xml) is None  # none: the tags may carry a namespace prefix
+
+
+# "<c>", "<c/>", or "<c " not followed by r=": where the scan cannot tell
+_NOT_PLAIN_CELL = re.compile(rb'<c(?:>|/>| (?!r="))')
 
 
 def _small_part(name: str, data: bytes, info: Callable[[str], Any], part: str) -> bytes:
@@ -200,25 +205,55 @@ def _small_part(name: str, data: bytes, info: Callable[[str], Any], part: str) -
     return reject_dtd(name, part, inflate(name, data, info(part), 16 * 1024**2))
 
 
-# (workbook.xml, its rels, sheet) -> the sheet's part: a batch's files share a template
-_SHEET_PARTS: dict[tuple[bytes, bytes, str], str] = {}
+# workbook.xml -> (its rels, sheet) -> the sheet's part: a batch's files share a template.
+# Both parts are named by their packed bytes (_packed): the same bytes, flags, method, CRC
+# and size inflate to the same XML, which passed every check the first time.
+_SHEET_PARTS: dict[tuple, dict[tuple[tuple, str], str]] = {}
+
+
+def _packed(data: bytes, info: Any) -> tuple | None:
+    """A small member as stored: (flags, method, CRC, size, its compressed bytes); None
+    for one of more than 16 KiB packed (not kept: at most 32 x 64 pairs of them are),
+    or when its local header is not where the directory says (inflate then says why)."""
+    if info.compress_size > 1 << 14:
+        return None
+    off = info.header_offset
+    head = data[off:off + _LOCAL.size]
+    if len(head) < _LOCAL.size or head[:4] != b"PK\x03\x04":
+        return None
+    n, m = _LOCAL.unpack(head)[1:]
+    start = off + _LOCAL.size + n + m
+    packed = data[start:start + info.compress_size]
+    if len(packed) < info.compress_size:
+        return None
+    return info.flag_bits, info.compress_type, info.CRC, info.file_size, packed
 
 
 def _sheet_part(name: str, data: bytes, info: Callable[[str], Any], sheet: str) -> str:
-    """The worksheet part of ``sheet``; ``info(part)`` is the zip's entry of a part."""
-    book_xml = _small_part(name, data, info, "xl/workbook.xml")
-    rels_xml = _small_part(name, data, info, "xl/_rels/workbook.xml.rels")
-    key = (book_xml, rels_xml, sheet)
-    part = _SHEET_PARTS.get(key)
+    """The worksheet part of ``sheet``; ``info(part)`` is the zip's entry of a part.
+    Kept for a workbook.xml and rels seen before; otherwise both are inflated, checked
+    and parsed, failing in the order they always did."""
+    book_packed = _packed(data, info("xl/workbook.xml"))
+    known = _SHEET_PARTS.get(book_packed) if book_packed is not None else None
+    rels_packed = _packed(data, info("xl/_rels/workbook.xml.rels")) if known is not None else None
+    part = known.get((rels_packed, sheet)) if rels_packed is not None else None
     if part is None:
+        book_xml = _small_part(name, data, info, "xl/workbook.xml")
+        rels_xml = _small_part(name, data, info, "xl/_rels/workbook.xml.rels")
         book, rels = ET.fromstring(book_xml), ET.fromstring(rels_xml)
         targets = {r.get("Id"): r.get("Target", "") for r in rels}
         rid = next(s.get(_REL_ID) for s in book.iter(f"{_MAIN_NS}sheet") if s.get("name") == sheet)
         target = targets[rid]
         part = target.lstrip("/") if target.startswith("/") else posixpath.normpath(posixpath.join("xl", target))
-        if len(_SHEET_PARTS) >= 256:
-            _SHEET_PARTS.clear()
-        _SHEET_PARTS[key] = part
+        if book_packed is not None:
+            rels_packed = _packed(data, info("xl/_rels/workbook.xml.rels"))
+            if rels_packed is not None:
+                if len(_SHEET_PARTS) >= 32:
+                    _SHEET_PARTS.clear()
+                parts = _SHEET_PARTS.setdefault(book_packed, {})
+                if len(parts) >= 64:
+                    parts.clear()
+                parts[(rels_packed, sheet)] = part
     return part
 
 
@@ -325,7 +360,7 @@ def _wanted_details(raw: bytes, at: dict[bytes, int],
     """The details of the ``wanted`` cells of ``raw``, a sheet :func:`_cells_of` read."""
     out: dict[tuple[int, int], CellDetail] = {}
     found = []
-    letters: dict[int, str] = {}
+    letters: dict[int, bytes] = {}
     for rc in wanted:
         r, c = rc
         if r < 0 or c < 0:
@@ -333,8 +368,8 @@ def _wanted_details(raw: bytes, at: dict[bytes, int],
             continue
         letter = letters.get(c)
         if letter is None:
-            letter = letters[c] = column_letter(c)
-        ref = f"{letter}{r + 1}".encode()
+            letter = letters[c] = column_letter(c).encode()
+        ref = b"%s%d" % (letter, r + 1)
         k = at.get(ref, -1)
         if k < 0:  # no such cell, or one without a detail
             out[rc] = CellDetail()
@@ -460,7 +495,10 @@ def _sniff_checked(path: Path, data: bytes, level: str = "thorough") -> tuple[st
 # --- a zip's member names and unpacked size, from its central directory ------------------
 
 _EOCD = struct.Struct("<4s4H2LH")  # end of central directory record
-_CDIR = struct.Struct("<4s4B4HL2L5H2L")  # central directory entry
+# a central directory entry (46 bytes), the fields _zip_members reads: signature, flags,
+# method, CRC, packed and unpacked size, name, extra and comment lengths, local header
+# offset (the versions, time, date, disk and attributes skipped)
+_CDIR_FIELDS = struct.Struct("<4s4xHH4xLLLHHH8xL")
 
 
 def _zip_listing(data: bytes) -> tuple[set[str], int] | None:
@@ -509,18 +547,19 @@ def _zip_members(data: bytes, raw: bool = False) -> list | None:
         return None
     members: list[Member] = []
     pos = cd_offset
+    size, unpack = _CDIR_FIELDS.size, _CDIR_FIELDS.unpack_from
     for _ in range(count):
-        if pos + _CDIR.size > end:
+        if pos + size > end:
             return None
-        entry = _CDIR.unpack_from(data, pos)
-        if entry[0] != b"PK\x01\x02" or 0xFFFFFFFF in (entry[10], entry[11], entry[18]):
+        sig, flags, method, crc, packed, unpacked, name_len, extra_len, comment_len, offset = unpack(data, pos)
+        if sig != b"PK\x01\x02" or 0xFFFFFFFF in (packed, unpacked, offset):
             return None
-        name_len, extra_len, comment_len = entry[12], entry[13], entry[14]
-        name_bytes = data[pos + _CDIR.size:pos + _CDIR.size + name_len]
-        text = name_bytes.decode("utf-8" if entry[5] & 0x800 else "cp437")
-        members.append((text, entry[5], entry[6], entry[10], entry[11], entry[9], entry[18]) if raw
-                       else (text, entry[5], entry[6], entry[10], entry[11]))
-        pos += _CDIR.size + name_len + extra_len + comment_len
+        name_bytes = data[pos + size:pos + size + name_len]
+        # (cp437 and UTF-8 both read ASCII as ASCII; the cp437 codec is a Python call)
+        text = name_bytes.decode("ascii" if name_bytes.isascii() else "utf-8" if flags & 0x800 else "cp437")
+        members.append((text, flags, method, packed, unpacked, crc, offset) if raw
+                       else (text, flags, method, packed, unpacked))
+        pos += size + name_len + extra_len + comment_len
     return members if pos == end else None
 
 
@@ -548,7 +587,7 @@ def open_workbook(path: str | Path, data: bytes | None = None,
     ``thorough`` inflates (capped) and checks every part calamine parses before it
     does (see :mod:`.untrusted`); without it only the zip's directory is checked, for
     worker processes whose memory limit contains the rest."""
-    p = Path(path)
+    p = path if isinstance(path, Path) else Path(path)
     name = str(p)
     if data is None:
         data = read_untrusted(p)

@@ -23,7 +23,7 @@ from .collector import collector_paused
 from .marker import COVERAGE_LABEL, EXCLUDED_MARK, form_marks
 from .headers import (candidates, classify, folded_is_ratio_label, folded_is_total_label, folded_is_unit_header,
                       is_stt_header, is_unit_header, row_kind, TOTAL_EXTRA, TOTAL_LABELS, UNIT_HEADERS)
-from ..domain.numbers import NumberError, parse_number
+from ..domain.numbers import Number, NumberError, parse_number
 from ..domain.periods import parse_period
 from .table import Column, Row, Table, Value
 from ..domain.text import fold, remember
@@ -243,9 +243,11 @@ def _row_kind(values: tuple, _types: tuple) -> _RowKind:
 def _anchor_candidates(sheet: Sheet, start: int) -> Iterator[tuple[int, int]]:
     """Rows holding a unit or STT header, top down, found lazily (the first that
     starts a table ends the search)."""
-    for r in range(start, sheet.height):
-        for c, v in enumerate(sheet.values[r]):
-            if isinstance(v, str) and (_is_anchor(v) if len(v) < 256 else _anchor_text(v)):
+    anchor, rows = _is_anchor, sheet.values
+    for r in range(start, len(rows)):
+        for c, v in enumerate(rows[r]):
+            # (an empty text, most cells of a title row, is no anchor: not looked up)
+            if isinstance(v, str) and v and (anchor(v) if len(v) < 256 else _anchor_text(v)):
                 yield r, c
                 break
 
@@ -274,12 +276,34 @@ _ERRORS = {"#DIV/0!", "#REF!", "#NAME?", "#VALUE!", "#N/A", "#NUM!", "#NULL!", "
 
 
 def _value(raw: Any) -> Value:
-    if isinstance(raw, str) and raw.strip().upper() in _ERRORS:
-        return Value(raw, error=raw.strip().upper())
+    """The value of a cell; what a raw value means (number, error, problem) is worked out
+    once per batch (``_PARSED``): stated ratios and texts such as "100,00" recur."""
+    key = (raw.__class__, raw)
     try:
-        return Value(raw, parse_number(raw))
+        got = _PARSED.get(key)
+    except TypeError:  # an unhashable value: parsed on its own
+        got = None
+        key = None
+    if got is None:
+        got = _meaning(raw)
+        if key is not None and raw == raw and not (isinstance(raw, str) and len(raw) > 64):
+            if len(_PARSED) >= 1 << 16:
+                _PARSED.clear()
+            _PARSED[key] = got
+    return Value(raw, got[0], got[1], got[2])
+
+
+def _meaning(raw: Any) -> tuple[Number | None, str | None, str | None]:
+    """(number, error, problem) of a raw cell value."""
+    if isinstance(raw, str) and raw.strip().upper() in _ERRORS:
+        return None, raw.strip().upper(), None
+    try:
+        return parse_number(raw), None, None
     except NumberError as e:
-        return Value(raw, None, problem=e.reason)
+        return None, None, e.reason
+
+
+_PARSED: dict[tuple[type, Any], tuple[Number | None, str | None, str | None]] = {}
 
 
 _WHOLES: dict[tuple[type, Any], Value] = {}  # shared values of whole counts (1692.0 -> 1692)
@@ -316,9 +340,17 @@ def _body_values(sheet: Sheet, r: int, data_cols: list[tuple[str, int, bool]],
     for f, c, ratio in data_cols:
         raw = cells[c] if c < n else None
         # nearly every count cell of a table is a shared whole count, most of them floats
+        if not ratio and raw.__class__ is float:
+            v = floats(raw)
+            if v is not None:
+                out[f] = v
+                filled = True
+                continue
+        elif raw is None or raw == "":
+            out[f] = Value(None)  # a blank: its own value, as resolve_blanks may explain it
+            continue
         v = None if ratio else floats(raw) if raw.__class__ is float else shared((type(raw), raw))
         if v is None:
-            raw = None if raw == "" else raw
             v = _value(raw) if ratio else _count_value(raw)
             if not filled and (v.whole is not None or not v.blank):
                 filled = True
@@ -361,10 +393,20 @@ def _apply_scale(values: list[Value], hundred: bool) -> None:
             v.percent, v.percent_decimals = _hundredfold(n)
 
 
-@lru_cache(maxsize=1 << 16)  # the same fractions (0.9286) recur across a batch
+_HUNDREDFOLD: dict[tuple[int, int, int], tuple[Fraction, int]] = {}
+
+
 def _hundredfold(n: Number) -> tuple[Fraction, int]:
-    """A numeric ratio cell (0.9286) in percent (92.86) and its decimals."""
-    return n.value * 100, max(0, n.decimals - 2)
+    """A numeric ratio cell (0.9286) in percent (92.86) and its decimals; kept per batch
+    by the fraction's ints (hashing a Fraction costs a modular inverse)."""
+    x = n.value
+    key = (x.numerator, x.denominator, n.decimals)
+    got = _HUNDREDFOLD.get(key)
+    if got is None:
+        if len(_HUNDREDFOLD) >= 1 << 16:
+            _HUNDREDFOLD.clear()
+        got = _HUNDREDFOLD[key] = (x * 100, max(0, n.decimals - 2))
+    return got
 
 
 def _form(fields: set[str]) -> str | None:
@@ -422,6 +464,7 @@ def _find_tables(sheet: Sheet, file: str, cutoff_day: int | None,
 
 _Header = tuple[tuple[int, ...], list[Column], str, tuple, tuple]  # band rows, columns, form, key, open columns
 _HEADERS: dict[tuple, _Header | None] = {}
+_UNSEEN = object()
 _DECIDED: dict[tuple, dict[int, str]] = {}  # per layout: what the numbers named (evidence.decide)
 
 
@@ -431,10 +474,13 @@ def _header_at(sheet: Sheet, anchor: int, mapping: tuple[tuple[str, str], ...] =
     are kept per content of the band's rows and of their merged cells."""
     band = _band(sheet, anchor)
     lo, hi = band[0], band[-1]
-    merges = tuple((m, _typed([sheet.get(m[0], m[1])])) for m in sheet.merged if m[2] >= lo and m[0] <= hi)
+    get = sheet.get
+    # (m, _typed([v]) of its top-left value v, written out)
+    merges = tuple((m, (((v := get(m[0], m[1])),), (type(v),))) for m in sheet.merged if m[2] >= lo and m[0] <= hi)
     key = (lo, tuple(_typed(sheet.values[r]) for r in band), merges, mapping)
-    if key in _HEADERS:
-        return _HEADERS[key]
+    kept = _HEADERS.get(key, _UNSEEN)  # (one lookup: a tuple does not keep its hash)
+    if kept is not _UNSEEN:
+        return kept
     cells = [c for b in band for c, _ in _row_cells(sheet, b)]
     found = None
     if cells:
@@ -592,7 +638,19 @@ def _other_table_follows(sheet: Sheet, r: int, cells_of: list, last_col: int) ->
     return False
 
 
-def _read_body(sheet: Sheet, file: str, band: list[int], columns: list[Column], form: str) -> tuple[Table, int]:
+class _BodyPlan(NamedTuple):
+    """What reading a body takes from a table's columns alone."""
+
+    unit_col: int
+    first_field: int
+    unit_kind: str
+    government_rows: bool  # rows "Cấp tỉnh", "Cấp huyện" are the units
+    last_col: int
+    cells_of: list[tuple[str, int, bool]]  # (field, sheet column, is ratio) of the data columns
+    fields: dict[str, None]  # their fields, in order
+
+
+def _body_plan(columns: list[Column]) -> _BodyPlan:
     unit_col = next((c.index for c in columns if c.field == "unit"), None)
     stt_col = next((c.index for c in columns if c.field == "stt"), None)
     data_cols = [c for c in columns if c.field and c.field not in ("unit", "stt")]
@@ -600,16 +658,40 @@ def _read_body(sheet: Sheet, file: str, band: list[int], columns: list[Column], 
     if unit_col is None:
         unit_col = (stt_col + 1) if stt_col is not None and stt_col + 1 < first_field else 0
     unit_header = " ".join(next((c.path for c in columns if c.index == unit_col), ("",)))
-    table = Table(file, sheet.name, form, columns, band, [], unit_column=unit_col, unit_kind=row_kind(unit_header))
-    government_rows = fold(unit_header) in ("cấp", "cấp giải quyết")  # rows "Cấp tỉnh", "Cấp huyện" are the units
+    cells_of = [(c.field, c.index, c.is_ratio) for c in data_cols]
+    return _BodyPlan(unit_col, first_field, row_kind(unit_header), fold(unit_header) in ("cấp", "cấp giải quyết"),
+                     max(col.index for col in columns), cells_of, dict.fromkeys(f for f, _, _ in cells_of))
+
+
+# id(columns) -> (columns, plan): a layout's files share the columns list that _HEADERS
+# keeps, so its plan is made once (the list is held here: its id cannot be reused)
+_PLANS: dict[int, tuple[list[Column], _BodyPlan]] = {}
+
+
+def _plan_of(columns: list[Column]) -> _BodyPlan:
+    got = _PLANS.get(id(columns))
+    if got is not None and got[0] is columns:
+        return got[1]
+    plan = _body_plan(columns)
+    if len(_PLANS) >= 1 << 12:
+        _PLANS.clear()
+    _PLANS[id(columns)] = (columns, plan)
+    return plan
+
+
+@lru_cache(maxsize=1 << 12)  # a layout's column-numbering row (1 2 3=4+5 …) recurs in each of its files
+def _numbering_row(values: tuple, _types: tuple) -> bool:
+    return _is_numbering_row([(c, v) for c, v in enumerate(values) if v not in ("", None)])
+
+
+def _read_body(sheet: Sheet, file: str, band: list[int], columns: list[Column], form: str) -> tuple[Table, int]:
+    unit_col, first_field, unit_kind, government_rows, last_col, cells_of, fields = _plan_of(columns)
+    table = Table(file, sheet.name, form, columns, band, [], unit_column=unit_col, unit_kind=unit_kind)
     r = band[-1] + 1
-    if _is_numbering_row(_row_cells(sheet, r)):
+    if 0 <= r < sheet.height and _numbering_row(*_typed(sheet.values[r])):
         table.numbering_row = r
         r += 1
     blanks = 0
-    last_col = max(col.index for col in columns)
-    cells_of = [(c.field, c.index, c.is_ratio) for c in data_cols]
-    fields = dict.fromkeys(f for f, _, _ in cells_of)
     sheet_rows = sheet.values
     kinds = _KIND_OF.get
     while r < len(sheet_rows):
@@ -707,7 +789,9 @@ def resolve_blanks(book: Workbook, table: Table) -> None:
     want = {}
     for row in table.rows + [x for x in (table.total, table.ratio_row) if x]:
         for f, v in row.values.items():
-            if v.blank:
+            # Value.blank, inline (every cell of a 10,000-row range): a shared whole count,
+            # nearly every cell, is never blank
+            if v.whole is None and v.number is None and v.error is None and v.problem is None:
                 want[(row.index, cols[f])] = v
     if not want:
         return

@@ -256,7 +256,7 @@ def reject_dtd(name: str, part: str, xml: bytes) -> bytes:
     """``xml`` as UTF-8 bytes; ReadError when it declares a DTD: Office files never do,
     and its entities (a billion laughs, an external file) are what a hostile file uses."""
     xml = _as_utf8(xml)
-    if b"<!" in xml and _DTD.search(xml):
+    if b"!" in xml and _DTD.search(xml):  # (a lone byte is found at memchr speed; "<" is everywhere)
         raise _refuse(name, f"phần {part} chứa khai báo DOCTYPE/ENTITY, không có trong tệp Excel thật "
                             "(nghi là tệp độc hại)",
                       f"the member {part} declares a DOCTYPE/ENTITY, which real Excel files never do "
