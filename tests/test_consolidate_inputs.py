@@ -119,9 +119,12 @@ def test_a_provincial_workbook_found_in_a_folder_is_left_out_when_read(tree, tmp
         paths = {s.path for s in result.sources}
         assert str(out) not in paths and str(tree / "a.xlsx") in paths
         assert not any(s.provincial for s in result.sources)
+        said = [i for i in result.issues if i.rule == "provincial_skipped"]  # left out, and said
+        assert [(i.file, i.severity) for i in said] == [(str(out), "info")] and "xl-tthc" in said[0].message
     given = consolidate(collect_inputs([tree, out], provincial_later=True), cache=store)
     mine = [s for s in given.sources if s.path == str(out)]
     assert len(mine) == 1 and mine[0].provincial
+    assert not any(i.rule == "provincial_skipped" for i in given.issues)
     assert {s.path for s in consolidate([tree], cache=store).sources} == paths  # the library finds it so too
 
 

@@ -1148,6 +1148,16 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
+def _skipped(paths: list[Path], sources: list[Source], lang: str) -> list[Issue]:
+    """An ``info`` finding for each file found in a folder and left out when it was read,
+    as a provincial workbook written by xl-tthc (nothing is passed over in silence)."""
+    if len(paths) == len(sources):
+        return []
+    read = {s.path for s in sources}
+    return [Issue(str(p), None, None, None, None, None, "provincial_skipped", "info", None, None,
+                  message("provincial_skipped", lang)) for p in paths if str(p) not in read]
+
+
 def _collected(inputs: Iterable[str | Path], exclude: Iterable[str | Path]) -> InputFiles:
     """The input files: found by collect_inputs, once (a list it returned is not looked
     at again, only ``exclude`` taken out of it)."""
@@ -1187,6 +1197,7 @@ def consolidate(inputs: Iterable[str | Path], *, period: Period | str | None = N
         sources = read_sources(paths, prof, lang, jobs, progress, store, paths.unchecked)
         if not sources:  # every file found was a provincial workbook written by xl-tthc
             raise NoInputs(inputs, lang)
+        skipped = _skipped(paths, sources, lang)
         if store is not None:
             store.prune_if_due()
         run_period = _run_period(sources, wanted)
@@ -1204,8 +1215,8 @@ def consolidate(inputs: Iterable[str | Path], *, period: Period | str | None = N
         fields = [f for f in _RESULT_COUNTS if f in present]
         reporters = _coverage(rows, fields)
         untotalled = _untotalled(rows, fields, prof.returned_in_resolved, reporters)
-        issues = sort_issues([i for s in sources for i in s.issues] + _coverage_issues(rows, reporters, untotalled,
-                                                                                       lang))
+        issues = sort_issues([i for s in sources for i in s.issues] + skipped +
+                             _coverage_issues(rows, reporters, untotalled, lang))
     stated = [f for f in STATED_RATIOS if any(f in r.stated for r in rows)]
     coverage = {f: (len(who), len(rows)) for f, who in reporters.items()}
     return Consolidation(run_period, sources, rows, fields, issues, lang, prof.online_denominator, stated,

@@ -52,6 +52,7 @@ RULES: dict[str, str] = {
     "conflict": "error",
     "unweighted_ratio": "warning",
     "partial_coverage": "warning",
+    "provincial_skipped": "info",
     "no_input": "error",
     "unrecognised_column": "warning",
     "column_evidence": "info",
@@ -95,6 +96,8 @@ RULE_TITLES: dict[str, tuple[str, str]] = {
     "conflict": ("Hai tệp cùng báo cáo một đơn vị", "Two files report one unit"),
     "unweighted_ratio": ("Tỷ lệ không có số làm trọng số", "Ratio without its weight"),
     "partial_coverage": ("Chỉ tiêu chỉ một số đơn vị báo cáo", "Figure reported by some units only"),
+    "provincial_skipped": ("Bảng tổng hợp của tỉnh, không đọc làm tệp đầu vào",
+                           "Provincial workbook, not read as an input"),
     "no_input": ("Không có tệp để tổng hợp", "No file to consolidate"),
     "unrecognised_column": ("Cột có số liệu nhưng không nhận ra", "Column with figures not recognised"),
     "column_evidence": ("Căn cứ nhận dạng cột", "What a column was read as, and why"),
@@ -317,6 +320,12 @@ MESSAGES: dict[str, tuple[str, str]] = {
         "{label}: chỉ {found} đơn vị có số liệu; để trống ở dòng tổng vì cộng như vậy sẽ mâu thuẫn với {expected}.",
         "{label}: only {found} units report it; left blank on the total row, as such a sum would contradict "
         "{expected}.",
+    ),
+    "provincial_skipped": (
+        "Tệp là bảng tổng hợp của tỉnh do xl-tthc tạo ra nên không được đọc làm tệp đầu vào; muốn tổng hợp "
+        "cả tệp này, hãy ghi đường dẫn của tệp vào lệnh.",
+        "A provincial workbook written by xl-tthc, so not read as an input; to consolidate it too, name it "
+        "on the command line.",
     ),
     "partial_coverage.totalled": (
         "{label}: dòng tổng là tổng của {found} đơn vị có số liệu.",
