@@ -223,7 +223,18 @@ def test_a_contradicting_total_row_is_never_moved_into_place(mixed, tmp_path: Pa
     assert all(i.severity == "error" for i in e.value.issues)
 
 
-def test_the_appendix_is_checked_as_the_workbook_holds_it(mixed, tmp_path: Path, monkeypatch) -> None:
+@pytest.fixture
+def own_temp(tmp_path: Path, monkeypatch) -> Path:
+    """A temporary folder of the test's own, where the appendix's check copies go."""
+    import tempfile
+
+    folder = tmp_path / "temp"
+    folder.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(folder))
+    return folder
+
+
+def test_the_appendix_is_checked_as_the_workbook_holds_it(mixed, tmp_path: Path, monkeypatch, own_temp) -> None:
     """The appendix is checked in a worker from a copy of it saved alone; when the
     workbook does not hold it as checked (never so by design), the workbook itself is
     read back: a contradiction is found either way, and no copy is left behind."""
@@ -235,16 +246,18 @@ def test_the_appendix_is_checked_as_the_workbook_holds_it(mixed, tmp_path: Path,
     result = consolidate([folder])
     broken = dataclasses.replace(result, untotalled=[])
     read_back = []
+    same = P._same_appendix
     monkeypatch.setattr(P, "_same_appendix", lambda alone, whole: False)
     real = P.self_check
     monkeypatch.setattr(P, "self_check", lambda path, r: read_back.append(Path(path).name) or real(path, r))
     with pytest.raises(P.SelfContradiction) as e:
         write_provincial(broken, tmp_path / "bad.xlsx")
     assert "bad.xlsx" in read_back and {i.rule for i in e.value.issues} >= {"received_total"}
-    assert not list(tmp_path.glob(".xl-tthc-check-*"))
-    monkeypatch.undo()
+    assert not list(own_temp.iterdir())
+    monkeypatch.setattr(P, "_same_appendix", same)
+    monkeypatch.setattr(P, "self_check", real)
     out = write_provincial(result, tmp_path / "good.xlsx")
-    assert P._same_appendix(out, out) and not list(tmp_path.glob(".xl-tthc-check-*"))
+    assert P._same_appendix(out, out) and not list(own_temp.iterdir())
 
 
 def _abort(_item: str) -> None:
@@ -254,7 +267,8 @@ def _abort(_item: str) -> None:
 
 
 @pytest.mark.parametrize("how", ["worker dies", "no worker"])
-def test_without_the_workers_check_the_workbook_is_read_back(mixed, tmp_path: Path, monkeypatch, how) -> None:
+def test_without_the_workers_check_the_workbook_is_read_back(mixed, tmp_path: Path, monkeypatch, how,
+                                                             own_temp) -> None:
     """A check worker that dies, or cannot be started, is no verdict: the workbook
     written is read back in this process, and its contradiction is found."""
     import dataclasses
@@ -273,7 +287,7 @@ def test_without_the_workers_check_the_workbook_is_read_back(mixed, tmp_path: Pa
     with pytest.raises(P.SelfContradiction) as e:
         write_provincial(broken, tmp_path / "bad.xlsx")
     assert {i.rule for i in e.value.issues} >= {"received_total"}
-    assert not list(tmp_path.glob(".xl-tthc-check-*"))
+    assert not list(own_temp.iterdir())
 
 
 def test_the_appendix_is_checked_in_a_spawned_worker_too(mixed, tmp_path: Path, monkeypatch) -> None:

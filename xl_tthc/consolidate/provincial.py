@@ -562,8 +562,8 @@ def write_provincial(result: Consolidation, path: str | Path, *, report: ReportI
     files are relative to its folder).  ``report``: the report the appendix is attached
     to and who signs it (placeholders where not given); ``online_target``: the
     province's target for the online rate, in percent, drawn on its chart.  The caller
-    makes it atomic (write to a temporary file beside the target, then move); a
-    temporary copy of the appendix is made beside ``path`` and removed.  Raises
+    makes it atomic (write to a temporary file beside the target, then move); a copy
+    of the appendix is made in the temporary folder and removed.  Raises
     SelfContradiction when the appendix written breaks a rule of its own."""
     out = Path(path)
     with _heap_frozen():
@@ -574,7 +574,8 @@ def write_provincial(result: Consolidation, path: str | Path, *, report: ReportI
                     _issues(wb, result, links), _sources(wb, result, links)]
         wb.calculation.fullCalcOnLoad = True
         # the appendix alone, checked in a worker process while the whole workbook is written
-        fd, name = tempfile.mkstemp(prefix=".xl-tthc-check-", suffix=".xlsx", dir=out.resolve().parent)
+        # (in the local temporary folder: the output's may be a slow shared drive)
+        fd, name = tempfile.mkstemp(prefix="xl-tthc-check-", suffix=".xlsx")
         os.close(fd)
         alone = Path(name)
         try:
@@ -592,7 +593,10 @@ def write_provincial(result: Consolidation, path: str | Path, *, report: ReportI
             if contradictions is None or not _same_appendix(alone, out):
                 contradictions = self_check(out, result)  # the whole workbook read back
         finally:
-            alone.unlink(missing_ok=True)
+            try:
+                alone.unlink(missing_ok=True)
+            except OSError:  # held open by a scanner: a temporary file the system clears, never an output
+                pass
     if contradictions:
         raise SelfContradiction(contradictions)
     return out
