@@ -290,6 +290,27 @@ def test_without_the_workers_check_the_workbook_is_read_back(mixed, tmp_path: Pa
     assert not list(own_temp.iterdir())
 
 
+def test_a_failed_save_stops_the_check_and_leaves_no_copy(mixed, tmp_path: Path, monkeypatch, own_temp) -> None:
+    import multiprocessing
+
+    from xl_tthc.consolidate import provincial as P
+
+    saves = []
+
+    def save(wb, path, *args, **kwargs):
+        saves.append(path)
+        if len(saves) == 2:  # the whole workbook, while the appendix is being checked
+            raise OSError(28, "No space left on device")
+        return real(wb, path, *args, **kwargs)
+
+    real = P.save_workbook
+    monkeypatch.setattr(P, "save_workbook", save)
+    folder, _, _ = mixed
+    with pytest.raises(OSError):
+        write_provincial(consolidate([folder]), tmp_path / "full.xlsx")
+    assert len(saves) == 2 and not multiprocessing.active_children() and not list(own_temp.iterdir())
+
+
 def test_the_appendix_is_checked_in_a_spawned_worker_too(mixed, tmp_path: Path, monkeypatch) -> None:
     """As on Windows, where a worker is a fresh interpreter: what it is sent pickles,
     and its verdict is the one this process would give."""

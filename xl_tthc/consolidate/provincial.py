@@ -578,10 +578,11 @@ def write_provincial(result: Consolidation, path: str | Path, *, report: ReportI
         fd, name = tempfile.mkstemp(prefix="xl-tthc-check-", suffix=".xlsx")
         os.close(fd)
         alone = Path(name)
+        check: Background | None = None
         try:
             save_workbook(wb, alone, rows=streamed[:1], compresslevel=1, only=[appendix])
             try:
-                check: Background | None = Background(
+                check = Background(
                     partial(_self_check, written=_Written(result.profile, result.lang, bool(result.rows))),
                     str(alone), name=str(out))
             except (OSError, RuntimeError):  # no worker process to be had here: the check after the save
@@ -593,6 +594,8 @@ def write_provincial(result: Consolidation, path: str | Path, *, report: ReportI
             if contradictions is None or not _same_appendix(alone, out):
                 contradictions = self_check(out, result)  # the whole workbook read back
         finally:
+            if check is not None:
+                check.close()  # done, or no longer wanted (a failed save, Ctrl-C)
             try:
                 alone.unlink(missing_ok=True)
             except OSError:  # held open by a scanner: a temporary file the system clears, never an output

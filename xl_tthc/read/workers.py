@@ -295,6 +295,15 @@ class Background:
                 _stop(w)
             _remove(w.err)
 
+    def close(self) -> None:
+        """Stop the worker now, whatever it is doing (its result is no longer wanted)."""
+        w = self.worker
+        if w.proc.is_alive():
+            w.proc.kill()
+        w.proc.join(timeout=5)
+        w.conn.close()
+        _remove(w.err)
+
 
 def _stop(w: _Worker) -> None:
     try:
