@@ -150,3 +150,22 @@ def test_the_output_replaces_an_earlier_one_only_when_it_is_one(tree):
     assert tree / "a.xlsx" in found.replacing(tree / "a.xlsx")
     given = collect_inputs([tree, out], provincial_later=True)
     assert out in given.replacing(out)  # given as such: the command's to refuse
+
+
+def test_a_damaged_earlier_output_in_a_folder_is_left_out_as_before(tree):
+    """A provincial workbook whose appendix cannot be read is still an earlier output:
+    left out and said, as when the folder's files were opened to find it."""
+    import zipfile
+
+    out = tree / "sub" / "tong_hop_hong.xlsx"
+    assert _cli("consolidate", str(tree), "-o", str(out)).returncode in (0, 1)
+    damaged = out.with_name("tmp.xlsx")
+    with zipfile.ZipFile(out) as src, zipfile.ZipFile(damaged, "w") as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            dst.writestr(item, b"<worksheet><sheetData><row" if item.filename == "xl/worksheets/sheet1.xml" else data)
+    damaged.replace(out)
+    assert is_provincial_workbook(out)
+    result = consolidate(collect_inputs([tree], provincial_later=True))
+    assert str(out) not in {s.path for s in result.sources}
+    assert [i.file for i in result.issues if i.rule == "provincial_skipped"] == [str(out)]

@@ -748,7 +748,7 @@ def _read_source(path: str | Path, p: Path, data: bytes, sha256: str, prof: Prof
         book, tables = read_tables(p, prof.cutoff_day, data, prof.columns, thorough=thorough)
     except ReadError as e:
         out = unreadable_source(str(path), e, lang)
-        out.sha256, out.size = src.sha256, src.size
+        out.sha256, out.size, out.provincial = src.sha256, src.size, src.provincial  # an earlier output, damaged
         return out
     results = [t for t in tables if t.form == "results" and not (t.period and t.period.cumulative)]
     reports = check_book(book, results, prof, lang)
