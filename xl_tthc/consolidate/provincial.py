@@ -42,7 +42,7 @@ import os
 import tempfile
 import zipfile
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import partial
 from fractions import Fraction
 from pathlib import Path
@@ -67,7 +67,7 @@ from .consolidation import CONSOLIDATED_RATIOS, Consolidation, status_label
 from ..domain.fields import label
 from ..domain.issues import Issue, message, rule_title
 from ..domain.numbers import format_percent, round_scaled
-from ..domain.profiles import load_profile
+from ..domain.profiles import Profile, load_profile
 from ..forms.definitions import NOT_REPORTED, RATIO_DECIMALS, Form, FormColumn, fit_form, get_form, pattern_terms
 from ..forms.templates import Layout, ReportInfo, SheetRows, mark_form, save_workbook, write_form
 from ..read.grid import ReadError
@@ -582,9 +582,8 @@ def write_provincial(result: Consolidation, path: str | Path, *, report: ReportI
         try:
             save_workbook(wb, alone, rows=streamed[:1], compresslevel=1, only=[appendix])
             try:
-                check = Background(
-                    partial(_self_check, written=_Written(result.profile, result.lang, bool(result.rows))),
-                    str(alone), name=str(out))
+                check = Background(partial(appendix_errors, profile=result.profile, lang=result.lang,
+                                           expect_table=bool(result.rows)), str(alone), name=str(out))
             except (OSError, RuntimeError):  # no worker process to be had here: the check after the save
                 check = None
             save_workbook(wb, out, rows=streamed, compresslevel=1)
@@ -603,20 +602,6 @@ def write_provincial(result: Consolidation, path: str | Path, *, report: ReportI
     if contradictions:
         raise SelfContradiction(contradictions)
     return out
-
-
-@dataclass(frozen=True)
-class _Written:
-    """What :func:`self_check` asks of a Consolidation, sent to the worker that checks
-    the appendix (the consolidation itself stays in the parent)."""
-
-    profile: Any
-    lang: str
-    rows: bool
-
-
-def _self_check(path: str, written: _Written) -> list[Issue]:
-    return self_check(path, written)  # type: ignore[arg-type]
 
 
 # the parts the appendix is read back from: they must be in the workbook as they were checked
@@ -683,18 +668,24 @@ class SelfContradiction(Exception):
 def self_check(path: str | Path, result: Consolidation) -> list[Issue]:
     """The error-level findings of the core's rules on the appendix sheet written at
     ``path``, read back as any workbook is."""
-    profile = result.profile or load_profile(None)
+    return appendix_errors(path, profile=result.profile, lang=result.lang, expect_table=bool(result.rows))
+
+
+def appendix_errors(path: str | Path, *, profile: Profile | None, lang: str, expect_table: bool) -> list[Issue]:
+    """:func:`self_check` with what it needs of the consolidation (the profile, the
+    language, whether a table of departments is due): what a worker is sent."""
+    profile = profile or load_profile(None)
     try:
         # the file was written here a moment ago, not received: the hostile-file checks
         # (a capped inflate and scan of every part) would cost more than reading it
         _book, tables = read_tables(path, profile.cutoff_day, thorough=False)
     except ReadError as e:
         return [Issue(str(path), None, None, None, None, None, "unreadable", "error", None, e.reason,
-                      message("unreadable", result.lang, found=e.reason, hint=e.hint))]
+                      message("unreadable", lang, found=e.reason, hint=e.hint))]
     sheet = SHEETS["consolidated"]
-    found = [i for t in tables if t.sheet == sheet for i in check_table(t, profile, result.lang)
+    found = [i for t in tables if t.sheet == sheet for i in check_table(t, profile, lang)
              if i.severity == "error"]
-    if result.rows and not any(t.sheet == sheet for t in tables):
+    if expect_table and not any(t.sheet == sheet for t in tables):
         found.append(Issue(str(path), sheet, None, None, None, None, "no_table", "error", None, None,
-                           message("no_table", result.lang)))
+                           message("no_table", lang)))
     return found
