@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import partial
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Collection, Iterable, Iterator
 
 from ..rules.cache import ResultCache, dumps, loads, map_counted, open_cache, settled, stamp
 from ..rules.check import check_book
@@ -397,7 +397,10 @@ class InputFiles(list):
     def __init__(self, items: Iterable[Path] = (), unchecked: dict[str, tuple[int, int]] | None = None) -> None:
         super().__init__(items)
         self._ids = unchecked or {}  # path -> (device, inode)
-        self.unchecked = frozenset(self._ids)
+
+    @property
+    def unchecked(self) -> Collection[str]:
+        return self._ids.keys()
 
     def replacing(self, output: str | Path) -> "InputFiles":
         """These files but ``output`` when it is one of the ``unchecked`` and a
@@ -791,7 +794,7 @@ def _received(got: Source | bytes, path: str, prof: Profile, lang: str) -> Sourc
 
 def read_sources(paths: list[Path], profile: Profile, lang: str, jobs: int | None,
                  progress: Callable[[int, int], None] | None, cache: ResultCache | None = None,
-                 unchecked: frozenset[str] = frozenset()) -> list[Source]:
+                 unchecked: Collection[str] = ()) -> list[Source]:
     """Every file read, in input order, but the provincial workbooks written by xl-tthc
     among ``unchecked`` (found in folders: InputFiles.unchecked).  One file is read here, after the thorough
     pre-checks; more are read in worker processes (``jobs``, default one per CPU), where
@@ -829,7 +832,7 @@ def read_sources(paths: list[Path], profile: Profile, lang: str, jobs: int | Non
     return _outside(found, unchecked)  # type: ignore[arg-type]
 
 
-def _outside(sources: list[Source], unchecked: frozenset[str]) -> list[Source]:
+def _outside(sources: list[Source], unchecked: Collection[str]) -> list[Source]:
     """``sources`` but the provincial workbooks among the ``unchecked`` paths."""
     if not unchecked:
         return sources

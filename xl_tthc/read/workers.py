@@ -161,9 +161,6 @@ def map_isolated(work: Callable[[Any], Any], items: Sequence[Any], failed: Calla
     workers: list[_Worker] = []
     done = 0
 
-    def spawn(fn: Callable[[Any], Any]) -> _Worker:
-        return _start(ctx, fn, memory)
-
     def finish(i: int, value: Any) -> None:
         nonlocal done
         out[i] = value
@@ -199,7 +196,7 @@ def map_isolated(work: Callable[[Any], Any], items: Sequence[Any], failed: Calla
     try:
         while done < n:
             while (queue or suspects) and sum(1 for w in workers if not w.retrying) < plain:
-                workers.append(spawn(work))
+                workers.append(_start(ctx, work, memory))
             for w in workers:
                 if not w.retrying and not w.items and suspects:
                     batch = [suspects.popleft()]
@@ -213,7 +210,7 @@ def map_isolated(work: Callable[[Any], Any], items: Sequence[Any], failed: Calla
                     w.conn.send([(i, items[i]) for i in batch])
             if retry_queue and retry is not None and not any(w.retrying for w in workers):
                 i = retry_queue.popleft()
-                w = spawn(retry)
+                w = _start(ctx, retry, memory)
                 w.retrying = True
                 w.items.append(i)
                 w.since = time.monotonic()
